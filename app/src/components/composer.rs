@@ -1,0 +1,71 @@
+use crate::protocol::MAX_BODY_CHARS;
+use crate::state::use_chat_state;
+use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::prelude::*;
+
+/// Writes a message: Enter sends, Shift+Enter starts a new line.
+#[component]
+pub fn Composer(room: String) -> impl IntoView {
+    let chat = use_chat_state();
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let send = {
+        let room = room.clone();
+        move || {
+            let body = text.get_untracked();
+            if body.trim().is_empty() {
+                return;
+            }
+            match crate::client::send(&room, &chat.author.get_untracked(), &body) {
+                Ok(()) => {
+                    text.set(String::new());
+                    error.set(None);
+                }
+                Err(e) => {
+                    error.set(Some(e.message));
+                    if chat.author.get_untracked().trim().is_empty() {
+                        crate::browser::focus_by_id("display-name");
+                    }
+                }
+            }
+        }
+    };
+    let on_submit = {
+        let send = send.clone();
+        move |ev: SubmitEvent| {
+            ev.prevent_default();
+            send();
+        }
+    };
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            send();
+        }
+    };
+    let over = move || text.with(|t| t.chars().count().saturating_sub(MAX_BODY_CHARS));
+    let near = move || text.with(|t| t.chars().count() > MAX_BODY_CHARS - 200);
+    view! {
+        <form class="composer" on:submit=on_submit>
+            <label for="composer-input" class="visually-hidden">{format!("Message #{room}")}</label>
+            <textarea
+                id="composer-input"
+                rows="2"
+                placeholder=format!("Message #{room}")
+                aria-describedby="composer-hint composer-error"
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))
+                on:keydown=on_keydown
+            ></textarea>
+            <button type="submit">"Send"</button>
+            <p id="composer-hint" class="hint">"Enter sends · Shift+Enter starts a new line"</p>
+            <p id="composer-error" class="error" role="alert">
+                {move || error.get()}
+                {move || near().then(|| {
+                    let n = text.with(|t| t.chars().count());
+                    if over() > 0 { format!("{n} / {MAX_BODY_CHARS} characters: too long.") } else { format!("{n} / {MAX_BODY_CHARS}") }
+                })}
+            </p>
+        </form>
+    }
+}

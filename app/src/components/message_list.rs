@@ -1,0 +1,115 @@
+use crate::protocol::Message;
+use crate::state::{merge_messages, use_chat_state, Pending, PendingState};
+use crate::time_fmt;
+use leptos::html::Div;
+use leptos::prelude::*;
+
+/// A room's messages: the server-rendered history, then live ones, then the user's unconfirmed
+/// ones. Keeps the newest in view unless the reader scrolled up.
+#[component]
+pub fn MessageList(room: String, history: Vec<Message>) -> impl IntoView {
+    let chat = use_chat_state();
+    let messages = {
+        let room = room.clone();
+        Memo::new(move |_| {
+            chat.live
+                .with(|live| merge_messages(&history, live.get(&room)))
+        })
+    };
+    let pending = {
+        let room = room.clone();
+        move || {
+            chat.pending
+                .get()
+                .into_iter()
+                .filter(|p| p.room == room)
+                .collect::<Vec<_>>()
+        }
+    };
+    let scroller = NodeRef::<Div>::new();
+    let stick_to_bottom = RwSignal::new(true);
+    let on_scroll = move |_| {
+        if let Some(el) = scroller.get() {
+            let gap = el.scroll_height() - el.scroll_top() - el.client_height();
+            stick_to_bottom.set(gap < 48);
+        }
+    };
+    // After every change of the list, scroll to the newest unless the reader looks at older ones.
+    Effect::new(move |_| {
+        messages.track();
+        chat.pending.track();
+        if let Some(el) = scroller.get() {
+            if stick_to_bottom.get_untracked() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        }
+    });
+    let empty = move || {
+        messages.with(Vec::is_empty) && chat.pending.with(|p| p.iter().all(|p| p.room != room))
+    };
+    view! {
+        <div class="scroller" node_ref=scroller on:scroll=on_scroll>
+            <Show when=empty>
+                <p class="empty">"No messages yet. Say hello!"</p>
+            </Show>
+            <ol class="messages" aria-label="Messages" aria-live="polite">
+                <For each=move || messages.get() key=|m| m.seq let(m)>
+                    <MessageRow m/>
+                </For>
+                <For each=pending key=|p| (p.key.clone(), p.state.clone()) let(p)>
+                    <PendingRow p/>
+                </For>
+            </ol>
+        </div>
+    }
+}
+
+#[component]
+fn MessageRow(m: Message) -> impl IntoView {
+    let chat = use_chat_state();
+    let ts = m.ts;
+    let offset = move || chat.utc_offset_min.get().unwrap_or(0);
+    view! {
+        <li class="msg" data-seq=m.seq>
+            <div class="meta">
+                <span class="author">{m.author}</span>
+                <time datetime=time_fmt::iso_utc(ts) title=move || time_fmt::full(ts, offset())>
+                    {move || time_fmt::clock(ts, offset())}
+                </time>
+            </div>
+            <p class="body">{m.body}</p>
+        </li>
+    }
+}
+
+#[component]
+fn PendingRow(p: Pending) -> impl IntoView {
+    let key = p.key.clone();
+    let (class, state) = match &p.state {
+        PendingState::Sending => (
+            "msg pending",
+            view! { <span class="state">"Sending…"</span> }.into_any(),
+        ),
+        PendingState::Failed(reason) => {
+            let (k1, k2) = (key.clone(), key.clone());
+            (
+                "msg failed",
+                view! {
+                    <span class="state" role="alert">"Not sent: "{reason.clone()}</span>
+                    <button type="button" class="link" on:click=move |_| crate::client::retry(&k1)>"Retry"</button>
+                    <button type="button" class="link" on:click=move |_| crate::client::discard(&k2)>"Discard"</button>
+                }
+                .into_any(),
+            )
+        }
+    };
+    view! {
+        <li class=class data-key=key aria-busy=matches!(p.state, PendingState::Sending).then_some("true")>
+            <div class="meta">
+                <span class="author">{p.author}</span>
+                {state}
+            </div>
+            <p class="body">{p.body}</p>
+        </li>
+    }
+}

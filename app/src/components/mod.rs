@@ -1,0 +1,6 @@
+//! Pieces of the chat screen.
+
+pub mod composer;
+pub mod message_list;
+pub mod sidebar;
+pub mod status;

@@ -1,0 +1,26 @@
+use crate::state::{use_chat_state, ConnStatus};
+use leptos::prelude::*;
+
+/// The connection line: status and transport, as Socket.IO's own guide shows them.
+#[component]
+pub fn StatusLine() -> impl IntoView {
+    let chat = use_chat_state();
+    let word = move || chat.status.get().word();
+    let detail = move || match chat.status.get() {
+        ConnStatus::Connecting => "connecting…".to_owned(),
+        ConnStatus::Connected => "connected".to_owned(),
+        ConnStatus::Disconnected { retry_in_ms } => {
+            format!("disconnected, retrying in {}s", retry_in_ms.div_ceil(1000))
+        }
+        ConnStatus::Reconnecting { attempt } => format!("reconnecting (attempt {attempt})…"),
+    };
+    let transport = move || chat.transport.get().unwrap_or("none");
+    view! {
+        <p class="status" role="status" data-status=word data-transport=transport>
+            <span class="dot" aria-hidden="true"></span>
+            <span>"Status: "<span class="status-word">{detail}</span></span>
+            <span class="sep" aria-hidden="true">" · "</span>
+            <span>"Transport: "<span class="transport">{transport}</span></span>
+        </p>
+    }
+}

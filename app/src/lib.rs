@@ -1,0 +1,80 @@
+//! Natter's shared crate: the wire protocol, the pages and components, the reactive chat state,
+//! the browser's socket client (behind `hydrate`) and the server functions (their server half
+//! behind `ssr`).
+
+pub mod api;
+pub mod browser;
+pub mod client;
+pub mod components;
+pub mod pages;
+pub mod protocol;
+pub mod state;
+pub mod time_fmt;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The HTML document around the app, rendered by the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let chat = state::ChatState::new();
+    provide_context(chat);
+
+    // Browser only: the socket, the saved name and the local time zone.
+    Effect::new(move |_| {
+        // A name typed before the page came alive is kept too.
+        if let Some(name) = browser::load_name().or_else(|| browser::input_value("display-name")) {
+            chat.author.set(name);
+        }
+        chat.utc_offset_min.set(Some(browser::utc_offset_min()));
+        chat.pending.set(browser::load_outbox());
+        client::start(chat);
+    });
+    // The outbox outlives the page: saved on every change (browser only, like every effect).
+    Effect::new(move |first_run: Option<()>| {
+        chat.pending.with(|p| {
+            if first_run.is_some() {
+                browser::save_outbox(p)
+            }
+        })
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/natter.css"/>
+        <Title formatter=|text: String| if text.is_empty() { "Natter".to_owned() } else { format!("{text} · Natter") }/>
+        <Meta name="description" content="Natter: real-time team chat"/>
+        <Router>
+            <Routes fallback=|| view! { <pages::NotFound/> }>
+                <ParentRoute path=path!("") view=pages::Layout ssr=SsrMode::Async>
+                    <Route path=path!("") view=pages::Home ssr=SsrMode::Async/>
+                    <Route path=path!("r/:room") view=pages::RoomPage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

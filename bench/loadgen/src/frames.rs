@@ -1,0 +1,118 @@
+//! The few Engine.IO / Socket.IO text frames the load generator writes and reads, with a fast
+//! path for the one it reads most (a `message` event) so one process can keep up with many
+//! thousands of connections.
+
+/// What a frame from the server means to the load generator.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Incoming<'a> {
+    /// Engine.IO `open`.
+    Open,
+    /// Engine.IO ping: answer with [`PONG`].
+    Ping,
+    /// Socket.IO CONNECT accepted.
+    Connected,
+    /// An ack with its id.
+    Ack(u64),
+    /// A `message` event: who sent it and the send time it carries (µs).
+    Message { author: &'a str, sent_us: u64 },
+    /// Anything else (other events, noop, …).
+    Other,
+}
+
+pub const PONG: &str = "3";
+pub const CONNECT: &str = "40";
+
+pub fn parse(frame: &str) -> Incoming<'_> {
+    let b = frame.as_bytes();
+    match b.first() {
+        Some(b'0') => Incoming::Open,
+        Some(b'2') => Incoming::Ping,
+        Some(b'4') => match b.get(1) {
+            Some(b'0') => Incoming::Connected,
+            Some(b'3') => {
+                let digits: &str = &frame[2..frame[2..]
+                    .find(|c: char| !c.is_ascii_digit())
+                    .map_or(frame.len(), |i| i + 2)];
+                digits.parse().map(Incoming::Ack).unwrap_or(Incoming::Other)
+            }
+            Some(b'2') if frame[2..].starts_with("[\"message\",") => {
+                parse_message(frame).unwrap_or(Incoming::Other)
+            }
+            _ => Incoming::Other,
+        },
+        _ => Incoming::Other,
+    }
+}
+
+/// Reads `author` and the `t=<µs>` body of a message event without a full JSON parse.
+fn parse_message(frame: &str) -> Option<Incoming<'_>> {
+    let author = field(frame, "\"author\":\"")?;
+    let body = field(frame, "\"body\":\"")?;
+    let sent_us = body
+        .strip_prefix("t=")?
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()?;
+    Some(Incoming::Message { author, sent_us })
+}
+
+/// The string value after `key` (which ends with the opening quote), up to the closing quote.
+fn field<'a>(frame: &'a str, key: &str) -> Option<&'a str> {
+    let start = frame.find(key)? + key.len();
+    let len = frame[start..].find('"')?;
+    Some(&frame[start..start + len])
+}
+
+/// `join` with ack id `id`.
+pub fn join(room: &str, id: u64) -> String {
+    format!("42{id}[\"join\",{{\"room\":\"{room}\"}}]")
+}
+
+/// `send` (no ack requested) carrying the send time in the body.
+pub fn send(room: &str, author: &str, sent_us: u64) -> String {
+    format!("42[\"send\",{{\"room\":\"{room}\",\"author\":\"{author}\",\"body\":\"t={sent_us}\"}}]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_server_frames() {
+        assert_eq!(
+            parse(r#"0{"sid":"x","pingInterval":25000}"#),
+            Incoming::Open
+        );
+        assert_eq!(parse("2"), Incoming::Ping);
+        assert_eq!(parse(r#"40{"sid":"abc"}"#), Incoming::Connected);
+        assert_eq!(parse(r#"4317[{"room":{}}]"#), Incoming::Ack(17));
+        assert_eq!(
+            parse(
+                r#"42["message",{"id":"u","room":"r1","seq":3,"author":"c12","body":"t=1700000000123456","ts":1}]"#
+            ),
+            Incoming::Message {
+                author: "c12",
+                sent_us: 1_700_000_000_123_456
+            }
+        );
+        assert_eq!(
+            parse(r#"42["message",{"author":"c1","body":"hello"}]"#),
+            Incoming::Other
+        );
+        assert_eq!(parse(r#"42["room_created",{}]"#), Incoming::Other);
+        assert_eq!(parse("6"), Incoming::Other);
+    }
+
+    #[test]
+    fn writes_client_frames() {
+        assert_eq!(join("r1", 1), r#"421["join",{"room":"r1"}]"#);
+        let frame = send("r1", "c7", 42);
+        assert_eq!(
+            frame,
+            r#"42["send",{"room":"r1","author":"c7","body":"t=42"}]"#
+        );
+        let v: serde_json::Value = serde_json::from_str(&frame[2..]).unwrap();
+        assert_eq!(v[1]["body"], "t=42");
+    }
+}

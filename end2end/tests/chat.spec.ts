@@ -1,0 +1,176 @@
+import { test, expect, Page, BrowserContext } from '@playwright/test';
+import { NatterServer } from './server';
+import { expectConnected, isNetworkNoise, messages, openRoom, send } from './page';
+
+let server: NatterServer;
+let problems: string[] = [];
+/** Console lines a test causes on purpose (e.g. an HTTP error status the page shows). */
+let expectedProblems: RegExp[] = [];
+
+test.beforeEach(async () => {
+  server = new NatterServer();
+  await server.start();
+  problems = [];
+  expectedProblems = [];
+});
+
+test.afterEach(async () => {
+  await server.dispose();
+  // Hydration mismatches and panics show up as console warnings or errors.
+  const unexpected = problems.filter((p) => !isNetworkNoise(p) && !expectedProblems.some((re) => re.test(p)));
+  expect(unexpected, 'console warnings and errors').toEqual([]);
+});
+
+/** A fresh browser profile with a display name, on a room page, connected. */
+async function open(context: BrowserContext, room: string, name: string): Promise<Page> {
+  const page = await openRoom(context, `${server.url}/r/${room}`, name, problems);
+  await expectConnected(page);
+  return page;
+}
+
+async function createRoom(page: Page, name: string) {
+  await page.getByLabel('New room').fill(name);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page).toHaveURL(new RegExp(`/r/${name}$`));
+}
+
+test('two people chat live in one room while a third in another room sees nothing', async ({ browser }) => {
+  const [a, b, c] = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);
+  const ada = await open(a, 'general', 'Ada');
+  const bob = await open(b, 'general', 'Bob');
+  const carol = await open(c, 'general', 'Carol');
+  await createRoom(carol, 'elsewhere');
+  // The new room reaches the others' sidebars live.
+  await expect(ada.getByRole('link', { name: 'elsewhere' })).toBeVisible();
+
+  await send(ada, 'Hello Bob');
+  await expect(messages(bob)).toHaveText(['Hello Bob']);
+  await expect(bob.locator('li.msg .author')).toHaveText(['Ada']);
+  await expect(messages(ada)).toHaveText(['Hello Bob']);
+  await expect(ada.locator('li.msg.pending')).toHaveCount(0);
+
+  await send(bob, 'Hi Ada');
+  await expect(messages(ada)).toHaveText(['Hello Bob', 'Hi Ada']);
+
+  // Carol is in #elsewhere: nothing from #general, and her own room works.
+  await send(carol, 'anyone here?');
+  await expect(messages(carol)).toHaveText(['anyone here?']);
+  await expect(messages(ada)).toHaveText(['Hello Bob', 'Hi Ada']);
+  await expect(messages(bob)).toHaveText(['Hello Bob', 'Hi Ada']);
+  await Promise.all([a.close(), b.close(), c.close()]);
+});
+
+test('Enter sends, Shift+Enter makes a new line, and the name is kept after reload', async ({ browser }) => {
+  const ctx = await browser.newContext();
+  const page = await open(ctx, 'general', 'Ada');
+  const box = page.getByRole('textbox', { name: /^Message #/ });
+  await box.fill('first line');
+  await box.press('Shift+Enter');
+  await box.pressSequentially('second line');
+  await box.press('Enter');
+  await expect(messages(page)).toHaveText(['first line\nsecond line']);
+  await expect(box).toHaveValue('');
+
+  await page.reload();
+  await expectConnected(page);
+  await expect(messages(page)).toHaveText(['first line\nsecond line']);
+  await expect(page.getByLabel('Display name')).toHaveValue('Ada');
+  await ctx.close();
+});
+
+test('the first HTML holds the history, readable without JavaScript', async ({ browser, request }) => {
+  const ctx = await browser.newContext();
+  const page = await open(ctx, 'general', 'Ada');
+  for (const text of ['one', 'two', 'three']) await send(page, text);
+  await expect(messages(page)).toHaveText(['one', 'two', 'three']);
+
+  const html = await (await request.get(`${server.url}/r/general`)).text();
+  for (const text of ['one', 'two', 'three']) expect(html).toMatch(new RegExp(`<p class="body">${text}(<!>)?</p>`));
+
+  const noJs = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await noJs.newPage();
+  await plain.goto(`${server.url}/r/general`);
+  await expect(plain.locator('ol.messages li.msg .body')).toHaveText(['one', 'two', 'three']);
+  await Promise.all([ctx.close(), noJs.close()]);
+});
+
+test('an empty message is not sent and a name is asked for first', async ({ browser }) => {
+  const ctx = await browser.newContext();
+  const page = await open(ctx, 'general', '');
+  await send(page, 'who am I?');
+  await expect(page.getByRole('alert').filter({ hasText: 'display name' })).toBeVisible();
+  await expect(page.getByLabel('Display name')).toBeFocused();
+  await expect(messages(page)).toHaveCount(0);
+  await ctx.close();
+});
+
+test('after a server crash and restart the page reconnects and chats again', async ({ browser }) => {
+  const [a, b] = await Promise.all([browser.newContext(), browser.newContext()]);
+  const ada = await open(a, 'general', 'Ada');
+  const bob = await open(b, 'general', 'Bob');
+  await send(ada, 'before');
+  await expect(messages(bob)).toHaveText(['before']);
+
+  await server.kill();
+  await expect(ada.locator('.status')).not.toHaveAttribute('data-status', 'connected');
+  await server.restart();
+  await expect(ada.locator('.status')).toHaveAttribute('data-status', 'connected', { timeout: 20_000 });
+  await expect(bob.locator('.status')).toHaveAttribute('data-status', 'connected', { timeout: 20_000 });
+
+  await send(bob, 'after');
+  await expect(messages(ada)).toHaveText(['before', 'after']);
+  await expect(messages(bob)).toHaveText(['before', 'after']);
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('a message sent while the server is down arrives once after it is back', async ({ browser }) => {
+  const [a, b] = await Promise.all([browser.newContext(), browser.newContext()]);
+  const ada = await open(a, 'general', 'Ada');
+  const bob = await open(b, 'general', 'Bob');
+  await server.kill();
+  await expect(ada.locator('.status')).not.toHaveAttribute('data-status', 'connected');
+  await send(ada, 'typed while down');
+  await expect(ada.locator('li.msg.pending')).toHaveCount(1);
+  await server.restart();
+  await expect(messages(bob)).toHaveText(['typed while down'], { timeout: 20_000 });
+  await expect(messages(ada)).toHaveText(['typed while down']);
+  await expect(ada.locator('li.msg.pending')).toHaveCount(0);
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('an unknown room shows a not-found page', async ({ page }) => {
+  const res = await page.goto(`${server.url}/r/nowhere`);
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Room not found' })).toBeVisible();
+});
+
+test('creating a room that exists says so', async ({ browser }) => {
+  const ctx = await browser.newContext();
+  const page = await open(ctx, 'general', 'Ada');
+  expectedProblems = [/status of 409 \(Conflict\)/];
+  await page.getByLabel('New room').fill('general');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'A room named "general" exists already.' })).toBeVisible();
+  await expect(page).toHaveURL(/\/r\/general$/);
+  await ctx.close();
+});
+
+test('a message typed while the server is down survives closing the tab', async ({ browser }) => {
+  const [a, b] = await Promise.all([browser.newContext(), browser.newContext()]);
+  const ada = await open(a, 'general', 'Ada');
+  const bob = await open(b, 'general', 'Bob');
+  await server.kill();
+  await expect(ada.locator('.status')).not.toHaveAttribute('data-status', 'connected');
+  await send(ada, 'kept in the outbox');
+  await expect(ada.locator('li.msg.pending')).toHaveCount(1);
+  await ada.close();
+
+  await server.restart();
+  const again = await open(a, 'general', 'Ada');
+  await expect(messages(again)).toHaveText(['kept in the outbox']);
+  await expect(again.locator('li.msg.pending')).toHaveCount(0);
+  await expect(messages(bob)).toHaveText(['kept in the outbox'], { timeout: 20_000 });
+  await again.reload();
+  await expect(messages(again)).toHaveText(['kept in the outbox']);
+  await Promise.all([a.close(), b.close()]);
+});

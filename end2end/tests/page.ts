@@ -1,0 +1,42 @@
+// What every browser test does with a Natter page.
+import { expect, Page, BrowserContext } from '@playwright/test';
+
+/** Collects the page's console warnings, errors and uncaught exceptions into `problems`. */
+export function watchConsole(page: Page, problems: string[]) {
+  page.on('console', (m) => {
+    if (m.type() === 'warning' || m.type() === 'error') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+}
+
+/** What Chromium itself logs when a connection attempt fails while a test has the server down:
+ * network noise, not a fault of the page. */
+export function isNetworkNoise(line: string): boolean {
+  return /WebSocket connection to .* failed|net::ERR_CONNECTION_REFUSED|net::ERR_INTERNET_DISCONNECTED/.test(line);
+}
+
+/** Opens `url` in a new page of `context`, waits for it to come alive and sets the display name. */
+export async function openRoom(context: BrowserContext, url: string, name: string, problems: string[]): Promise<Page> {
+  const page = await context.newPage();
+  watchConsole(page, problems);
+  await page.goto(url);
+  // The status leaves "connecting" only once the page is hydrated and its handlers listen.
+  await expect(page.locator('.status')).not.toHaveAttribute('data-status', 'connecting');
+  await page.getByLabel('Display name').fill(name);
+  return page;
+}
+
+export async function expectConnected(page: Page, timeout?: number) {
+  await expect(page.locator('.status')).toHaveAttribute('data-status', 'connected', { timeout });
+}
+
+export async function send(page: Page, text: string) {
+  const box = page.getByRole('textbox', { name: /^Message #/ });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** The bodies of the confirmed messages on the page. */
+export function messages(page: Page) {
+  return page.locator('ol.messages li.msg:not(.pending) .body');
+}

@@ -1,0 +1,68 @@
+//! Configuration: one struct, from flags or the environment. No flags at all run the app.
+
+use clap::{Parser, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "natter",
+    version,
+    about = "Natter: self-hostable real-time team chat"
+)]
+pub struct Config {
+    /// Address and port to listen on (HTTP pages, server functions and Socket.IO).
+    #[arg(long, env = "NATTER_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Folder for the embedded database; created if absent.
+    #[arg(long, env = "NATTER_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL; default: the SQLite file `natter.db` in the data folder.
+    #[arg(long, env = "NATTER_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Log filter, in `tracing` syntax (e.g. `info`, `natter=debug,tower_http=info`).
+    #[arg(long, env = "NATTER_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Engine.IO transports to accept, comma-separated: `websocket`, `polling` or both. With
+    /// `polling` alone, clients work as behind a proxy that refuses WebSockets.
+    #[arg(
+        long,
+        env = "NATTER_TRANSPORTS",
+        value_delimiter = ',',
+        default_value = "polling,websocket"
+    )]
+    pub transports: Vec<Transport>,
+
+    /// Milliseconds between the server's heartbeat pings.
+    #[arg(long, env = "NATTER_PING_INTERVAL_MS", default_value_t = 25_000)]
+    pub ping_interval_ms: u64,
+
+    /// Milliseconds the server waits for a pong before it drops a client; clients likewise
+    /// give up on a server silent for interval + timeout.
+    #[arg(long, env = "NATTER_PING_TIMEOUT_MS", default_value_t = 20_000)]
+    pub ping_timeout_ms: u64,
+
+    /// Folder with the built front end (`pkg/`, static files), as cargo-leptos writes it.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+}
+
+impl Config {
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("natter.db").display()))
+    }
+}
+
+/// An Engine.IO transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Transport {
+    Polling,
+    Websocket,
+}

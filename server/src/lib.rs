@@ -1,0 +1,108 @@
+//! Natter's server: one axum router serving the Leptos pages, the server functions and
+//! Socket.IO on the same port.
+
+pub mod backend;
+pub mod config;
+pub mod error;
+pub mod socket;
+pub mod state;
+pub mod store;
+
+use app::api::Backend;
+use axum::Router;
+use config::{Config, Transport};
+use error::Error;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use socketioxide::SocketIo;
+use socketioxide::TransportType;
+use state::{AppState, SocketState};
+use std::sync::Arc;
+use store::{SqliteStore, Store};
+use tokio::net::TcpListener;
+
+/// Opens storage and builds the state for `config`.
+pub async fn build_state(
+    config: &Config,
+) -> Result<(AppState, socketioxide::layer::SocketIoLayer), Error> {
+    tokio::fs::create_dir_all(&config.data_dir).await?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.database_url()).await?);
+    let builder = SocketIo::builder()
+        // Packets queued per socket before an emit to it fails: room for bursts in busy rooms.
+        .max_buffer_size(4096)
+        .ping_interval(std::time::Duration::from_millis(config.ping_interval_ms))
+        .ping_timeout(std::time::Duration::from_millis(config.ping_timeout_ms))
+        .with_state(SocketState {
+            store: store.clone(),
+        });
+    let polling = config.transports.contains(&Transport::Polling);
+    let websocket = config.transports.contains(&Transport::Websocket);
+    let builder = match (polling, websocket) {
+        (true, false) => builder.transports([TransportType::Polling]),
+        (false, true) => builder.transports([TransportType::Websocket]),
+        _ => builder,
+    };
+    let (layer, io) = builder.build_layer();
+    socket::mount(&io);
+    let leptos_options = LeptosOptions::builder()
+        .output_name("natter")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build();
+    Ok((
+        AppState {
+            leptos_options,
+            store,
+            io,
+        },
+        layer,
+    ))
+}
+
+/// The whole app: pages, server functions, static files and Socket.IO.
+pub fn router(state: AppState, socket_layer: socketioxide::layer::SocketIoLayer) -> Router {
+    let routes = generate_route_list(app::App);
+    let backend: Arc<dyn Backend> = Arc::new(state.clone());
+    let shell_options = state.leptos_options.clone();
+    Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(backend.clone()),
+            move || app::shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
+        .layer(socket_layer)
+        .with_state(state)
+}
+
+/// Serves until the process is stopped (Ctrl+C or SIGTERM).
+pub async fn serve(config: Config, listener: TcpListener) -> Result<(), Error> {
+    let (state, layer) = build_state(&config).await?;
+    let app = router(state, layer);
+    tracing::info!("Natter listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,181 @@
+use crate::helpers::{TestClient, TestServer, WAIT};
+use rust_socketio::TransportType;
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test]
+async fn a_message_reaches_every_member_of_the_room_and_only_them() {
+    let (server, _dir) = TestServer::start().await;
+    let mut alice = server.client().await;
+    let mut bob = server.client().await;
+    let mut carol = server.client().await;
+    alice.join("general").await;
+    bob.join("general").await;
+    carol
+        .request("create_room", json!({ "name": "random" }))
+        .await;
+    carol.join("random").await;
+
+    let ack = alice.send("general", "hello, room").await;
+    let sent = &ack["message"];
+    assert_eq!(sent["body"], "hello, room");
+    assert_eq!(sent["room"], "general");
+    assert_eq!(sent["author"], "tester");
+    assert_eq!(sent["seq"], 1);
+    assert!(
+        sent["id"].as_str().is_some_and(|id| id.len() == 36),
+        "server id: {sent}"
+    );
+    assert!(
+        sent["ts"].as_i64().is_some_and(|ts| ts > 1_700_000_000_000),
+        "server time: {sent}"
+    );
+
+    // Everyone in the room, the sender too, gets the same stored message.
+    assert_eq!(&bob.next("message").await, sent);
+    assert_eq!(&alice.next("message").await, sent);
+    carol.none("message", Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn sequence_numbers_increase_per_room() {
+    let (server, _dir) = TestServer::start().await;
+    let c = server.client().await;
+    c.request("create_room", json!({ "name": "second" })).await;
+    for expected in 1..=3 {
+        assert_eq!(
+            c.send("general", &format!("g{expected}")).await["message"]["seq"],
+            expected
+        );
+    }
+    assert_eq!(c.send("second", "s1").await["message"]["seq"], 1);
+}
+
+#[tokio::test]
+async fn leaving_a_room_stops_its_messages() {
+    let (server, _dir) = TestServer::start().await;
+    let mut a = server.client().await;
+    let b = server.client().await;
+    a.join("general").await;
+    let reply = a.request("leave", json!({ "room": "general" })).await;
+    assert_eq!(reply, json!({ "room": "general" }));
+    b.send("general", "anyone?").await;
+    a.none("message", Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn join_returns_recent_history_and_what_came_after_a_seq() {
+    let (server, _dir) = TestServer::start().await;
+    let c = server.client().await;
+    for i in 1..=60 {
+        c.send("general", &format!("m{i}")).await;
+    }
+    let fresh = c.request("join", json!({ "room": "general" })).await;
+    let seqs: Vec<i64> = fresh["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        seqs,
+        (11..=60).collect::<Vec<_>>(),
+        "the newest 50, oldest first"
+    );
+    assert_eq!(fresh["room"]["last_seq"], 60);
+    assert_eq!(fresh["truncated"], false);
+
+    let resumed = c
+        .request("join", json!({ "room": "general", "after": 57 }))
+        .await;
+    let seqs: Vec<i64> = resumed["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, vec![58, 59, 60]);
+
+    let older = c
+        .request(
+            "history",
+            json!({ "room": "general", "before": 11, "limit": 5 }),
+        )
+        .await;
+    let seqs: Vec<i64> = older["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, vec![6, 7, 8, 9, 10]);
+}
+
+#[tokio::test]
+async fn the_same_key_twice_stores_one_message() {
+    let (server, _dir) = TestServer::start().await;
+    let mut c = server.client().await;
+    c.join("general").await;
+    let payload = json!({ "room": "general", "author": "a", "body": "once", "key": "key-1" });
+    let first = c.request("send", payload.clone()).await;
+    let again = c.request("send", payload).await;
+    assert_eq!(first, again, "a repeat gets the original ack");
+    c.next("message").await;
+    c.none("message", Duration::from_millis(300)).await;
+    let h = c.request("history", json!({ "room": "general" })).await;
+    assert_eq!(h["messages"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_new_room_is_announced_to_everyone_else() {
+    let (server, _dir) = TestServer::start().await;
+    let a = server.client().await;
+    let mut b = server.client().await;
+    let reply = a.request("create_room", json!({ "name": "design" })).await;
+    assert_eq!(reply["room"]["name"], "design");
+    assert_eq!(reply["room"]["last_seq"], 0);
+    let announced = tokio::time::timeout(WAIT, b.next("room_created"))
+        .await
+        .unwrap();
+    assert_eq!(announced["room"]["name"], "design");
+}
+
+#[tokio::test]
+async fn polling_upgraded_and_websocket_clients_chat_together() {
+    let (server, _dir) = TestServer::start().await;
+    let mut polling = TestClient::connect_with(&server.url, TransportType::Polling).await;
+    let mut upgraded = TestClient::connect_with(&server.url, TransportType::Any).await;
+    let mut ws = server.client().await;
+    for c in [&polling, &upgraded, &ws] {
+        c.join("general").await;
+    }
+    let sent = polling.send("general", "from polling").await["message"].clone();
+    for c in [&mut polling, &mut upgraded, &mut ws] {
+        assert_eq!(c.next("message").await, sent);
+    }
+    let sent = upgraded.send("general", "from upgraded").await["message"].clone();
+    assert_eq!(polling.next("message").await, sent);
+    assert_eq!(ws.next("message").await, sent);
+}
+
+#[tokio::test]
+async fn the_same_key_sent_concurrently_stores_one_message() {
+    let (server, _dir) = TestServer::start().await;
+    let clients = [
+        server.client().await,
+        server.client().await,
+        server.client().await,
+    ];
+    let payload = json!({ "room": "general", "author": "a", "body": "racing", "key": "same-key" });
+    let (a, b, c) = tokio::join!(
+        clients[0].request("send", payload.clone()),
+        clients[1].request("send", payload.clone()),
+        clients[2].request("send", payload.clone()),
+    );
+    assert_eq!(a, b);
+    assert_eq!(b, c);
+    let h = clients[0]
+        .request("history", json!({ "room": "general" }))
+        .await;
+    assert_eq!(h["messages"].as_array().unwrap().len(), 1);
+}

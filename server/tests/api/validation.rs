@@ -1,0 +1,152 @@
+//! Bad input gets an error ack with a code and a sentence, is never stored, and leaves the
+//! connection working.
+
+use crate::helpers::{error_code, TestServer};
+use rust_socketio::Payload;
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test]
+async fn every_bad_send_is_refused_with_its_code_and_nothing_is_stored() {
+    let (server, _dir) = TestServer::start().await;
+    let mut c = server.client().await;
+    c.join("general").await;
+    let long = "x".repeat(4001);
+    let cases = [
+        (
+            json!({ "room": "general", "author": "a", "body": "" }),
+            "empty_message",
+        ),
+        (
+            json!({ "room": "general", "author": "a", "body": " \n\t " }),
+            "empty_message",
+        ),
+        (
+            json!({ "room": "general", "author": "a", "body": long }),
+            "message_too_long",
+        ),
+        (
+            json!({ "room": "General!", "author": "a", "body": "hi" }),
+            "invalid_room_name",
+        ),
+        (
+            json!({ "room": "nowhere", "author": "a", "body": "hi" }),
+            "unknown_room",
+        ),
+        (
+            json!({ "room": "general", "author": " ", "body": "hi" }),
+            "invalid_author",
+        ),
+        (
+            json!({ "room": "general", "author": "a", "body": "hi", "key": "" }),
+            "invalid_key",
+        ),
+        (json!({ "room": "general", "body": "hi" }), "bad_payload"),
+        (
+            json!({ "room": "general", "author": "a", "body": 42 }),
+            "bad_payload",
+        ),
+        (json!("just a string"), "bad_payload"),
+        (json!([1, 2, 3]), "bad_payload"),
+    ];
+    for (payload, code) in cases {
+        let reply = c.request("send", payload.clone()).await;
+        assert_eq!(error_code(&reply), code, "payload {payload}");
+        let message = reply["error"]["message"].as_str().unwrap();
+        assert!(
+            message.len() > 10 && message.ends_with('.'),
+            "a sentence for {code}: {message:?}"
+        );
+    }
+    // No arguments at all.
+    let reply = c.request_payload("send", Payload::Text(vec![])).await;
+    assert_eq!(error_code(&reply), "bad_payload");
+
+    c.none("message", Duration::from_millis(300)).await;
+    let h = c.request("history", json!({ "room": "general" })).await;
+    assert_eq!(h["messages"], json!([]), "nothing was stored");
+    // The connection still works.
+    assert_eq!(c.send("general", "still here").await["message"]["seq"], 1);
+}
+
+#[tokio::test]
+async fn a_4000_character_message_is_accepted() {
+    let (server, _dir) = TestServer::start().await;
+    let c = server.client().await;
+    let body = "é".repeat(4000);
+    assert_eq!(c.send("general", &body).await["message"]["body"], body);
+}
+
+#[tokio::test]
+async fn bad_joins_history_and_room_names_are_refused() {
+    let (server, _dir) = TestServer::start().await;
+    let c = server.client().await;
+    assert_eq!(
+        error_code(&c.request("join", json!({ "room": "nowhere" })).await),
+        "unknown_room"
+    );
+    assert_eq!(
+        error_code(&c.request("join", json!({ "room": "" })).await),
+        "invalid_room_name"
+    );
+    assert_eq!(
+        error_code(&c.request("join", json!({ "after": 1 })).await),
+        "bad_payload"
+    );
+    assert_eq!(
+        error_code(
+            &c.request("history", json!({ "room": "general", "limit": 0 }))
+                .await
+        ),
+        "bad_payload"
+    );
+    assert_eq!(
+        error_code(
+            &c.request("history", json!({ "room": "general", "limit": 201 }))
+                .await
+        ),
+        "bad_payload"
+    );
+    assert_eq!(
+        error_code(
+            &c.request("create_room", json!({ "name": "Bad Name" }))
+                .await
+        ),
+        "invalid_room_name"
+    );
+    assert_eq!(
+        error_code(
+            &c.request("create_room", json!({ "name": "x".repeat(33) }))
+                .await
+        ),
+        "invalid_room_name"
+    );
+    assert_eq!(
+        error_code(&c.request("leave", json!({})).await),
+        "bad_payload"
+    );
+}
+
+#[tokio::test]
+async fn unknown_events_get_an_error() {
+    let (server, _dir) = TestServer::start().await;
+    let c = server.client().await;
+    assert_eq!(
+        error_code(&c.request("shout", json!({})).await),
+        "unknown_event"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_request_without_ack_gets_a_request_error_event() {
+    let (server, _dir) = TestServer::start().await;
+    let mut c = server.client().await;
+    c.emit(
+        "send",
+        json!({ "room": "general", "author": "a", "body": "" }),
+    )
+    .await;
+    let e = c.next("request_error").await;
+    assert_eq!(e["event"], "send");
+    assert_eq!(e["error"]["code"], "empty_message");
+}
