@@ -8,6 +8,7 @@ pub mod client;
 pub mod components;
 pub mod pages;
 pub mod protocol;
+pub mod session;
 pub mod state;
 pub mod time_fmt;
 
@@ -45,31 +46,14 @@ pub fn App() -> impl IntoView {
     let chat = state::ChatState::new();
     provide_context(chat);
 
-    // Browser only: the socket, the saved name and the local time zone.
-    Effect::new(move |_| {
-        // A name typed before the page came alive is kept too.
-        if let Some(name) = browser::load_name().or_else(|| browser::input_value("display-name")) {
-            chat.author.set(name);
-        }
-        chat.utc_offset_min.set(Some(browser::utc_offset_min()));
-        chat.pending.set(browser::load_outbox());
-        client::start(chat);
-    });
-    // The outbox outlives the page: saved on every change (browser only, like every effect).
-    Effect::new(move |first_run: Option<()>| {
-        chat.pending.with(|p| {
-            if first_run.is_some() {
-                browser::save_outbox(p)
-            }
-        })
-    });
-
     view! {
         <Stylesheet id="leptos" href="/pkg/natter.css"/>
         <Title formatter=|text: String| if text.is_empty() { "Natter".to_owned() } else { format!("{text} · Natter") }/>
         <Meta name="description" content="Natter: real-time team chat"/>
         <Router>
             <Routes fallback=|| view! { <pages::NotFound/> }>
+                <Route path=path!("login") view=pages::Login ssr=SsrMode::Async/>
+                <Route path=path!("register") view=pages::Register ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=pages::Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::Home ssr=SsrMode::Async/>
                     <Route path=path!("r/:room") view=pages::RoomPage ssr=SsrMode::Async/>

@@ -1,16 +1,27 @@
 //! The wire format shared by the server, the browser client and every test.
 //!
 //! `docs/protocol.md` describes the same thing in prose; when one changes, so does the other.
-//! Validated newtypes (`RoomName`, `MessageBody`, `AuthorName`) are built at the edge with
-//! `parse`, so the inside of the program never checks them again.
+//! Validated newtypes (`RoomName`, `MessageBody`, `Username`, `Password`) are built at the edge
+//! with `parse`, so the inside of the program never checks them again.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The most characters a message body may hold (after trimming).
 pub const MAX_BODY_CHARS: usize = 4000;
-/// The most characters a display name may hold.
-pub const MAX_AUTHOR_CHARS: usize = 32;
+/// The fewest and most characters a username may hold.
+pub const MIN_USERNAME_CHARS: usize = 2;
+pub const MAX_USERNAME_CHARS: usize = 24;
+/// The fewest and most characters a password may hold.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+/// The largest event payload the server reads, in bytes of its JSON text. Bigger ones are
+/// refused with `payload_too_large` (a 4,000-character body fits, even fully escaped).
+pub const MAX_EVENT_BYTES: usize = 64 * 1024;
+/// Room names with this prefix are direct conversations; nobody can create one by name.
+pub const DIRECT_PREFIX: &str = "dm-";
+/// The cookie that carries the session.
+pub const SESSION_COOKIE: &str = "natter_session";
 /// The most characters a room name may hold.
 pub const MAX_ROOM_CHARS: usize = 32;
 /// How many messages a room page and a `join` reply carry at most.
@@ -34,12 +45,23 @@ pub mod event {
     pub const HISTORY: &str = "history";
     /// Client -> server: list the rooms.
     pub const ROOMS: &str = "rooms";
-    /// Client -> server: create a room.
+    /// Client -> server: create a room (public or private).
     pub const CREATE_ROOM: &str = "create_room";
+    /// Client -> server: open (or find) the direct conversation with another user.
+    pub const OPEN_DIRECT: &str = "open_direct";
+    /// Client -> server: the owner of a private room adds a member.
+    pub const ADD_MEMBER: &str = "add_member";
+    /// Client -> server: the owner removes a member, or a member leaves.
+    pub const REMOVE_MEMBER: &str = "remove_member";
     /// Server -> client: a new message in a joined room.
     pub const MESSAGE: &str = "message";
-    /// Server -> client: a room was created (sent to every connected client).
-    pub const ROOM_CREATED: &str = "room_created";
+    /// Server -> client: a room entered your list (a new public room, you were added to a
+    /// private one, someone opened a direct conversation with you).
+    pub const ROOM_ADDED: &str = "room_added";
+    /// Server -> client: a room's members changed (sent to its members).
+    pub const ROOM_UPDATED: &str = "room_updated";
+    /// Server -> client: a room left your list (you left it or were removed).
+    pub const ROOM_REMOVED: &str = "room_removed";
 }
 
 /// What went wrong, in a form a program can act on.
@@ -54,13 +76,32 @@ pub enum ErrorCode {
     EmptyMessage,
     /// The message body is longer than [`MAX_BODY_CHARS`].
     MessageTooLong,
-    /// The display name is empty, too long or holds control characters.
-    InvalidAuthor,
+    /// The request needs a logged-in user and the session is missing, expired or ended.
+    NotAuthenticated,
+    /// Login failed: unknown username or wrong password (the same answer for both).
+    BadCredentials,
+    /// Too many failed logins for this username; wait before trying again.
+    TooManyAttempts,
+    /// The username breaks the naming rules.
+    InvalidUsername,
+    /// The password is too short or too long.
+    InvalidPassword,
+    /// Someone has that username already.
+    UsernameTaken,
+    /// No user has that username.
+    UnknownUser,
+    /// The user may not do that (e.g. only a room's owner adds members).
+    Forbidden,
+    /// Too many messages too fast; the message says when to try again.
+    RateLimited,
+    /// The event's payload is larger than [`MAX_EVENT_BYTES`].
+    PayloadTooLarge,
     /// The room name breaks the naming rules.
     InvalidRoomName,
     /// The idempotency key is empty or longer than [`MAX_KEY_CHARS`].
     InvalidKey,
-    /// No room has that name.
+    /// No room has that name, or it is private and you are not a member (the same answer, so
+    /// private rooms cannot be found by guessing).
     UnknownRoom,
     /// A room with that name exists already.
     RoomExists,
@@ -75,12 +116,35 @@ impl ErrorCode {
             ErrorCode::UnknownEvent => "unknown_event",
             ErrorCode::EmptyMessage => "empty_message",
             ErrorCode::MessageTooLong => "message_too_long",
-            ErrorCode::InvalidAuthor => "invalid_author",
+            ErrorCode::NotAuthenticated => "not_authenticated",
+            ErrorCode::BadCredentials => "bad_credentials",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::InvalidUsername => "invalid_username",
+            ErrorCode::InvalidPassword => "invalid_password",
+            ErrorCode::UsernameTaken => "username_taken",
+            ErrorCode::UnknownUser => "unknown_user",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::InvalidRoomName => "invalid_room_name",
             ErrorCode::InvalidKey => "invalid_key",
             ErrorCode::UnknownRoom => "unknown_room",
             ErrorCode::RoomExists => "room_exists",
             ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status an error gets over HTTP (pages, server functions, `/auth/*`).
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::UnknownRoom | ErrorCode::UnknownUser => 404,
+            ErrorCode::RoomExists | ErrorCode::UsernameTaken => 409,
+            ErrorCode::NotAuthenticated | ErrorCode::BadCredentials => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::TooManyAttempts | ErrorCode::RateLimited => 429,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::Internal => 500,
+            _ => 400,
         }
     }
 }
@@ -106,6 +170,17 @@ impl ErrorBody {
             ErrorCode::Internal,
             "The server could not do that just now. Please try again.",
         )
+    }
+
+    pub fn not_authenticated() -> Self {
+        Self::new(
+            ErrorCode::NotAuthenticated,
+            "You are not logged in (or your session ended). Log in and try again.",
+        )
+    }
+
+    pub fn bad_credentials() -> Self {
+        Self::new(ErrorCode::BadCredentials, "Wrong username or password.")
     }
 
     pub fn unknown_room(room: &RoomName) -> Self {
@@ -240,25 +315,67 @@ impl MessageBody {
     }
 }
 
-/// A display name: trimmed, 1 to [`MAX_AUTHOR_CHARS`] characters, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthorName(String);
+/// A username: 2 to 24 of `a-z`, `0-9`, `-`, `_`, starting with a letter. Input is trimmed and
+/// lowercased, so `Ada` and `ada` are the same account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Username(String);
 
-impl AuthorName {
+impl Username {
     pub fn parse(raw: &str) -> Result<Self, ErrorBody> {
-        let name = raw.trim();
+        let name = raw.trim().to_lowercase();
         let len = name.chars().count();
-        if len == 0 || len > MAX_AUTHOR_CHARS || name.chars().any(char::is_control) {
+        let ok = (MIN_USERNAME_CHARS..=MAX_USERNAME_CHARS).contains(&len)
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !ok {
             return Err(ErrorBody::new(
-                ErrorCode::InvalidAuthor,
-                format!("A display name is 1 to {MAX_AUTHOR_CHARS} characters, without control characters."),
+                ErrorCode::InvalidUsername,
+                format!(
+                    "Usernames are {MIN_USERNAME_CHARS} to {MAX_USERNAME_CHARS} characters of \
+                     letters, digits, \"-\" and \"_\", starting with a letter."
+                ),
             ));
         }
-        Ok(Self(name.to_owned()))
+        Ok(Self(name))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A new password: 8 to 128 characters, kept as typed (spaces count).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(raw: &str) -> Result<Self, ErrorBody> {
+        let len = raw.chars().count();
+        if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&len) {
+            return Err(ErrorBody::new(
+                ErrorCode::InvalidPassword,
+                format!("Passwords are {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters."),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(…)")
     }
 }
 
@@ -291,6 +408,7 @@ pub struct Message {
     pub room: String,
     /// Per-room sequence number: 1, 2, 3, … with no gaps.
     pub seq: i64,
+    /// The sender's username, from the server's session record.
     pub author: String,
     pub body: String,
     /// Server time of storing, milliseconds since the Unix epoch (UTC).
@@ -300,14 +418,64 @@ pub struct Message {
     pub key: Option<String>,
 }
 
+/// Who may see a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    /// Every logged-in user can see and join it.
+    #[default]
+    Public,
+    /// Invite-only: its owner adds members by username.
+    Private,
+    /// A conversation between two users.
+    Direct,
+}
+
+impl RoomKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomKind::Public => "public",
+            RoomKind::Private => "private",
+            RoomKind::Direct => "direct",
+        }
+    }
+}
+
 /// A room as the room list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Room {
     pub name: String,
+    #[serde(default)]
+    pub kind: RoomKind,
+    /// The creator of a private room (who adds and removes members); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The members of a private room or direct conversation, by username; empty for public rooms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
     /// The sequence number of the room's newest message (0 when it has none).
     pub last_seq: i64,
     /// Creation time, milliseconds since the Unix epoch (UTC).
     pub created_at: i64,
+}
+
+impl Room {
+    /// How the room is named on screen for `me`: `#name`, or `@other` for a direct conversation.
+    pub fn title(&self, me: &str) -> String {
+        match self.kind {
+            RoomKind::Direct => {
+                let other = self.members.iter().find(|m| *m != me);
+                format!("@{}", other.map_or(me, |o| o.as_str()))
+            }
+            _ => format!("#{}", self.name),
+        }
+    }
+}
+
+/// The logged-in user, as `GET /auth/me`, the auth endpoints and the pages know them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub username: String,
 }
 
 /// `join` payload.
@@ -346,7 +514,7 @@ pub struct LeaveReply {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendRequest {
     pub room: String,
-    pub author: String,
+    /// The text. The author is the logged-in user; an `author` field, if sent, is ignored.
     pub body: String,
     /// Idempotency key: a repeat with the same key in the same room stores nothing new and gets
     /// the first message back.
@@ -389,9 +557,26 @@ pub struct RoomsReply {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRoomRequest {
     pub name: String,
+    /// True: invite-only, starting with the creator as its only member.
+    #[serde(default)]
+    pub private: bool,
 }
 
-/// `create_room` ack on success, and the `room_created` event.
+/// `open_direct` payload: the other user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenDirectRequest {
+    pub username: String,
+}
+
+/// `add_member` and `remove_member` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberRequest {
+    pub room: String,
+    pub username: String,
+}
+
+/// The ack of `create_room`, `open_direct`, `add_member`, `remove_member`, and the payload of
+/// `room_added`, `room_updated` and `room_removed`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomReply {
     pub room: Room,
@@ -452,10 +637,21 @@ mod tests {
     }
 
     #[test]
-    fn authors_and_keys() {
-        assert_eq!(AuthorName::parse(" Ada ").unwrap().as_str(), "Ada");
-        assert!(AuthorName::parse("").is_err());
-        assert!(AuthorName::parse("a\u{7}b").is_err());
+    fn usernames_passwords_and_keys() {
+        assert_eq!(Username::parse(" Ada ").unwrap().as_str(), "ada");
+        for bad in ["", "a", "1ab", "-ab", "a b", "ad@", "é_x", &"x".repeat(25)] {
+            assert_eq!(
+                Username::parse(bad).unwrap_err().code,
+                ErrorCode::InvalidUsername,
+                "{bad}"
+            );
+        }
+        assert!(Password::parse("correct horse").is_ok());
+        assert_eq!(
+            Password::parse("short").unwrap_err().code,
+            ErrorCode::InvalidPassword
+        );
+        assert!(!format!("{:?}", Password::parse("secret-words").unwrap()).contains("secret"));
         assert!(ClientKey::parse("k-1").is_ok());
         assert!(ClientKey::parse("").is_err());
         assert!(ClientKey::parse("has space").is_err());
@@ -481,11 +677,30 @@ mod tests {
     }
 
     #[test]
+    fn direct_rooms_are_titled_by_the_other_member() {
+        let mut room = Room {
+            name: "dm-1-2".into(),
+            kind: RoomKind::Direct,
+            owner: None,
+            members: vec!["ada".into(), "bob".into()],
+            last_seq: 0,
+            created_at: 0,
+        };
+        assert_eq!(room.title("ada"), "@bob");
+        assert_eq!(room.title("bob"), "@ada");
+        room.kind = RoomKind::Public;
+        assert_eq!(room.title("ada"), "#dm-1-2");
+    }
+
+    #[test]
     fn error_code_names_match_serde() {
         for code in [
             ErrorCode::BadPayload,
             ErrorCode::MessageTooLong,
             ErrorCode::UnknownRoom,
+            ErrorCode::NotAuthenticated,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::TooManyAttempts,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }

@@ -62,14 +62,17 @@ pub struct ChatState {
     pub status: RwSignal<ConnStatus>,
     /// `websocket` or `polling`; `None` before the first connection.
     pub transport: RwSignal<Option<&'static str>>,
-    /// Rooms learned live (created after the page loaded), merged with the server-rendered list.
+    /// Rooms learned live (new, or changed since the page loaded), merged over the
+    /// server-rendered list.
     pub new_rooms: RwSignal<Vec<Room>>,
+    /// Rooms that left the user's list since the page loaded.
+    pub removed_rooms: RwSignal<Vec<String>>,
     /// Messages that arrived live, per room, keyed by seq.
     pub live: RwSignal<BTreeMap<String, BTreeMap<i64, Message>>>,
     /// The outbox: messages sent but not confirmed, in the order they were typed.
     pub pending: RwSignal<Vec<Pending>>,
-    /// The display name (kept in the browser's storage; empty until chosen).
-    pub author: RwSignal<String>,
+    /// The logged-in user's name, once the page knows it (the server renders it too).
+    pub me: RwSignal<String>,
     /// The local time zone's offset from UTC in minutes, once the browser told it. Until then,
     /// times show in UTC, as on the server, so hydration matches.
     pub utc_offset_min: RwSignal<Option<i32>>,
@@ -81,9 +84,10 @@ impl ChatState {
             status: RwSignal::new(ConnStatus::Connecting),
             transport: RwSignal::new(None),
             new_rooms: RwSignal::new(Vec::new()),
+            removed_rooms: RwSignal::new(Vec::new()),
             live: RwSignal::new(BTreeMap::new()),
             pending: RwSignal::new(Vec::new()),
-            author: RwSignal::new(String::new()),
+            me: RwSignal::new(String::new()),
             utc_offset_min: RwSignal::new(None),
         }
     }
@@ -110,12 +114,40 @@ impl ChatState {
         }
     }
 
+    /// A room entered the list or changed (members): the newest version wins.
     pub fn add_room(&self, room: Room) {
+        self.removed_rooms
+            .update(|r| r.retain(|name| *name != room.name));
         self.new_rooms.update(|rooms| {
-            if !rooms.iter().any(|r| r.name == room.name) {
-                rooms.push(room);
+            rooms.retain(|r| r.name != room.name);
+            rooms.push(room);
+        });
+    }
+
+    /// A room left the list.
+    pub fn remove_room(&self, name: &str) {
+        self.new_rooms
+            .update(|rooms| rooms.retain(|r| r.name != name));
+        self.removed_rooms.update(|r| {
+            if !r.iter().any(|n| n == name) {
+                r.push(name.to_owned());
             }
         });
+    }
+
+    /// The rooms to list: those the page loaded with, changed by what came live since.
+    pub fn merged_rooms(&self, loaded: &[Room]) -> Vec<Room> {
+        let live = self.new_rooms.get();
+        let removed = self.removed_rooms.get();
+        let mut all: Vec<Room> = loaded
+            .iter()
+            .filter(|r| !live.iter().any(|l| l.name == r.name))
+            .cloned()
+            .collect();
+        all.extend(live);
+        all.retain(|r| !removed.contains(&r.name));
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        all
     }
 
     pub fn set_pending_state(&self, key: &str, state: PendingState) {
@@ -162,6 +194,35 @@ mod tests {
             ts: 0,
             key: None,
         }
+    }
+
+    fn room(name: &str, members: &[&str]) -> Room {
+        Room {
+            name: name.into(),
+            kind: crate::protocol::RoomKind::Private,
+            owner: None,
+            members: members.iter().map(|m| m.to_string()).collect(),
+            last_seq: 0,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn live_room_changes_override_the_loaded_list() {
+        let owner = leptos::prelude::Owner::new();
+        owner.with(|| {
+            let chat = ChatState::new();
+            let loaded = [room("a", &["x"]), room("b", &[])];
+            chat.add_room(room("a", &["x", "y"]));
+            chat.add_room(room("c", &[]));
+            chat.remove_room("b");
+            let merged = chat.merged_rooms(&loaded);
+            let names: Vec<_> = merged.iter().map(|r| r.name.as_str()).collect();
+            assert_eq!(names, ["a", "c"]);
+            assert_eq!(merged[0].members, ["x", "y"]);
+            chat.add_room(room("b", &[]));
+            assert_eq!(chat.merged_rooms(&loaded).len(), 3);
+        });
     }
 
     #[test]

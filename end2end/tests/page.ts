@@ -15,14 +15,26 @@ export function isNetworkNoise(line: string): boolean {
   return /WebSocket connection to .* failed|net::ERR_CONNECTION_REFUSED|net::ERR_INTERNET_DISCONNECTED/.test(line);
 }
 
-/** Opens `url` in a new page of `context`, waits for it to come alive and sets the display name. */
+export const PASSWORD = 'correct horse battery';
+
+/** Gives `context` a session for user `name` (registering them on first use), as the login
+ * form would: the cookie lands in the context's cookie jar. */
+export async function signIn(context: BrowserContext, base: string, name: string) {
+  const form = { username: name, password: PASSWORD };
+  const headers = { Origin: base, Accept: 'application/json' };
+  let res = await context.request.post(`${base}/auth/register`, { form, headers });
+  if (res.status() === 409) res = await context.request.post(`${base}/auth/login`, { form, headers });
+  expect(res.status(), await res.text()).toBe(200);
+}
+
+/** Signs `context` in as `name`, opens `url` in a new page and waits for it to come alive. */
 export async function openRoom(context: BrowserContext, url: string, name: string, problems: string[]): Promise<Page> {
+  await signIn(context, new URL(url).origin, name);
   const page = await context.newPage();
   watchConsole(page, problems);
   await page.goto(url);
   // The status leaves "connecting" only once the page is hydrated and its handlers listen.
   await expect(page.locator('.status')).not.toHaveAttribute('data-status', 'connecting');
-  await page.getByLabel('Display name').fill(name);
   return page;
 }
 
@@ -31,7 +43,7 @@ export async function expectConnected(page: Page, timeout?: number) {
 }
 
 export async function send(page: Page, text: string) {
-  const box = page.getByRole('textbox', { name: /^Message #/ });
+  const box = page.getByRole('textbox', { name: /^Message [#@]/ });
   await box.fill(text);
   await box.press('Enter');
 }

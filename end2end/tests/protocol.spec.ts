@@ -10,6 +10,7 @@ const sockets: Socket[] = [];
 test.beforeEach(async () => {
   server = new NatterServer();
   await server.start();
+  users = 0;
 });
 
 test.afterEach(async () => {
@@ -17,8 +18,25 @@ test.afterEach(async () => {
   await server.dispose();
 });
 
-async function connect(transports: string[] = ['polling', 'websocket']): Promise<Socket> {
-  const socket = io(server.url, { transports, reconnection: false });
+const PASSWORD = 'correct horse battery';
+
+/** Registers `username` over HTTP, as docs/protocol.md describes, and returns the cookie. */
+async function register(username: string): Promise<string> {
+  const res = await fetch(`${server.url}/auth/register`, {
+    method: 'POST',
+    headers: { Origin: server.url, Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password: PASSWORD }),
+  });
+  expect(res.status).toBe(200);
+  return res.headers.get('set-cookie')!.split(';')[0];
+}
+
+let users = 0;
+
+/** A socket for a fresh user (or with the given cookie), connected. */
+async function connect(transports: string[] = ['polling', 'websocket'], cookie?: string): Promise<Socket> {
+  cookie ??= await register(`user${++users}`);
+  const socket = io(server.url, { transports, reconnection: false, extraHeaders: { Cookie: cookie } });
   sockets.push(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
@@ -37,29 +55,29 @@ test('socket.io-client joins, sends with a key and receives the broadcast', asyn
   expect(bob.io.engine.transport.name).toBe('polling');
 
   const joined = await ada.emitWithAck('join', { room: 'general' });
-  expect(joined).toEqual({ room: { name: 'general', last_seq: 0, created_at: expect.any(Number) }, messages: [], truncated: false });
+  expect(joined).toEqual({ room: { name: 'general', kind: 'public', last_seq: 0, created_at: expect.any(Number) }, messages: [], truncated: false });
   await bob.emitWithAck('join', { room: 'general' });
 
   const received = next(bob, 'message');
-  const ack = await ada.timeout(10_000).emitWithAck('send', { room: 'general', author: 'Ada', body: 'Hello!', key: 'k-1' });
-  expect(ack.message).toMatchObject({ room: 'general', seq: 1, author: 'Ada', body: 'Hello!', key: 'k-1' });
+  const ack = await ada.timeout(10_000).emitWithAck('send', { room: 'general', body: 'Hello!', key: 'k-1' });
+  expect(ack.message).toMatchObject({ room: 'general', seq: 1, author: 'user1', body: 'Hello!', key: 'k-1' });
   expect(await received).toEqual(ack.message);
 
   // A retry with the same key is acknowledged with the original message and stores nothing new.
-  const again = await ada.emitWithAck('send', { room: 'general', author: 'Ada', body: 'Hello!', key: 'k-1' });
+  const again = await ada.emitWithAck('send', { room: 'general', body: 'Hello!', key: 'k-1' });
   expect(again).toEqual(ack);
   const history = await bob.emitWithAck('history', { room: 'general' });
   expect(history.messages).toHaveLength(1);
 
   // A reconnecting client asks for what came after the newest seq it holds.
-  await ada.emitWithAck('send', { room: 'general', author: 'Ada', body: 'second' });
+  await ada.emitWithAck('send', { room: 'general', body: 'second' });
   const resumed = await bob.emitWithAck('join', { room: 'general', after: 1 });
   expect(resumed.messages.map((m: any) => m.body)).toEqual(['second']);
 });
 
 test('socket.io-client gets documented errors, and request_error without an ack', async () => {
   const socket = await connect(['websocket']);
-  expect(await socket.emitWithAck('send', { room: 'general', author: 'Ada', body: '   ' })).toEqual({
+  expect(await socket.emitWithAck('send', { room: 'general', body: '   ' })).toEqual({
     error: { code: 'empty_message', message: 'A message cannot be empty.' },
   });
   expect((await socket.emitWithAck('join', { room: 'nowhere' })).error.code).toBe('unknown_room');
@@ -75,10 +93,33 @@ test('socket.io-client gets documented errors, and request_error without an ack'
 test('socket.io-client sees rooms created by others', async () => {
   const a = await connect();
   const b = await connect();
-  const announced = next(b, 'room_created');
+  const announced = next(b, 'room_added');
   const created = await a.emitWithAck('create_room', { name: 'ops' });
   expect(created.room.name).toBe('ops');
   expect((await announced).room.name).toBe('ops');
   const rooms = await b.emitWithAck('rooms', {});
   expect(rooms.rooms.map((r: any) => r.name)).toEqual(['general', 'ops']);
+});
+
+test('socket.io-client without a session gets connect_error and nothing else', async () => {
+  const socket = io(server.url, { transports: ['websocket'], reconnection: false });
+  sockets.push(socket);
+  const error: Error = await new Promise((resolve) => socket.once('connect_error', resolve));
+  expect(error.message).toMatch(/^not_authenticated: /);
+  expect(socket.connected).toBe(false);
+});
+
+test('socket.io-client creates a private room and opens a direct conversation', async () => {
+  const adaCookie = await register('ada');
+  await register('bob');
+  const ada = await connect(['websocket'], adaCookie);
+  const created = await ada.emitWithAck('create_room', { name: 'plans', private: true });
+  expect(created.room).toMatchObject({ name: 'plans', kind: 'private', owner: 'ada', members: ['ada'] });
+  const added = await ada.emitWithAck('add_member', { room: 'plans', username: 'bob' });
+  expect(added.room.members).toEqual(['ada', 'bob']);
+  const dm = await ada.emitWithAck('open_direct', { username: 'bob' });
+  expect(dm.room).toMatchObject({ kind: 'direct', members: ['ada', 'bob'] });
+  const tooBig = await ada.emitWithAck('send', { room: 'plans', body: 'x', pad: 'y'.repeat(70_000) });
+  expect(tooBig.error.code).toBe('payload_too_large');
+  expect(ada.connected).toBe(true);
 });

@@ -46,6 +46,23 @@ pub struct Config {
     #[arg(long, env = "NATTER_PING_TIMEOUT_MS", default_value_t = 20_000)]
     pub ping_timeout_ms: u64,
 
+    /// Origins besides the server's own (`scheme://host[:port]`, comma-separated) whose pages
+    /// may open Socket.IO connections and send forms, e.g. behind a proxy with another name.
+    #[arg(long, env = "NATTER_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Messages per second each user may send (sustained); 0 turns the limit off.
+    #[arg(long, env = "NATTER_SEND_RATE", default_value_t = 10.0)]
+    pub send_rate: f64,
+
+    /// Messages a user may send at once before the rate applies.
+    #[arg(long, env = "NATTER_SEND_BURST", default_value_t = 30)]
+    pub send_burst: u32,
+
+    /// Mark the session cookie `Secure` (set this when users reach Natter over HTTPS).
+    #[arg(long, env = "NATTER_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
     /// Folder with the built front end (`pkg/`, static files), as cargo-leptos writes it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,

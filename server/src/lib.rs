@@ -1,25 +1,31 @@
 //! Natter's server: one axum router serving the Leptos pages, the server functions and
 //! Socket.IO on the same port.
 
+pub mod auth;
 pub mod backend;
 pub mod config;
 pub mod error;
+pub mod http;
+pub mod room_changes;
 pub mod socket;
 pub mod state;
 pub mod store;
 
 use app::api::Backend;
+use auth::Auth;
 use axum::Router;
 use config::{Config, Transport};
 use error::Error;
+use http::origin::AllowedOrigins;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use socket::send_limit::SendLimit;
 use socketioxide::SocketIo;
 use socketioxide::TransportType;
 use state::{AppState, SocketState};
 use std::sync::Arc;
-use store::{SqliteStore, Store};
+use store::{Accounts, SqliteStore, Store};
 use tokio::net::TcpListener;
 
 /// Opens storage and builds the state for `config`.
@@ -27,14 +33,22 @@ pub async fn build_state(
     config: &Config,
 ) -> Result<(AppState, socketioxide::layer::SocketIoLayer), Error> {
     tokio::fs::create_dir_all(&config.data_dir).await?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.database_url()).await?);
+    let sqlite = Arc::new(SqliteStore::open(&config.database_url()).await?);
+    let store: Arc<dyn Store> = sqlite.clone();
+    let accounts: Arc<dyn Accounts> = sqlite;
+    let auth = Auth::new(accounts, config.secure_cookies);
     let builder = SocketIo::builder()
         // Packets queued per socket before an emit to it fails: room for bursts in busy rooms.
         .max_buffer_size(4096)
         .ping_interval(std::time::Duration::from_millis(config.ping_interval_ms))
         .ping_timeout(std::time::Duration::from_millis(config.ping_timeout_ms))
+        // Frames up to 1 MB are read and answered (`payload_too_large` above
+        // MAX_EVENT_BYTES); Engine.IO closes connections that send bigger ones.
+        .max_payload(1_000_000)
         .with_state(SocketState {
             store: store.clone(),
+            auth: auth.clone(),
+            send_limit: Arc::new(SendLimit::new(config.send_rate, config.send_burst)),
         });
     let polling = config.transports.contains(&Transport::Polling);
     let websocket = config.transports.contains(&Transport::Websocket);
@@ -55,7 +69,9 @@ pub async fn build_state(
         AppState {
             leptos_options,
             store,
+            auth,
             io,
+            origins: Arc::new(AllowedOrigins::new(&config.allowed_origins)),
         },
         layer,
     ))
@@ -66,7 +82,9 @@ pub fn router(state: AppState, socket_layer: socketioxide::layer::SocketIoLayer)
     let routes = generate_route_list(app::App);
     let backend: Arc<dyn Backend> = Arc::new(state.clone());
     let shell_options = state.leptos_options.clone();
+    let origins = state.origins.clone();
     Router::new()
+        .merge(http::auth::router())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -77,6 +95,11 @@ pub fn router(state: AppState, socket_layer: socketioxide::layer::SocketIoLayer)
             app::shell,
         ))
         .layer(socket_layer)
+        // Outside the Socket.IO layer, so it sees the handshake first.
+        .layer(axum::middleware::from_fn_with_state(
+            origins,
+            http::origin::guard,
+        ))
         .with_state(state)
 }
 

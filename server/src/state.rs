@@ -1,5 +1,7 @@
 //! Shared state: what HTTP routes, server functions and socket handlers reach.
 
+use crate::auth::Auth;
+use crate::socket::send_limit::SendLimit;
 use crate::store::Store;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -10,6 +12,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct SocketState {
     pub store: Arc<dyn Store>,
+    pub auth: Auth,
+    pub send_limit: Arc<SendLimit>,
 }
 
 /// The axum state, also given to server functions as their [`app::api::Backend`].
@@ -17,5 +21,7 @@ pub struct SocketState {
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Arc<dyn Store>,
+    pub auth: Auth,
     pub io: SocketIo,
+    pub origins: Arc<crate::http::origin::AllowedOrigins>,
 }

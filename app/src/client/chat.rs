@@ -3,8 +3,8 @@
 
 use super::socket::{AckError, Socket, SocketEvent};
 use crate::protocol::{
-    event, AuthorName, ErrorBody, JoinReply, JoinRequest, LeaveRequest, Message, MessageBody,
-    Reply, RoomReply, SendReply, SendRequest,
+    event, ErrorBody, JoinReply, JoinRequest, LeaveRequest, Message, MessageBody, Reply, RoomReply,
+    SendReply, SendRequest,
 };
 use crate::state::{ChatState, ConnStatus, Pending, PendingState};
 use leptos::prelude::{Set, Update, WithUntracked};
@@ -91,15 +91,15 @@ pub fn enter_room(room: String, rendered_seq: Option<i64>) {
 }
 
 /// Puts a message in the outbox and sends it when it can. Bad input is refused at once.
+/// `author` is the logged-in user, shown on the pending message; the server sets the real one.
 pub fn send(room: &str, author: &str, body: &str) -> Result<(), ErrorBody> {
-    let author = AuthorName::parse(author)?;
     let body = MessageBody::parse(body)?;
     with_chat(|chat| {
         chat.state.pending.update(|p| {
             p.push(Pending {
                 key: new_key(),
                 room: room.to_owned(),
-                author: author.as_str().to_owned(),
+                author: author.to_owned(),
                 body: body.as_str().to_owned(),
                 state: PendingState::Sending,
             })
@@ -147,6 +147,14 @@ impl Chat {
                 self.state.status.set(ConnStatus::Reconnecting { attempt });
             }
             SocketEvent::Event { name, data } => self.on_server_event(&name, data),
+            SocketEvent::Refused { message } => {
+                // The session ended (logged out elsewhere, expired): log in again, then
+                // come back here.
+                if message.starts_with("not_authenticated") {
+                    let here = crate::browser::current_path();
+                    crate::browser::go_to(&format!("/login?{}", crate::pages::next_query(&here)));
+                }
+            }
         }
     }
 
@@ -165,10 +173,13 @@ impl Chat {
                 }
                 Err(e) => leptos::logging::warn!("natter: bad message event: {e}"),
             },
-            event::ROOM_CREATED => match serde_json::from_value::<RoomReply>(data) {
-                Ok(r) => self.state.add_room(r.room),
-                Err(e) => leptos::logging::warn!("natter: bad room_created event: {e}"),
-            },
+            event::ROOM_ADDED | event::ROOM_UPDATED | event::ROOM_REMOVED => {
+                match serde_json::from_value::<RoomReply>(data) {
+                    Ok(r) if name == event::ROOM_REMOVED => self.state.remove_room(&r.room.name),
+                    Ok(r) => self.state.add_room(r.room),
+                    Err(e) => leptos::logging::warn!("natter: bad {name} event: {e}"),
+                }
+            }
             _ => {}
         }
     }
@@ -267,7 +278,6 @@ impl Chat {
         self.inner.borrow_mut().in_flight = Some(p.key.clone());
         let request = SendRequest {
             room: p.room.clone(),
-            author: p.author,
             body: p.body,
             key: Some(p.key.clone()),
         };

@@ -28,6 +28,8 @@ pub enum SocketEvent {
     Reconnecting { attempt: u32 },
     /// The server emitted an event.
     Event { name: String, data: Value },
+    /// The server refused the connection (`connect_error`); `message` says why.
+    Refused { message: String },
 }
 
 /// Why an ack did not arrive.
@@ -477,9 +479,18 @@ impl Socket {
                     (p.callback)(Ok(data));
                 }
             }
-            SocketPacket::Disconnect { .. } | SocketPacket::ConnectError { .. } => {
+            SocketPacket::ConnectError { data, .. } => {
+                let message = data
+                    .as_ref()
+                    .and_then(|d| d.get("message"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let on_event = self.0.borrow().on_event.clone();
+                on_event(SocketEvent::Refused { message });
                 self.lost(generation)
             }
+            SocketPacket::Disconnect { .. } => self.lost(generation),
         }
     }
 

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 /// Writes a message: Enter sends, Shift+Enter starts a new line.
 #[component]
-pub fn Composer(room: String) -> impl IntoView {
+pub fn Composer(room: String, placeholder: String) -> impl IntoView {
     let chat = use_chat_state();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -16,17 +16,12 @@ pub fn Composer(room: String) -> impl IntoView {
             if body.trim().is_empty() {
                 return;
             }
-            match crate::client::send(&room, &chat.author.get_untracked(), &body) {
+            match crate::client::send(&room, &chat.me.get_untracked(), &body) {
                 Ok(()) => {
                     text.set(String::new());
                     error.set(None);
                 }
-                Err(e) => {
-                    error.set(Some(e.message));
-                    if chat.author.get_untracked().trim().is_empty() {
-                        crate::browser::focus_by_id("display-name");
-                    }
-                }
+                Err(e) => error.set(Some(e.message)),
             }
         }
     };
@@ -47,11 +42,11 @@ pub fn Composer(room: String) -> impl IntoView {
     let near = move || text.with(|t| t.chars().count() > MAX_BODY_CHARS - 200);
     view! {
         <form class="composer" on:submit=on_submit>
-            <label for="composer-input" class="visually-hidden">{format!("Message #{room}")}</label>
+            <label for="composer-input" class="visually-hidden">{placeholder.clone()}</label>
             <textarea
                 id="composer-input"
                 rows="2"
-                placeholder=format!("Message #{room}")
+                placeholder=placeholder
                 aria-describedby="composer-hint composer-error"
                 prop:value=move || text.get()
                 on:input=move |ev| text.set(event_target_value(&ev))

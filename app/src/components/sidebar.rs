@@ -1,44 +1,35 @@
-use crate::api::{list_rooms, CreateRoom};
-use crate::protocol::Room;
+use crate::api::{list_rooms, CreateRoom, OpenDirect};
+use crate::protocol::{Me, Room, RoomKind};
 use crate::state::use_chat_state;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
-/// The rooms, the display name and the form that creates a room.
+/// Who is logged in, the rooms, and the forms that create a room or start a conversation.
 #[component]
-pub fn Sidebar() -> impl IntoView {
+pub fn Sidebar(me: Me) -> impl IntoView {
     view! {
-        <aside class="sidebar" aria-label="Rooms and settings">
+        <aside class="sidebar" aria-label="Rooms and account">
             <a class="brand" href="/">"Natter"</a>
-            <NamePicker/>
+            <Account me/>
             <RoomList/>
             <NewRoom/>
+            <NewDirect/>
         </aside>
     }
 }
 
-/// The display name, kept in this browser.
+/// The user's name and the logout button (a plain form: it works without JavaScript).
 #[component]
-fn NamePicker() -> impl IntoView {
-    let chat = use_chat_state();
-    let on_input = move |ev| {
-        let name = event_target_value(&ev);
-        crate::browser::save_name(name.trim());
-        chat.author.set(name);
-    };
+fn Account(me: Me) -> impl IntoView {
     view! {
-        <div class="field name-picker">
-            <label for="display-name">"Display name"</label>
-            <input
-                id="display-name"
-                name="display-name"
-                type="text"
-                maxlength=crate::protocol::MAX_AUTHOR_CHARS
-                autocomplete="nickname"
-                placeholder="Your name"
-                prop:value=move || chat.author.get()
-                on:input=on_input
-            />
+        <div class="account">
+            <span class="me" data-testid="me">
+                <span class="visually-hidden">"Logged in as "</span>
+                {me.username}
+            </span>
+            <form method="post" action="/auth/logout">
+                <button type="submit" class="link">"Log out"</button>
+            </form>
         </div>
     }
 }
@@ -54,35 +45,46 @@ fn RoomList() -> impl IntoView {
             let href = href.clone();
             move || (location.pathname.get() == href).then_some("page")
         };
+        let title = room.title(&chat.me.get_untracked());
+        let (mark, label) = match room.kind {
+            RoomKind::Public => ("#", None),
+            RoomKind::Private => ("🔒", Some("private room")),
+            RoomKind::Direct => ("@", None),
+        };
+        let shown = title.trim_start_matches(['#', '@']).to_owned();
         view! {
             <li>
-                <a href=href aria-current=current>
-                    <span aria-hidden="true">"#"</span>
-                    {room.name}
+                <a href=href aria-current=current data-kind=room.kind.as_str()>
+                    <span class="mark" aria-hidden="true">{mark}</span>
+                    {shown}
+                    {label.map(|l| view! { <span class="visually-hidden">{format!(" ({l})")}</span> })}
                 </a>
             </li>
         }
     };
     view! {
         <nav class="rooms" aria-label="Rooms">
-            <h2>"Rooms"</h2>
             <Suspense fallback=|| view! { <p>"Loading rooms…"</p> }>
                 {move || Suspend::new(async move {
                     match rooms.await {
                         Ok(loaded) => {
-                            let all = move || {
-                                let mut all = loaded.clone();
-                                for r in chat.new_rooms.get() {
-                                    if !all.iter().any(|a| a.name == r.name) {
-                                        all.push(r);
-                                    }
+                            let loaded = StoredValue::new(loaded);
+                            let of = move |direct: bool| {
+                                move || {
+                                    loaded.with_value(|l| chat.merged_rooms(l))
+                                        .into_iter()
+                                        .filter(|r| (r.kind == RoomKind::Direct) == direct)
+                                        .collect::<Vec<_>>()
                                 }
-                                all.sort_by(|a, b| a.name.cmp(&b.name));
-                                all
                             };
                             view! {
+                                <h2>"Rooms"</h2>
                                 <ul>
-                                    <For each=all key=|r| r.name.clone() children=link/>
+                                    <For each=of(false) key=|r| (r.name.clone(), r.members.clone()) children=link/>
+                                </ul>
+                                <h2>"Direct messages"</h2>
+                                <ul>
+                                    <For each=of(true) key=|r| r.name.clone() children=link/>
                                 </ul>
                             }
                                 .into_any()
@@ -98,13 +100,13 @@ fn RoomList() -> impl IntoView {
 /// Creates a room (works without JavaScript too: the form posts to the server function).
 #[component]
 fn NewRoom() -> impl IntoView {
-    let chat = use_chat_state();
     let create = ServerAction::<CreateRoom>::new();
-    let navigate = use_navigate();
     let error = move || match create.value().get() {
         Some(Err(e)) => Some(e.message),
         _ => None,
     };
+    let navigate = use_navigate();
+    let chat = use_chat_state();
     Effect::new(move |_| {
         if let Some(Ok(room)) = create.value().get() {
             let href = format!("/r/{}", room.name);
@@ -128,7 +130,48 @@ fn NewRoom() -> impl IntoView {
                 />
                 <button type="submit" disabled=move || create.pending().get()>"Create"</button>
             </div>
+            <label class="check">
+                <input type="checkbox" name="private" value="on"/>
+                "Private: only people you add"
+            </label>
             <p id="new-room-help" class="help">"Lowercase letters, digits, - and _."</p>
+            {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        </ActionForm>
+    }
+}
+
+/// Starts (or finds) the direct conversation with someone.
+#[component]
+fn NewDirect() -> impl IntoView {
+    let open = ServerAction::<OpenDirect>::new();
+    let error = move || match open.value().get() {
+        Some(Err(e)) => Some(e.message),
+        _ => None,
+    };
+    let navigate = use_navigate();
+    let chat = use_chat_state();
+    Effect::new(move |_| {
+        if let Some(Ok(room)) = open.value().get() {
+            let href = format!("/r/{}", room.name);
+            chat.add_room(room);
+            navigate(&href, Default::default());
+        }
+    });
+    view! {
+        <ActionForm action=open attr:class="new-direct">
+            <label for="direct-username">"Message someone"</label>
+            <div class="row">
+                <input
+                    id="direct-username"
+                    name="username"
+                    type="text"
+                    required
+                    autocapitalize="none"
+                    maxlength=crate::protocol::MAX_USERNAME_CHARS
+                    placeholder="username"
+                />
+                <button type="submit" disabled=move || open.pending().get()>"Open"</button>
+            </div>
             {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
         </ActionForm>
     }

@@ -1,18 +1,98 @@
+use crate::api::current_user;
 use crate::components::{sidebar::Sidebar, status::StatusLine};
+use crate::protocol::Me;
+use crate::state::use_chat_state;
 use leptos::prelude::*;
-use leptos_router::components::Outlet;
+use leptos_router::components::{Outlet, Redirect};
+use leptos_router::hooks::use_location;
 
-/// The frame of every page: the room sidebar and the pane the routes fill.
+/// The frame of every page behind the login: the room sidebar and the pane the routes fill.
+/// Nobody logged in: off to the login page, which comes back here afterwards.
 #[component]
 pub fn Layout() -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_user());
+    let location = use_location();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => view! { <Frame me/> }.into_any(),
+                    Ok(None) => {
+                        let here = format!(
+                            "{}{}",
+                            location.pathname.get_untracked(),
+                            location.search.get_untracked()
+                        );
+                        let query = next_query(&here);
+                        view! { <Redirect path=format!("/login?{query}")/> }.into_any()
+                    }
+                    Err(e) => view! {
+                        <section class="welcome">
+                            <h1>"Natter could not load"</h1>
+                            <p role="alert">{e.message}</p>
+                        </section>
+                    }
+                        .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `next=<path>`, percent-encoded.
+pub fn next_query(path: &str) -> String {
+    let mut out = String::from("next=");
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[component]
+fn Frame(me: Me) -> impl IntoView {
+    let chat = use_chat_state();
+    chat.me.set(me.username.clone());
+    // Browser only: the socket, this user's saved outbox and the local time zone.
+    let user = me.username.clone();
+    Effect::new(move |_| {
+        chat.utc_offset_min
+            .set(Some(crate::browser::utc_offset_min()));
+        chat.pending.set(crate::browser::load_outbox(&user));
+        crate::client::start(chat);
+    });
+    // The outbox outlives the page: saved on every change.
+    let user = me.username.clone();
+    Effect::new(move |first_run: Option<()>| {
+        chat.pending.with(|p| {
+            if first_run.is_some() {
+                crate::browser::save_outbox(&user, p)
+            }
+        })
+    });
     view! {
         <div class="app">
             <a class="skip-link" href="#main">"Skip to the conversation"</a>
-            <Sidebar/>
+            <Sidebar me/>
             <main id="main" class="pane">
                 <StatusLine/>
                 <Outlet/>
             </main>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_is_percent_encoded() {
+        assert_eq!(
+            super::next_query("/r/a b?x=1&y"),
+            "next=/r/a%20b%3Fx%3D1%26y"
+        );
     }
 }

@@ -1,11 +1,13 @@
 //! The pages the router shows.
 
+mod auth;
 mod home;
 mod layout;
 mod not_found;
 mod room;
 
+pub use auth::{Login, Register};
 pub use home::Home;
-pub use layout::Layout;
+pub use layout::{next_query, Layout};
 pub use not_found::NotFound;
 pub use room::RoomPage;

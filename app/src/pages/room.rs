@@ -1,9 +1,10 @@
-use crate::api::{load_room, RoomPage as RoomData};
+use crate::api::{load_room, AddMember, RemoveMember, RoomPage as RoomData};
 use crate::components::{composer::Composer, message_list::MessageList};
-use crate::protocol::{ErrorBody, ErrorCode};
+use crate::protocol::{ErrorBody, ErrorCode, Room, RoomKind};
+use crate::state::use_chat_state;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 /// A room: its newest messages (in the server's HTML), then live updates and the composer.
 #[component]
@@ -25,6 +26,7 @@ pub fn RoomPage() -> impl IntoView {
 
 #[component]
 fn Room(data: RoomData) -> impl IntoView {
+    let chat = use_chat_state();
     let name = data.room.name.clone();
     // The page holds every message up to this seq (0: the room was empty).
     let rendered_seq = data.messages.last().map_or(0, |m| m.seq);
@@ -32,13 +34,112 @@ fn Room(data: RoomData) -> impl IntoView {
         let name = name.clone();
         Effect::new(move |_| crate::client::enter_room(name.clone(), Some(rendered_seq)));
     }
+    // The room as it is now: membership changes arrive live.
+    let loaded = data.room.clone();
+    let room = {
+        let name = name.clone();
+        Memo::new(move |_| {
+            chat.new_rooms
+                .with(|r| r.iter().find(|r| r.name == name).cloned())
+                .unwrap_or_else(|| loaded.clone())
+        })
+    };
+    let removed = {
+        let name = name.clone();
+        move || chat.removed_rooms.with(|r| r.contains(&name))
+    };
+    let title = data.room.title(&chat.me.get_untracked());
+    let placeholder = format!("Message {title}");
     view! {
-        <Title text=format!("#{name}")/>
+        <Title text=title.clone()/>
         <header class="room-header">
-            <h1><span aria-hidden="true">"#"</span>{name.clone()}</h1>
+            <h1>{title}</h1>
+            {(data.room.kind == RoomKind::Private).then(|| view! { <Members room/> })}
         </header>
         <MessageList room=name.clone() history=data.messages/>
-        <Composer room=name/>
+        <Show
+            when=move || !removed()
+            fallback=|| view! {
+                <p class="notice" role="status">"You are no longer a member of this room."</p>
+            }
+        >
+            <Composer room=name.clone() placeholder=placeholder.clone()/>
+        </Show>
+    }
+}
+
+/// The members of a private room; its owner adds and removes them, others may leave.
+#[component]
+fn Members(room: Memo<Room>) -> impl IntoView {
+    let chat = use_chat_state();
+    let add = ServerAction::<AddMember>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = add.value().get() {
+            chat.add_room(r);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = remove.value().get() {
+            if r.members.contains(&chat.me.get_untracked()) {
+                chat.add_room(r);
+            } else {
+                chat.remove_room(&r.name);
+                navigate("/", Default::default());
+            }
+        }
+    });
+    let error = move || {
+        [add.value().get(), remove.value().get()]
+            .into_iter()
+            .find_map(|v| v.and_then(Result::err))
+            .map(|e| e.message)
+    };
+    let me = move || chat.me.get();
+    let is_owner = move || room.with(|r| r.owner.as_deref() == Some(me().as_str()));
+    let member = move |who: String| {
+        let room_name = room.with_untracked(|r| r.name.clone());
+        let owner = room.with_untracked(|r| r.owner.clone());
+        let is_me = who == me();
+        let is_owner_row = owner.as_deref() == Some(who.as_str());
+        let button = match (is_owner(), is_me) {
+            (true, false) => Some(format!("Remove {who}")),
+            (false, true) => Some("Leave room".to_owned()),
+            _ => None,
+        };
+        view! {
+            <li>
+                {who.clone()}
+                {is_owner_row.then(|| view! { <span class="tag">"owner"</span> })}
+                {button.map(|label| view! {
+                    <ActionForm action=remove attr:class="inline">
+                        <input type="hidden" name="room" value=room_name.clone()/>
+                        <input type="hidden" name="username" value=who.clone()/>
+                        <button type="submit" class="link">{label}</button>
+                    </ActionForm>
+                })}
+            </li>
+        }
+    };
+    view! {
+        <details class="members">
+            <summary>{move || format!("{} members", room.with(|r| r.members.len()))}</summary>
+            <ul aria-label="Members">
+                <For each=move || room.with(|r| r.members.clone()) key=|m| m.clone() children=member/>
+            </ul>
+            <Show when=is_owner>
+                <ActionForm action=add attr:class="add-member">
+                    <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
+                    <label for="add-member-name">"Add a member"</label>
+                    <div class="row">
+                        <input id="add-member-name" name="username" type="text" required autocapitalize="none" placeholder="username"/>
+                        <button type="submit" disabled=move || add.pending().get()>"Add"</button>
+                    </div>
+                </ActionForm>
+            </Show>
+            {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        </details>
     }
 }
 

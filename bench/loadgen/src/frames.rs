@@ -13,8 +13,10 @@ pub enum Incoming<'a> {
     Connected,
     /// An ack with its id.
     Ack(u64),
-    /// A `message` event: who sent it and the send time it carries (µs).
-    Message { author: &'a str, sent_us: u64 },
+    /// A `message` event: which load-generator client sent it and the send time it carries
+    /// (µs), both read from its body `<sender> t=<µs>` (the author is the server's business:
+    /// Natter sets it from the session, which all clients share).
+    Message { sender: &'a str, sent_us: u64 },
     /// Anything else (other events, noop, …).
     Other,
 }
@@ -44,17 +46,16 @@ pub fn parse(frame: &str) -> Incoming<'_> {
     }
 }
 
-/// Reads `author` and the `t=<µs>` body of a message event without a full JSON parse.
+/// Reads the `<sender> t=<µs>` body of a message event without a full JSON parse.
 fn parse_message(frame: &str) -> Option<Incoming<'_>> {
-    let author = field(frame, "\"author\":\"")?;
     let body = field(frame, "\"body\":\"")?;
-    let sent_us = body
-        .strip_prefix("t=")?
+    let (sender, time) = body.split_once(" t=")?;
+    let sent_us = time
         .split(|c: char| !c.is_ascii_digit())
         .next()?
         .parse()
         .ok()?;
-    Some(Incoming::Message { author, sent_us })
+    Some(Incoming::Message { sender, sent_us })
 }
 
 /// The string value after `key` (which ends with the opening quote), up to the closing quote.
@@ -69,9 +70,12 @@ pub fn join(room: &str, id: u64) -> String {
     format!("42{id}[\"join\",{{\"room\":\"{room}\"}}]")
 }
 
-/// `send` (no ack requested) carrying the send time in the body.
-pub fn send(room: &str, author: &str, sent_us: u64) -> String {
-    format!("42[\"send\",{{\"room\":\"{room}\",\"author\":\"{author}\",\"body\":\"t={sent_us}\"}}]")
+/// `send` (no ack requested) carrying the sender and the send time in the body. The Node
+/// reference reads `author`; Natter ignores it.
+pub fn send(room: &str, sender: &str, sent_us: u64) -> String {
+    format!(
+        "42[\"send\",{{\"room\":\"{room}\",\"author\":\"{sender}\",\"body\":\"{sender} t={sent_us}\"}}]"
+    )
 }
 
 #[cfg(test)]
@@ -89,10 +93,10 @@ mod tests {
         assert_eq!(parse(r#"4317[{"room":{}}]"#), Incoming::Ack(17));
         assert_eq!(
             parse(
-                r#"42["message",{"id":"u","room":"r1","seq":3,"author":"c12","body":"t=1700000000123456","ts":1}]"#
+                r#"42["message",{"id":"u","room":"r1","seq":3,"author":"bench","body":"c12 t=1700000000123456","ts":1}]"#
             ),
             Incoming::Message {
-                author: "c12",
+                sender: "c12",
                 sent_us: 1_700_000_000_123_456
             }
         );
@@ -110,9 +114,9 @@ mod tests {
         let frame = send("r1", "c7", 42);
         assert_eq!(
             frame,
-            r#"42["send",{"room":"r1","author":"c7","body":"t=42"}]"#
+            r#"42["send",{"room":"r1","author":"c7","body":"c7 t=42"}]"#
         );
         let v: serde_json::Value = serde_json::from_str(&frame[2..]).unwrap();
-        assert_eq!(v[1]["body"], "t=42");
+        assert_eq!(v[1]["body"], "c7 t=42");
     }
 }

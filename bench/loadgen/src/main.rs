@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{watch, Semaphore};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 #[derive(Parser, Debug, Clone)]
@@ -36,6 +37,9 @@ struct Args {
     /// Seconds to wait after the last send for deliveries still under way.
     #[arg(long, default_value_t = 2.0)]
     drain: f64,
+    /// `Cookie` header for the handshake (Natter wants a session: `natter_session=…`).
+    #[arg(long)]
+    cookie: Option<String>,
 }
 
 /// A client that has not joined its room by then counts as a failed connection.
@@ -78,7 +82,11 @@ async fn main() {
             let me = format!("c{i}");
             let mut stats = Stats::default();
             let permit = handshakes.acquire_owned().await.expect("semaphore");
-            let connect = tokio::time::timeout(HANDSHAKE_TIMEOUT, tokio_tungstenite::connect_async(&url));
+            let mut request = url.as_str().into_client_request().expect("websocket URL");
+            if let Some(cookie) = &args.cookie {
+                request.headers_mut().insert("Cookie", cookie.parse().expect("cookie header"));
+            }
+            let connect = tokio::time::timeout(HANDSHAKE_TIMEOUT, tokio_tungstenite::connect_async(request));
             let Ok(Ok((mut ws, _))) = connect.await else {
                 failed.fetch_add(1, Ordering::Relaxed);
                 return (room, stats);
@@ -126,7 +134,7 @@ async fn main() {
                             if msg.is_none() { break } else { continue }
                         };
                         match frames::parse(&text) {
-                            Incoming::Message { author, sent_us } if author != me => {
+                            Incoming::Message { sender, sent_us } if sender != me => {
                                 stats.record_delivery(now_us().saturating_sub(sent_us));
                             }
                             Incoming::Ping => {

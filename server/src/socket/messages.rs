@@ -1,33 +1,46 @@
 //! Sending messages and paging through history.
 
-use super::respond::{payload, Responder};
+use super::caller::Caller;
+use super::respond::{Payload, Responder};
 use crate::state::SocketState;
 use crate::store::NewMessage;
 use app::protocol::{
-    event, history_limit, AuthorName, ClientKey, ErrorBody, HistoryReply, HistoryRequest,
+    event, history_limit, ClientKey, ErrorBody, ErrorCode, HistoryReply, HistoryRequest,
     MessageBody, RoomName, SendReply, SendRequest,
 };
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{SocketRef, State, TryData};
+use socketioxide::extract::{SocketRef, State};
+use std::time::Instant;
 
 /// Stores the message, then broadcasts it to the room (the sender included), then acks.
 pub async fn send<A: Adapter>(
     socket: SocketRef<A>,
     State(state): State<SocketState>,
-    TryData(data): TryData<SendRequest>,
+    Caller(caller): Caller,
+    data: Payload<SendRequest>,
     respond: Responder<A>,
 ) {
     let result = async {
-        let req = payload(data, "{ room, author, body, key? }")?;
+        let user = caller?.user;
+        let req = data.parse("{ room, body, key? }")?;
         let room = RoomName::parse(&req.room)?;
-        let author = AuthorName::parse(&req.author)?;
         let body = MessageBody::parse(&req.body)?;
         let key = req.key.as_deref().map(ClientKey::parse).transpose()?;
+        if let Err(wait) = state.send_limit.take(user.id, Instant::now()) {
+            return Err(ErrorBody::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "Slow down: {}. Try again in {} ms.",
+                    state.send_limit.describe(),
+                    wait.as_millis().max(1)
+                ),
+            ));
+        }
         let appended = state
             .store
             .append(NewMessage {
                 room: &room,
-                author: &author,
+                author: &user,
                 body: &body,
                 key: key.as_ref(),
             })
@@ -52,14 +65,16 @@ pub async fn send<A: Adapter>(
 
 pub async fn history<A: Adapter>(
     State(state): State<SocketState>,
-    TryData(data): TryData<HistoryRequest>,
+    Caller(caller): Caller,
+    data: Payload<HistoryRequest>,
     respond: Responder<A>,
 ) {
     let result = async {
-        let req = payload(data, "{ room, before?, limit? }")?;
+        let user = caller?.user;
+        let req = data.parse("{ room, before?, limit? }")?;
         let room = RoomName::parse(&req.room)?;
         let limit = history_limit(req.limit)?;
-        let messages = state.store.history(&room, req.before, limit).await?;
+        let messages = state.store.history(&user, &room, req.before, limit).await?;
         Ok::<_, ErrorBody>(HistoryReply { messages })
     }
     .await;

@@ -1,17 +1,28 @@
-//! Storage of rooms and messages. The server is the only source of ids, sequence numbers and
-//! timestamps; a message is stored (committed) before anyone is told of it.
+//! Storage of accounts, rooms and messages. The server is the only source of ids, sequence
+//! numbers, timestamps and authors; a message is stored (committed) before anyone is told of it.
+//!
+//! Every room read or write takes the user it is for, and the store itself enforces who may see
+//! a room: a private room or direct conversation that the user is not a member of answers
+//! exactly like a room that does not exist.
 
 mod sqlite;
 
 pub use sqlite::SqliteStore;
 
 use crate::error::Error;
-use app::protocol::{AuthorName, ClientKey, Message, MessageBody, Room, RoomName};
+use app::protocol::{ClientKey, Message, MessageBody, Room, RoomName, Username};
+
+/// A registered user, as the server knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub name: Username,
+}
 
 /// A message to store.
 pub struct NewMessage<'a> {
     pub room: &'a RoomName,
-    pub author: &'a AuthorName,
+    pub author: &'a User,
     pub body: &'a MessageBody,
     pub key: Option<&'a ClientKey>,
 }
@@ -23,26 +34,98 @@ pub struct Appended {
     pub duplicate: bool,
 }
 
+/// The kind of room a user can create by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewRoomKind {
+    Public,
+    Private,
+}
+
+/// A membership change and who it concerns.
+pub struct MemberChange {
+    /// The room after the change.
+    pub room: Room,
+    /// The user added or removed.
+    pub user: User,
+}
+
+/// A direct conversation, and whether this call created it.
+pub struct Direct {
+    pub room: Room,
+    pub other: User,
+    pub created: bool,
+}
+
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// All rooms, by name.
-    async fn rooms(&self) -> Result<Vec<Room>, Error>;
-    /// One room, or `Error::UnknownRoom`.
-    async fn room(&self, name: &RoomName) -> Result<Room, Error>;
-    /// Creates a room, or `Error::RoomExists`.
-    async fn create_room(&self, name: &RoomName) -> Result<Room, Error>;
-    /// Stores a message with the room's next seq, in one transaction. A key already stored in
-    /// the room returns the original message instead.
+    /// The rooms `viewer` can see (public ones and those they are a member of), by name.
+    async fn rooms(&self, viewer: &User) -> Result<Vec<Room>, Error>;
+    /// One room `viewer` can see, or `Error::UnknownRoom`.
+    async fn room(&self, viewer: &User, name: &RoomName) -> Result<Room, Error>;
+    /// Creates a room owned by `owner` (its first member when private), or `Error::RoomExists`.
+    async fn create_room(
+        &self,
+        owner: &User,
+        name: &RoomName,
+        kind: NewRoomKind,
+    ) -> Result<Room, Error>;
+    /// The direct conversation of `me` and `other`, created on first use.
+    async fn open_direct(&self, me: &User, other: &Username) -> Result<Direct, Error>;
+    /// The owner of private room `room` adds `who`. Adding a member twice changes nothing.
+    async fn add_member(
+        &self,
+        actor: &User,
+        room: &RoomName,
+        who: &Username,
+    ) -> Result<MemberChange, Error>;
+    /// The owner removes `who`, or a member (`who` = `actor`) leaves.
+    async fn remove_member(
+        &self,
+        actor: &User,
+        room: &RoomName,
+        who: &Username,
+    ) -> Result<MemberChange, Error>;
+    /// Stores a message with the room's next seq, in one transaction, if the author may post
+    /// there. A key already stored in the room returns the original message instead.
     async fn append(&self, new: NewMessage<'_>) -> Result<Appended, Error>;
     /// The newest `limit` messages with a seq below `before` (all when `None`), ascending.
     async fn history(
         &self,
+        viewer: &User,
         room: &RoomName,
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<Message>, Error>;
     /// The oldest `limit` messages with a seq above `after`, ascending.
-    async fn after(&self, room: &RoomName, after: i64, limit: u32) -> Result<Vec<Message>, Error>;
+    async fn after(
+        &self,
+        viewer: &User,
+        room: &RoomName,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>, Error>;
+}
+
+/// Users and their sessions.
+#[async_trait::async_trait]
+pub trait Accounts: Send + Sync + 'static {
+    /// Registers a user, or `Error::UsernameTaken`.
+    async fn create_user(&self, name: &Username, password_hash: &str) -> Result<User, Error>;
+    /// A user and their password hash, for logging in.
+    async fn credentials(&self, name: &Username) -> Result<Option<(User, String)>, Error>;
+    /// Starts a session found by `token_hash` until `expires_at` (ms since the epoch).
+    async fn create_session(
+        &self,
+        user: &User,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> Result<(), Error>;
+    /// The user of a session that has not expired, and when it expires.
+    async fn session(&self, token_hash: &str) -> Result<Option<(User, i64)>, Error>;
+    /// Ends a session; true when there was one.
+    async fn delete_session(&self, token_hash: &str) -> Result<bool, Error>;
+    /// Ends every session of `user`.
+    async fn delete_sessions_of(&self, user: &User) -> Result<(), Error>;
 }
 
 /// Milliseconds since the Unix epoch.

@@ -2,7 +2,7 @@
 //! while the server is killed (SIGKILL) and restarted; afterwards every client must hold exactly
 //! the server's full, ordered sequence of every room it joined: nothing lost, nothing twice.
 
-use crate::helpers::{TestClient, TestServer};
+use crate::helpers::{TestClient, TestServer, TestUser};
 use rust_socketio::TransportType;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -36,6 +36,8 @@ struct Checker {
     held: HashMap<&'static str, BTreeMap<i64, Value>>,
     conn: Option<TestClient>,
     reconnects: usize,
+    /// Its session survives the server's restarts (it is in the database).
+    user: TestUser,
 }
 
 impl Checker {
@@ -81,7 +83,9 @@ impl Checker {
     async fn ensure_connected(&mut self) {
         while self.conn.is_none() {
             let url = self.url.lock().await.clone();
-            let Some(conn) = TestClient::try_connect_with(&url, TransportType::Websocket).await
+            let cookie = Some(self.user.cookie.as_str());
+            let Some(conn) =
+                TestClient::try_connect_with(&url, TransportType::Websocket, cookie).await
             else {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
@@ -116,7 +120,7 @@ impl Checker {
     async fn send(&mut self, room: &str, key: &str, body: &str) -> Value {
         loop {
             self.ensure_connected().await;
-            let req = json!({ "room": room, "author": "checker", "body": body, "key": key });
+            let req = json!({ "room": room, "body": body, "key": key });
             match self.conn.as_ref().unwrap().try_request("send", req).await {
                 Some(reply) => {
                     assert!(reply.get("error").is_none(), "send refused: {reply}");
@@ -151,17 +155,23 @@ async fn every_client_ends_with_every_message_once_in_order() {
     println!("checker seed: {seed} (NATTER_CHECKER_SEED={seed} replays it)");
 
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_in(dir.path()).await;
+    // The checker tests delivery, not the send limit: retries after drops would hit it.
+    const FLAGS: &[&str] = &["--send-rate", "0"];
+    let server = TestServer::start_at_with(dir.path(), "127.0.0.1:0", FLAGS).await;
     let url = Arc::new(Mutex::new(server.url.clone()));
     let addr = server.url.trim_start_matches("http://").to_owned();
-    TestClient::connect(&server.url)
+    let mut users = Vec::new();
+    for c in 0..CLIENTS {
+        users.push(server.register(&format!("checker{c}")).await);
+    }
+    TestClient::connect(&server.url, &users[0])
         .await
         .request("create_room", json!({ "name": "second" }))
         .await;
 
     // The clients: each joins one or both rooms and sends with random pauses and drops.
     let mut tasks = Vec::new();
-    for c in 0..CLIENTS {
+    for (c, user) in users.iter().cloned().enumerate() {
         let url = url.clone();
         let mut rng = Rng(seed.wrapping_add((c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) | 1);
         tasks.push(tokio::spawn(async move {
@@ -177,6 +187,7 @@ async fn every_client_ends_with_every_message_once_in_order() {
                 held,
                 conn: None,
                 reconnects: 0,
+                user,
             };
             let mut acked = Vec::new();
             for i in 0..SENDS_PER_CLIENT {
@@ -201,7 +212,7 @@ async fn every_client_ends_with_every_message_once_in_order() {
         tokio::time::sleep(Duration::from_millis(700)).await;
         server.kill().await;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        server = TestServer::start_at(dir.path(), &addr).await;
+        server = TestServer::start_at_with(dir.path(), &addr, FLAGS).await;
         *url.lock().await = server.url.clone();
     }
 
@@ -211,7 +222,7 @@ async fn every_client_ends_with_every_message_once_in_order() {
     }
 
     // The truth: every room's full history, read from a fresh client.
-    let reader = TestClient::connect(&server.url).await;
+    let reader = TestClient::connect(&server.url, &users[0]).await;
     let mut truth: HashMap<&str, Vec<Value>> = HashMap::new();
     for room in ROOMS {
         let mut all = Vec::new();

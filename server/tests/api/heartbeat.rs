@@ -4,6 +4,7 @@
 use crate::helpers::TestServer;
 use futures_util::{SinkExt, StreamExt};
 use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
@@ -18,7 +19,11 @@ async fn a_client_that_never_pongs_is_dropped_within_interval_plus_timeout() {
         "{}/socket.io/?EIO=4&transport=websocket",
         server.url.replacen("http://", "ws://", 1)
     );
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+    let ada = server.register("ada").await;
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut()
+        .insert("Cookie", ada.cookie.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
         .await
         .expect("websocket");
     let open = ws.next().await.unwrap().unwrap();

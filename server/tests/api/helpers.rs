@@ -11,6 +11,14 @@ use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
 pub const WAIT: Duration = Duration::from_secs(5);
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A registered user and their session cookie (`natter_session=…`).
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub name: String,
+    pub cookie: String,
+}
 
 /// The `natter` binary, running on a free port with its own data folder.
 pub struct TestServer {
@@ -33,6 +41,11 @@ impl TestServer {
     /// Starts a server on the database in `dir`, listening on `addr`.
     pub async fn start_at(dir: &Path, addr: &str) -> TestServer {
         Self::spawn(dir, addr, &[]).await
+    }
+
+    /// Starts a server on the database in `dir`, listening on `addr`, with extra flags.
+    pub async fn start_at_with(dir: &Path, addr: &str, flags: &[&str]) -> TestServer {
+        Self::spawn(dir, addr, flags).await
     }
 
     /// Starts a server on a free port with extra flags.
@@ -83,34 +96,130 @@ impl TestServer {
         self.child.kill().await.expect("kill natter");
     }
 
+    /// A socket for a fresh user of its own.
     pub async fn client(&self) -> TestClient {
-        TestClient::connect(&self.url).await
+        let n = NEXT_USER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let user = self.register(&format!("user{n}")).await;
+        TestClient::connect(&self.url, &user).await
     }
+
+    /// Registers `name` (password [`PASSWORD`]) and returns their session.
+    pub async fn register(&self, name: &str) -> TestUser {
+        let res = self
+            .post_form(
+                "/auth/register",
+                &[("username", name), ("password", PASSWORD)],
+                None,
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "register {name}: {}",
+            res.text().await.unwrap_or_default()
+        );
+        TestUser {
+            name: name.to_owned(),
+            cookie: session_cookie(&res).expect("a session cookie"),
+        }
+    }
+
+    /// Logs `name` in; the response as it came (status, JSON body, cookie).
+    pub async fn login(&self, name: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/auth/login",
+            &[("username", name), ("password", password)],
+            None,
+        )
+        .await
+    }
+
+    /// Posts a form the way a page of this server does (JSON answer, own Origin).
+    pub async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        user: Option<&TestUser>,
+    ) -> reqwest::Response {
+        let mut req = http()
+            .post(format!("{}{path}", self.url))
+            .header("Accept", "application/json")
+            .header("Origin", &self.url)
+            .form(form);
+        if let Some(u) = user {
+            req = req.header("Cookie", &u.cookie);
+        }
+        req.send().await.expect("POST")
+    }
+
+    /// GETs `path` as a browser would (asking for HTML), with `user`'s cookie (or none).
+    pub async fn get(&self, path: &str, user: Option<&TestUser>) -> reqwest::Response {
+        let mut req = http()
+            .get(format!("{}{path}", self.url))
+            .header("Accept", "text/html,application/xhtml+xml");
+        if let Some(u) = user {
+            req = req.header("Cookie", &u.cookie);
+        }
+        req.send().await.expect("GET")
+    }
+}
+
+static NEXT_USER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+/// An HTTP client that does not follow redirects, so tests see them.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client")
+}
+
+/// The `natter_session=…` pair a response sets, if any.
+pub fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("natter_session=") && !c.starts_with("natter_session=;"))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
 }
 
 /// A Socket.IO client that records every event the server pushes.
 pub struct TestClient {
+    /// The user it is logged in as (empty when connected without one).
+    pub name: String,
     client: Client,
     events: mpsc::UnboundedReceiver<(String, Value)>,
 }
 
 impl TestClient {
-    pub async fn connect(url: &str) -> TestClient {
-        Self::connect_with(url, TransportType::Websocket).await
+    pub async fn connect(url: &str, user: &TestUser) -> TestClient {
+        Self::connect_with(url, TransportType::Websocket, user).await
     }
 
-    pub async fn connect_with(url: &str, transport: TransportType) -> TestClient {
-        Self::try_connect_with(url, transport)
+    pub async fn connect_with(url: &str, transport: TransportType, user: &TestUser) -> TestClient {
+        let mut c = Self::try_connect_with(url, transport, Some(&user.cookie))
             .await
-            .expect("connect to natter")
+            .expect("connect to natter");
+        c.name = user.name.clone();
+        c
     }
 
-    /// Connects, or `None` when the server is not there (within [`WAIT`]).
-    pub async fn try_connect_with(url: &str, transport: TransportType) -> Option<TestClient> {
+    /// Connects, or `None` when the server is not there or refuses (within [`WAIT`]).
+    pub async fn try_connect_with(
+        url: &str,
+        transport: TransportType,
+        cookie: Option<&str>,
+    ) -> Option<TestClient> {
         let (tx, events) = mpsc::unbounded_channel();
         let (connected_tx, connected) = oneshot::channel();
         let connected_tx = std::sync::Mutex::new(Some(connected_tx));
-        let client = ClientBuilder::new(url)
+        let mut builder = ClientBuilder::new(url);
+        if let Some(cookie) = cookie {
+            builder = builder.opening_header("Cookie", cookie);
+        }
+        let client = builder
             .transport_type(transport)
             .reconnect(false)
             .on(Event::Connect, move |_p: Payload, _c: Client| {
@@ -118,6 +227,13 @@ impl TestClient {
                     let _ = tx.send(());
                 }
                 async {}.boxed()
+            })
+            .on(Event::Close, {
+                let tx = tx.clone();
+                move |_p: Payload, _c: Client| {
+                    let _ = tx.send(("close".to_owned(), Value::Null));
+                    async {}.boxed()
+                }
             })
             .on_any(move |event: Event, payload: Payload, _c: Client| {
                 let tx = tx.clone();
@@ -138,7 +254,11 @@ impl TestClient {
             .ok()?;
         // Events emitted before the namespace is joined would be dropped.
         tokio::time::timeout(WAIT, connected).await.ok()?.ok()?;
-        Some(TestClient { client, events })
+        Some(TestClient {
+            name: String::new(),
+            client,
+            events,
+        })
     }
 
     /// Emits `event` with `data` as its one argument and returns the ack's first argument.
@@ -179,6 +299,11 @@ impl TestClient {
         tokio::time::timeout(WAIT, rx).await.ok()?.ok()
     }
 
+    /// Waits until the server closes this socket (rust_socketio reports it as `close`).
+    pub async fn closed(&mut self) {
+        self.next("close").await;
+    }
+
     /// Takes every event received so far, without waiting.
     pub fn drain(&mut self) -> Vec<(String, Value)> {
         std::iter::from_fn(|| self.events.try_recv().ok()).collect()
@@ -200,11 +325,8 @@ impl TestClient {
     }
 
     pub async fn send(&self, room: &str, body: &str) -> Value {
-        self.request(
-            "send",
-            json!({ "room": room, "author": "tester", "body": body }),
-        )
-        .await
+        self.request("send", json!({ "room": room, "body": body }))
+            .await
     }
 
     /// The next pushed event named `name` (others are skipped), within [`WAIT`].
@@ -237,6 +359,38 @@ impl TestClient {
             panic!("unexpected {name} event: {data}");
         }
     }
+}
+
+/// Connects with `cookie` (or none) and returns the `connect_error` message the server
+/// answered with; panics if the connection was accepted.
+pub async fn connect_refusal(url: &str, cookie: Option<&str>) -> String {
+    let (tx, rx) = oneshot::channel::<String>();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let mut builder = ClientBuilder::new(url);
+    if let Some(cookie) = cookie {
+        builder = builder.opening_header("Cookie", cookie);
+    }
+    let client = builder
+        .transport_type(TransportType::Websocket)
+        .reconnect(false)
+        .on(Event::Connect, |_p: Payload, _c: Client| {
+            async { panic!("the server accepted a socket it should have refused") }.boxed()
+        })
+        .on(Event::Error, move |p: Payload, _c: Client| {
+            if let (Some(tx), Payload::Text(args)) = (tx.lock().unwrap().take(), p) {
+                let _ = tx.send(args.first().map(|a| a.to_string()).unwrap_or_default());
+            }
+            async {}.boxed()
+        })
+        .connect()
+        .await
+        .expect("engine connection");
+    let message = tokio::time::timeout(WAIT, rx)
+        .await
+        .expect("no connect_error in time")
+        .expect("error channel");
+    let _ = client.disconnect().await;
+    message
 }
 
 /// The error code of an error ack, or a panic naming the reply.

@@ -1,11 +1,14 @@
 //! Integration tests: the real server binary on port 0 with a fresh database, driven by
 //! `rust_socketio` clients and plain HTTP, as users' programs would.
 
+mod accounts;
 mod delivery;
 mod heartbeat;
 mod helpers;
 mod messaging;
 mod pages;
+mod privacy;
 mod restart;
 mod rooms;
+mod security;
 mod validation;

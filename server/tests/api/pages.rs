@@ -1,17 +1,17 @@
 //! The server-rendered pages, fetched as a browser without JavaScript would.
 
-use crate::helpers::TestServer;
+use crate::helpers::{TestClient, TestServer};
 
 #[tokio::test]
 async fn the_room_page_holds_its_history_in_the_first_html() {
-    let (server, _dir) = TestServer::start().await;
-    let c = server.client().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(dir.path(), &["--send-rate", "0"]).await;
+    let ada = server.register("ada").await;
+    let c = TestClient::connect(&server.url, &ada).await;
     for i in 1..=55 {
         c.send("general", &format!("message <{i}> & more")).await;
     }
-    let res = reqwest::get(format!("{}/r/general", server.url))
-        .await
-        .unwrap();
+    let res = server.get("/r/general", Some(&ada)).await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(
@@ -23,32 +23,47 @@ async fn the_room_page_holds_its_history_in_the_first_html() {
         !html.contains("message &lt;5&gt; &amp; more"),
         "only the last 50"
     );
-    assert!(html.contains("general"), "room list");
+    assert!(html.contains("href=\"/r/general\""), "room list");
 }
 
 #[tokio::test]
 async fn an_unknown_room_is_a_404_page() {
     let (server, _dir) = TestServer::start().await;
-    let res = reqwest::get(format!("{}/r/nowhere", server.url))
-        .await
-        .unwrap();
+    let ada = server.register("ada").await;
+    let res = server.get("/r/nowhere", Some(&ada)).await;
     assert_eq!(res.status(), 404);
     assert!(res.text().await.unwrap().contains("There is no room named"));
-    let res = reqwest::get(format!("{}/no/such/page", server.url))
-        .await
-        .unwrap();
+    let res = server.get("/no/such/page", Some(&ada)).await;
     assert_eq!(res.status(), 404);
 }
 
 #[tokio::test]
-async fn the_home_page_lists_rooms() {
+async fn the_home_page_lists_rooms_and_who_is_logged_in() {
     let (server, _dir) = TestServer::start().await;
-    let html = reqwest::get(&server.url)
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let ada = server.register("ada").await;
+    let html = server.get("/", Some(&ada)).await.text().await.unwrap();
     assert!(html.contains("href=\"/r/general\""), "{html}");
-    assert!(html.contains("Display name"));
+    assert!(html.contains("data-testid=\"me\""), "{html}");
+    assert!(html.contains(">ada<"), "{html}");
+    assert!(html.contains("action=\"/auth/logout\""));
+}
+
+#[tokio::test]
+async fn without_a_session_pages_send_you_to_the_login() {
+    let (server, _dir) = TestServer::start().await;
+    for path in ["/", "/r/general"] {
+        let res = server.get(path, None).await;
+        assert_eq!(res.status(), 302, "{path}");
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with("/login?next="), "{path} -> {location}");
+        let html = res.text().await.unwrap();
+        assert!(!html.contains("href=\"/r/general\""), "no room list leaks");
+    }
+    let login = server.get("/login", None).await;
+    assert_eq!(login.status(), 200);
+    let html = login.text().await.unwrap();
+    assert!(html.contains("action=\"/auth/login\""), "{html}");
+    assert!(html.contains("name=\"password\""));
+    let register = server.get("/register", None).await.text().await.unwrap();
+    assert!(register.contains("action=\"/auth/register\""));
 }

@@ -1,0 +1,166 @@
+//! Accounts and sessions: registering, logging in and out, and finding the user behind a
+//! session cookie. HTTP endpoints (`crate::http::auth`), pages and the socket handshake all
+//! come here.
+
+mod password;
+mod throttle;
+mod token;
+
+pub use token::hash_token;
+
+use crate::error::Error;
+use crate::store::{now_ms, Accounts, User};
+use app::protocol::{Password, Username, SESSION_COOKIE};
+use std::sync::Arc;
+use std::time::Instant;
+use throttle::LoginThrottle;
+
+/// How long a session lasts.
+pub const SESSION_DAYS: i64 = 30;
+
+/// A logged-in user's session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    /// The stored form of the cookie's token; names the session's sockets' room.
+    pub token_hash: Arc<str>,
+    /// Milliseconds since the epoch.
+    pub expires_at: i64,
+}
+
+impl Session {
+    pub fn is_live(&self) -> bool {
+        self.expires_at > now_ms()
+    }
+}
+
+/// A new session: the token for the cookie, and the session.
+pub struct Started {
+    pub token: String,
+    pub session: Session,
+}
+
+#[derive(Clone)]
+pub struct Auth {
+    accounts: Arc<dyn Accounts>,
+    throttle: Arc<LoginThrottle>,
+    secure_cookies: bool,
+}
+
+impl Auth {
+    pub fn new(accounts: Arc<dyn Accounts>, secure_cookies: bool) -> Self {
+        Self {
+            accounts,
+            throttle: Arc::default(),
+            secure_cookies,
+        }
+    }
+
+    /// Creates an account and logs it in.
+    pub async fn register(&self, username: &str, password: &str) -> Result<Started, Error> {
+        let name = Username::parse(username)?;
+        let password = Password::parse(password)?;
+        let phc = password::hash(password.as_str().to_owned()).await?;
+        let user = self.accounts.create_user(&name, &phc).await?;
+        tracing::info!(user = %user.name, "account created");
+        self.start(user).await
+    }
+
+    /// Logs in. An unknown username and a wrong password give the same error, after the same
+    /// work; a username with many recent failures must wait.
+    pub async fn login(&self, username: &str, password: &str) -> Result<Started, Error> {
+        let Ok(name) = Username::parse(username) else {
+            return Err(Error::BadCredentials);
+        };
+        if let Err(wait) = self.throttle.check(name.as_str(), Instant::now()) {
+            return Err(Error::TooManyAttempts {
+                retry_after_s: wait.as_secs().max(1),
+            });
+        }
+        let found = self.accounts.credentials(&name).await?;
+        let (user, phc) = match found {
+            Some((user, phc)) => (Some(user), Some(phc)),
+            None => (None, None),
+        };
+        let ok = password::verify(password.to_owned(), phc).await?;
+        match user {
+            Some(user) if ok => {
+                self.throttle.succeeded(name.as_str());
+                self.start(user).await
+            }
+            _ => {
+                self.throttle.failed(name.as_str(), Instant::now());
+                tracing::info!(user = %name, "failed login");
+                Err(Error::BadCredentials)
+            }
+        }
+    }
+
+    /// The live session behind a cookie token, if any.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>, Error> {
+        let token_hash = hash_token(token);
+        Ok(self
+            .accounts
+            .session(&token_hash)
+            .await?
+            .map(|(user, expires_at)| Session {
+                user,
+                token_hash: token_hash.into(),
+                expires_at,
+            }))
+    }
+
+    /// The live session named by a `Cookie` header, if any.
+    pub async fn session_from_cookies(
+        &self,
+        cookies: Option<&str>,
+    ) -> Result<Option<Session>, Error> {
+        match cookies.and_then(app::session::token_from_cookies) {
+            Some(token) => self.session(token).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Ends one session, or (with `everywhere`) all of its user's sessions.
+    pub async fn logout(&self, session: &Session, everywhere: bool) -> Result<(), Error> {
+        if everywhere {
+            self.accounts.delete_sessions_of(&session.user).await?;
+        } else {
+            self.accounts.delete_session(&session.token_hash).await?;
+        }
+        tracing::info!(user = %session.user.name, everywhere, "logged out");
+        Ok(())
+    }
+
+    /// The `Set-Cookie` value that hands `token` to the browser.
+    pub fn cookie(&self, token: &str) -> String {
+        let max_age = SESSION_DAYS * 24 * 3600;
+        let secure = if self.secure_cookies { "; Secure" } else { "" };
+        format!(
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        )
+    }
+
+    /// The `Set-Cookie` value that removes the session cookie.
+    pub fn cleared_cookie(&self) -> String {
+        let secure = if self.secure_cookies { "; Secure" } else { "" };
+        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    }
+
+    async fn start(&self, user: User) -> Result<Started, Error> {
+        let token = token::new_token();
+        let token_hash = hash_token(&token);
+        let expires_at = now_ms() + SESSION_DAYS * 24 * 3600 * 1000;
+        self.accounts
+            .create_session(&user, &token_hash, expires_at)
+            .await?;
+        Ok(Started {
+            token,
+            session: Session {
+                user,
+                token_hash: token_hash.into(),
+                expires_at,
+            },
+        })
+    }
+}

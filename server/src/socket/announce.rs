@@ -1,0 +1,69 @@
+//! Telling users that their room list changed. Used by socket handlers and by the HTTP form
+//! that creates a room, so each change is announced in one way only.
+
+use crate::store::User;
+use app::protocol::{event, Room, RoomKind, RoomReply};
+use socketioxide::adapter::Adapter;
+use socketioxide::SocketIo;
+
+/// The Socket.IO room every socket of a user joins.
+pub fn user_room(name: &str) -> String {
+    format!("user:{name}")
+}
+
+/// A room entered the lists of those who can see it: everyone for a public room, else its
+/// members.
+pub async fn room_added<A: Adapter>(io: &SocketIo<A>, room: &Room) {
+    let reply = RoomReply { room: room.clone() };
+    let sent = match room.kind {
+        RoomKind::Public => io.emit(event::ROOM_ADDED, &reply).await,
+        _ => {
+            io.to(member_rooms(room))
+                .emit(event::ROOM_ADDED, &reply)
+                .await
+        }
+    };
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, room = %room.name, "could not announce a room");
+    }
+}
+
+/// A user was added to a private room: they get `room_added`, the others `room_updated`.
+pub async fn member_added<A: Adapter>(io: &SocketIo<A>, room: &Room, user: &User) {
+    let reply = RoomReply { room: room.clone() };
+    let added = user_room(user.name.as_str());
+    let others: Vec<String> = member_rooms(room)
+        .into_iter()
+        .filter(|r| *r != added)
+        .collect();
+    let results = [
+        io.to(added).emit(event::ROOM_ADDED, &reply).await,
+        io.to(others).emit(event::ROOM_UPDATED, &reply).await,
+    ];
+    for e in results.into_iter().filter_map(Result::err) {
+        tracing::warn!(error = %e, room = %room.name, "could not announce a new member");
+    }
+}
+
+/// A user left or was removed: their sockets stop receiving the room and are told so; the
+/// remaining members get `room_updated`.
+pub async fn member_removed<A: Adapter>(io: &SocketIo<A>, room: &Room, user: &User) {
+    let reply = RoomReply { room: room.clone() };
+    let removed = user_room(user.name.as_str());
+    if let Err(e) = io.to(removed.clone()).leave(room.name.clone()).await {
+        tracing::error!(error = %e, room = %room.name, "could not unsubscribe a removed member");
+    }
+    let results = [
+        io.to(removed).emit(event::ROOM_REMOVED, &reply).await,
+        io.to(member_rooms(room))
+            .emit(event::ROOM_UPDATED, &reply)
+            .await,
+    ];
+    for e in results.into_iter().filter_map(Result::err) {
+        tracing::warn!(error = %e, room = %room.name, "could not announce a removal");
+    }
+}
+
+fn member_rooms(room: &Room) -> Vec<String> {
+    room.members.iter().map(|m| user_room(m)).collect()
+}

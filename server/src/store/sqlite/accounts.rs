@@ -1,0 +1,98 @@
+//! Users and sessions.
+
+use super::{is_unique_violation, user_from_row, SqliteStore};
+use crate::error::Error;
+use crate::store::{now_ms, Accounts, User};
+use app::protocol::Username;
+use sqlx::Row;
+
+#[async_trait::async_trait]
+impl Accounts for SqliteStore {
+    async fn create_user(&self, name: &Username, password_hash: &str) -> Result<User, Error> {
+        let result = sqlx::query(
+            "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING id",
+        )
+        .bind(name.as_str())
+        .bind(password_hash)
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await;
+        match result {
+            Ok(row) => Ok(User {
+                id: row.try_get(0)?,
+                name: name.clone(),
+            }),
+            Err(e) if is_unique_violation(&e) => Err(Error::UsernameTaken(name.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn credentials(&self, name: &Username) -> Result<Option<(User, String)>, Error> {
+        let row = sqlx::query(
+            "SELECT id AS user_id, username, password_hash FROM users WHERE username = ?",
+        )
+        .bind(name.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_session(
+        &self,
+        user: &User,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> Result<(), Error> {
+        let now = now_ms();
+        // Expired sessions go when new ones come: the table holds live ones and a few more.
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?")
+            .bind(user.id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user.id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> Result<Option<(User, i64)>, Error> {
+        let row = sqlx::query(
+            "SELECT u.id AS user_id, u.username, s.expires_at FROM sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("expires_at")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<bool, Error> {
+        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_sessions_of(&self, user: &User) -> Result<(), Error> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user.id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

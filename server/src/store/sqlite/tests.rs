@@ -1,0 +1,213 @@
+use super::SqliteStore;
+use crate::error::Error;
+use crate::store::{Accounts, Appended, NewMessage, NewRoomKind, Store, User};
+use app::protocol::{ClientKey, Message, MessageBody, RoomKind, RoomName, Username};
+
+async fn store() -> (SqliteStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    (SqliteStore::open(&url).await.unwrap(), dir)
+}
+
+fn room(name: &str) -> RoomName {
+    RoomName::parse(name).unwrap()
+}
+
+fn name(n: &str) -> Username {
+    Username::parse(n).unwrap()
+}
+
+async fn user(s: &SqliteStore, n: &str) -> User {
+    s.create_user(&name(n), "not-a-real-hash").await.unwrap()
+}
+
+async fn append(
+    s: &SqliteStore,
+    author: &User,
+    room: &RoomName,
+    key: Option<&ClientKey>,
+) -> Result<Appended, Error> {
+    let body = MessageBody::parse("hi").unwrap();
+    s.append(NewMessage {
+        room,
+        author,
+        body: &body,
+        key,
+    })
+    .await
+}
+
+fn seqs(messages: &[Message]) -> Vec<i64> {
+    messages.iter().map(|m| m.seq).collect()
+}
+
+#[tokio::test]
+async fn sequences_are_per_room_and_gapless() {
+    let (s, _dir) = store().await;
+    let ada = user(&s, "ada").await;
+    let (general, other) = (room("general"), room("other"));
+    s.create_room(&ada, &other, NewRoomKind::Public)
+        .await
+        .unwrap();
+    for expected in 1..=3 {
+        let m = append(&s, &ada, &general, None).await.unwrap().message;
+        assert_eq!((m.seq, m.author.as_str()), (expected, "ada"));
+    }
+    assert_eq!(append(&s, &ada, &other, None).await.unwrap().message.seq, 1);
+    assert_eq!(s.room(&ada, &general).await.unwrap().last_seq, 3);
+    assert_eq!(
+        seqs(&s.history(&ada, &general, None, 2).await.unwrap()),
+        vec![2, 3]
+    );
+    assert_eq!(
+        seqs(&s.history(&ada, &general, Some(3), 50).await.unwrap()),
+        vec![1, 2]
+    );
+    assert_eq!(seqs(&s.after(&ada, &general, 1, 1).await.unwrap()), vec![2]);
+}
+
+#[tokio::test]
+async fn a_repeated_key_stores_once() {
+    let (s, _dir) = store().await;
+    let ada = user(&s, "ada").await;
+    let (general, key) = (room("general"), ClientKey::parse("k1").unwrap());
+    let first = append(&s, &ada, &general, Some(&key)).await.unwrap();
+    let again = append(&s, &ada, &general, Some(&key)).await.unwrap();
+    assert!(!first.duplicate && again.duplicate);
+    assert_eq!(first.message, again.message);
+    assert_eq!(s.history(&ada, &general, None, 50).await.unwrap().len(), 1);
+    // The seq taken by the repeat was rolled back: the next message has no gap before it.
+    assert_eq!(
+        append(&s, &ada, &general, None).await.unwrap().message.seq,
+        2
+    );
+}
+
+#[tokio::test]
+async fn unknown_duplicate_and_reserved_rooms_are_errors() {
+    let (s, _dir) = store().await;
+    let ada = user(&s, "ada").await;
+    assert!(matches!(
+        append(&s, &ada, &room("nowhere"), None).await,
+        Err(Error::UnknownRoom(_))
+    ));
+    assert!(matches!(
+        s.create_room(&ada, &room("general"), NewRoomKind::Public)
+            .await,
+        Err(Error::RoomExists(_))
+    ));
+    assert!(matches!(
+        s.create_room(&ada, &room("dm-1-2"), NewRoomKind::Public)
+            .await,
+        Err(Error::ReservedRoomName(_))
+    ));
+    assert!(matches!(
+        s.create_user(&name("ada"), "x").await,
+        Err(Error::UsernameTaken(_))
+    ));
+}
+
+#[tokio::test]
+async fn private_rooms_are_invisible_to_outsiders() {
+    let (s, _dir) = store().await;
+    let (ada, bob, eve) = (
+        user(&s, "ada").await,
+        user(&s, "bob").await,
+        user(&s, "eve").await,
+    );
+    let secret = room("secret");
+    let created = s
+        .create_room(&ada, &secret, NewRoomKind::Private)
+        .await
+        .unwrap();
+    assert_eq!(created.kind, RoomKind::Private);
+    assert_eq!(created.members, vec!["ada"]);
+    assert_eq!(created.owner.as_deref(), Some("ada"));
+
+    let added = s.add_member(&ada, &secret, &name("bob")).await.unwrap();
+    assert_eq!(added.room.members, vec!["ada", "bob"]);
+    append(&s, &bob, &secret, None).await.unwrap();
+
+    // Eve sees nothing of it, by every road, and gets the answer a missing room gets.
+    assert!(!s
+        .rooms(&eve)
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| r.name == "secret"));
+    assert!(matches!(
+        s.room(&eve, &secret).await,
+        Err(Error::UnknownRoom(_))
+    ));
+    assert!(matches!(
+        s.history(&eve, &secret, None, 50).await,
+        Err(Error::UnknownRoom(_))
+    ));
+    assert!(matches!(
+        s.after(&eve, &secret, 0, 50).await,
+        Err(Error::UnknownRoom(_))
+    ));
+    assert!(matches!(
+        append(&s, &eve, &secret, None).await,
+        Err(Error::UnknownRoom(_))
+    ));
+    assert!(matches!(
+        s.add_member(&eve, &secret, &name("eve")).await,
+        Err(Error::UnknownRoom(_))
+    ));
+
+    // Only the owner adds or removes; a member may leave; the owner may not.
+    assert!(matches!(
+        s.add_member(&bob, &secret, &name("eve")).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        s.remove_member(&ada, &secret, &name("ada")).await,
+        Err(Error::Forbidden(_))
+    ));
+    s.remove_member(&bob, &secret, &name("bob")).await.unwrap();
+    assert!(matches!(
+        s.history(&bob, &secret, None, 50).await,
+        Err(Error::UnknownRoom(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_direct_conversation_is_one_room_for_two() {
+    let (s, _dir) = store().await;
+    let (ada, bob, eve) = (
+        user(&s, "ada").await,
+        user(&s, "bob").await,
+        user(&s, "eve").await,
+    );
+    let first = s.open_direct(&ada, &name("bob")).await.unwrap();
+    let again = s.open_direct(&bob, &name("ada")).await.unwrap();
+    assert!(first.created && !again.created);
+    assert_eq!(first.room.name, again.room.name);
+    assert_eq!(first.room.members, vec!["ada", "bob"]);
+    assert_eq!(first.room.title("ada"), "@bob");
+    let dm = room(&first.room.name);
+    append(&s, &bob, &dm, None).await.unwrap();
+    assert_eq!(s.history(&ada, &dm, None, 50).await.unwrap().len(), 1);
+    assert!(matches!(
+        s.history(&eve, &dm, None, 50).await,
+        Err(Error::UnknownRoom(_))
+    ));
+    assert!(matches!(
+        s.open_direct(&ada, &name("nobody")).await,
+        Err(Error::UnknownUser(_))
+    ));
+}
+
+#[tokio::test]
+async fn sessions_expire_and_end() {
+    let (s, _dir) = store().await;
+    let ada = user(&s, "ada").await;
+    let now = crate::store::now_ms();
+    s.create_session(&ada, "live", now + 60_000).await.unwrap();
+    s.create_session(&ada, "old", now - 1).await.unwrap();
+    assert_eq!(s.session("live").await.unwrap().unwrap().0, ada);
+    assert!(s.session("old").await.unwrap().is_none());
+    assert!(s.delete_session("live").await.unwrap());
+    assert!(s.session("live").await.unwrap().is_none());
+}

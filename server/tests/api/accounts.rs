@@ -1,0 +1,178 @@
+//! Registering, logging in and out, and who a message is from.
+
+use crate::helpers::{
+    connect_refusal, error_code, session_cookie, TestClient, TestServer, PASSWORD,
+};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+#[tokio::test]
+async fn register_then_log_in_with_an_httponly_lax_cookie() {
+    let (server, _dir) = TestServer::start().await;
+    let res = server
+        .post_form(
+            "/auth/register",
+            &[("username", " Ada "), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set_cookie.contains(attr), "{attr} in {set_cookie}");
+    }
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({ "username": "ada" })
+    );
+
+    let res = server.login("ADA", PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let cookie = session_cookie(&res).unwrap();
+    let me = crate::helpers::http()
+        .get(format!("{}/auth/me", server.url))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.json::<Value>().await.unwrap()["username"], "ada");
+    assert_eq!(server.get("/auth/me", None).await.status(), 401);
+}
+
+#[tokio::test]
+async fn bad_registrations_get_clear_errors() {
+    let (server, _dir) = TestServer::start().await;
+    server.register("ada").await;
+    let cases = [
+        ("Ada", PASSWORD, 409, "username_taken"),
+        ("a", PASSWORD, 400, "invalid_username"),
+        ("has space", PASSWORD, 400, "invalid_username"),
+        ("bob", "short", 400, "invalid_password"),
+    ];
+    for (name, password, status, code) in cases {
+        let res = server
+            .post_form(
+                "/auth/register",
+                &[("username", name), ("password", password)],
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), status, "{name}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(error_code(&body), code, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_user_and_wrong_password_look_the_same() {
+    let (server, _dir) = TestServer::start().await;
+    server.register("ada").await;
+    let wrong = server.login("ada", "not the password").await;
+    let unknown = server.login("nobody", "not the password").await;
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(unknown.status(), 401);
+    assert!(session_cookie(&wrong).is_none());
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap(),
+        unknown.json::<Value>().await.unwrap()
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_make_the_next_attempt_wait() {
+    let (server, _dir) = TestServer::start().await;
+    server.register("ada").await;
+    for _ in 0..5 {
+        assert_eq!(server.login("ada", "guess").await.status(), 401);
+    }
+    // Even the right password waits now.
+    let res = server.login("ada", PASSWORD).await;
+    assert_eq!(res.status(), 429);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(error_code(&body), "too_many_attempts");
+    // Other users are not slowed.
+    server.register("bob").await;
+    assert_eq!(server.login("bob", PASSWORD).await.status(), 200);
+    // After the wait, the right password works.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(server.login("ada", PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_forms_redirect_like_a_browser_expects() {
+    let (server, _dir) = TestServer::start().await;
+    server.register("ada").await;
+    let form = |name: &'static str, password: &'static str| {
+        crate::helpers::http()
+            .post(format!("{}/auth/login", server.url))
+            .header("Origin", &server.url)
+            .form(&[
+                ("username", name),
+                ("password", password),
+                ("next", "/r/general"),
+            ])
+            .send()
+    };
+    let ok = form("ada", PASSWORD).await.unwrap();
+    assert_eq!(ok.status(), 303);
+    assert_eq!(ok.headers()["location"], "/r/general");
+    assert!(session_cookie(&ok).is_some());
+    let bad = form("ada", "wrong password").await.unwrap();
+    assert_eq!(bad.status(), 303);
+    let location = bad.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with("/login?error=bad_credentials&username=ada&next=%2Fr%2Fgeneral"),
+        "{location}"
+    );
+}
+
+#[tokio::test]
+async fn the_author_is_the_logged_in_user_whatever_the_client_claims() {
+    let (server, _dir) = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let mut c = TestClient::connect(&server.url, &ada).await;
+    c.join("general").await;
+    let ack = c
+        .request(
+            "send",
+            json!({ "room": "general", "author": "mallory", "body": "hi" }),
+        )
+        .await;
+    assert_eq!(ack["message"]["author"], "ada");
+    assert_eq!(c.next("message").await["author"], "ada");
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_session_and_closes_its_sockets() {
+    let (server, _dir) = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let mut laptop = TestClient::connect(&server.url, &ada).await;
+    let other_session = server.login("ada", PASSWORD).await;
+    let other = crate::helpers::TestUser {
+        name: "ada".into(),
+        cookie: session_cookie(&other_session).unwrap(),
+    };
+    let phone = TestClient::connect(&server.url, &other).await;
+
+    let res = server.post_form("/auth/logout", &[], Some(&ada)).await;
+    assert_eq!(res.status(), 204);
+    let cleared = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+
+    // This session's socket is closed, and its cookie opens nothing any more.
+    laptop.closed().await;
+    assert_eq!(server.get("/auth/me", Some(&ada)).await.status(), 401);
+    let refusal = connect_refusal(&server.url, Some(&ada.cookie)).await;
+    assert!(refusal.contains("not_authenticated"), "{refusal}");
+    // The other session (another browser) is still logged in.
+    assert!(phone.try_request("rooms", json!({})).await.is_some());
+
+    // Logging out everywhere closes that one too.
+    let res = server
+        .post_form("/auth/logout", &[("everywhere", "1")], Some(&other))
+        .await;
+    assert_eq!(res.status(), 204);
+    let mut phone = phone;
+    phone.closed().await;
+    assert_eq!(server.get("/auth/me", Some(&other)).await.status(), 401);
+}

@@ -1,0 +1,208 @@
+//! Private rooms and direct conversations stay private: an outsider tries every way in.
+
+use crate::helpers::{error_code, TestClient, TestServer, TestUser};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const QUIET: Duration = Duration::from_millis(400);
+
+struct Three {
+    server: TestServer,
+    _dir: tempfile::TempDir,
+    ada: TestUser,
+    bob: TestUser,
+    eve: TestUser,
+}
+
+async fn three_users() -> Three {
+    let (server, _dir) = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let bob = server.register("bob").await;
+    let eve = server.register("eve").await;
+    Three {
+        server,
+        _dir,
+        ada,
+        bob,
+        eve,
+    }
+}
+
+fn names(rooms: &Value) -> Vec<String> {
+    rooms["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_outsider_cannot_reach_a_private_room_by_any_road() {
+    let t = three_users().await;
+    let url = &t.server.url;
+    let ada = TestClient::connect(url, &t.ada).await;
+    let mut bob = TestClient::connect(url, &t.bob).await;
+    let mut eve = TestClient::connect(url, &t.eve).await;
+
+    let created = ada
+        .request("create_room", json!({ "name": "secret", "private": true }))
+        .await;
+    assert_eq!(created["room"]["kind"], "private");
+    assert_eq!(created["room"]["members"], json!(["ada"]));
+    eve.none("room_added", QUIET).await;
+
+    let added = ada
+        .request("add_member", json!({ "room": "secret", "username": "bob" }))
+        .await;
+    assert_eq!(added["room"]["members"], json!(["ada", "bob"]));
+    assert_eq!(bob.next("room_added").await["room"]["name"], "secret");
+    ada.join("secret").await;
+    bob.join("secret").await;
+    ada.send("secret", "for members only").await;
+    assert_eq!(bob.next("message").await["body"], "for members only");
+
+    // The socket: not listed, not joinable, not readable, not writable, not manageable.
+    assert!(!names(&eve.request("rooms", json!({})).await).contains(&"secret".into()));
+    for (event, payload) in [
+        ("join", json!({ "room": "secret" })),
+        ("join", json!({ "room": "secret", "after": 0 })),
+        ("history", json!({ "room": "secret" })),
+        ("send", json!({ "room": "secret", "body": "let me in" })),
+        ("add_member", json!({ "room": "secret", "username": "eve" })),
+        (
+            "remove_member",
+            json!({ "room": "secret", "username": "bob" }),
+        ),
+    ] {
+        let reply = eve.request(event, payload).await;
+        assert_eq!(error_code(&reply), "unknown_room", "{event}: {reply}");
+    }
+    eve.none("message", QUIET).await;
+
+    // HTTP: the page and the server function answer as for a room that does not exist.
+    let page = t.server.get("/r/secret", Some(&t.eve)).await;
+    assert_eq!(page.status(), 404);
+    assert!(!page.text().await.unwrap().contains("for members only"));
+    let api = t
+        .server
+        .post_form("/api/room", &[("room", "secret")], Some(&t.eve))
+        .await;
+    assert_eq!(api.status(), 404);
+    assert!(!api.text().await.unwrap().contains("for members only"));
+    // Members read it over HTTP.
+    let page = t.server.get("/r/secret", Some(&t.bob)).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("for members only"));
+}
+
+#[tokio::test]
+async fn a_removed_member_stops_receiving_at_once() {
+    let t = three_users().await;
+    let url = &t.server.url;
+    let ada = TestClient::connect(url, &t.ada).await;
+    let mut bob = TestClient::connect(url, &t.bob).await;
+    ada.request("create_room", json!({ "name": "secret", "private": true }))
+        .await;
+    ada.request("add_member", json!({ "room": "secret", "username": "bob" }))
+        .await;
+    bob.join("secret").await;
+
+    // Only the owner removes others.
+    let eve = TestClient::connect(url, &t.eve).await;
+    ada.request("add_member", json!({ "room": "secret", "username": "eve" }))
+        .await;
+    let reply = eve
+        .request(
+            "remove_member",
+            json!({ "room": "secret", "username": "bob" }),
+        )
+        .await;
+    assert_eq!(error_code(&reply), "forbidden");
+
+    let reply = ada
+        .request(
+            "remove_member",
+            json!({ "room": "secret", "username": "bob" }),
+        )
+        .await;
+    assert_eq!(reply["room"]["members"], json!(["ada", "eve"]));
+    assert_eq!(bob.next("room_removed").await["room"]["name"], "secret");
+    ada.send("secret", "after bob left").await;
+    bob.none("message", QUIET).await;
+    assert_eq!(
+        error_code(&bob.request("join", json!({ "room": "secret" })).await),
+        "unknown_room"
+    );
+
+    // A member may leave; the owner may not.
+    let left = eve
+        .request(
+            "remove_member",
+            json!({ "room": "secret", "username": "eve" }),
+        )
+        .await;
+    assert_eq!(left["room"]["members"], json!(["ada"]));
+    let reply = ada
+        .request(
+            "remove_member",
+            json!({ "room": "secret", "username": "ada" }),
+        )
+        .await;
+    assert_eq!(error_code(&reply), "forbidden");
+}
+
+#[tokio::test]
+async fn a_direct_conversation_belongs_to_its_two_users() {
+    let t = three_users().await;
+    let url = &t.server.url;
+    let ada = TestClient::connect(url, &t.ada).await;
+    let mut bob = TestClient::connect(url, &t.bob).await;
+    let eve = TestClient::connect(url, &t.eve).await;
+
+    let opened = ada
+        .request("open_direct", json!({ "username": "bob" }))
+        .await;
+    let room = opened["room"]["name"].as_str().unwrap().to_owned();
+    assert_eq!(opened["room"]["kind"], "direct");
+    assert_eq!(opened["room"]["members"], json!(["ada", "bob"]));
+    assert_eq!(bob.next("room_added").await["room"]["name"], room.as_str());
+    // Opening it again, from either side, finds the same room.
+    let again = bob
+        .request("open_direct", json!({ "username": "ada" }))
+        .await;
+    assert_eq!(again["room"]["name"], room.as_str());
+    for c in [&ada, &bob] {
+        assert!(names(&c.request("rooms", json!({})).await).contains(&room));
+    }
+
+    bob.join(&room).await;
+    ada.send(&room, "just us").await;
+    assert_eq!(bob.next("message").await["body"], "just us");
+
+    // Eve knows (or guesses) its name: it does not help.
+    assert!(!names(&eve.request("rooms", json!({})).await).contains(&room));
+    assert_eq!(
+        error_code(&eve.request("join", json!({ "room": room })).await),
+        "unknown_room"
+    );
+    assert_eq!(
+        t.server
+            .get(&format!("/r/{room}"), Some(&t.eve))
+            .await
+            .status(),
+        404
+    );
+    // Nor can she make a public room of that name.
+    assert_eq!(
+        error_code(&eve.request("create_room", json!({ "name": room })).await),
+        "invalid_room_name"
+    );
+    assert_eq!(
+        error_code(
+            &eve.request("open_direct", json!({ "username": "nobody" }))
+                .await
+        ),
+        "unknown_user"
+    );
+}

@@ -1,0 +1,136 @@
+//! The socket is locked down: no session, no socket; foreign origins are refused; state changes
+//! need the right Origin; sends are rate-limited without closing anything.
+
+use crate::helpers::{connect_refusal, error_code, http, TestClient, TestServer};
+use serde_json::json;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+#[tokio::test]
+async fn a_socket_without_a_live_session_only_gets_an_error() {
+    let (server, _dir) = TestServer::start().await;
+    let refusal = connect_refusal(&server.url, None).await;
+    assert!(refusal.contains("not_authenticated"), "{refusal}");
+    let refusal = connect_refusal(&server.url, Some("natter_session=forged")).await;
+    assert!(refusal.contains("not_authenticated"), "{refusal}");
+}
+
+async fn websocket_with_origin(url: &str, origin: &str) -> Result<u16, u16> {
+    let ws = format!(
+        "{}/socket.io/?EIO=4&transport=websocket",
+        url.replacen("http", "ws", 1)
+    );
+    let mut req = ws.into_client_request().unwrap();
+    req.headers_mut().insert("Origin", origin.parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((_, res)) => Ok(res.status().as_u16()),
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+        Err(e) => panic!("handshake failed oddly: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn a_foreign_origin_cannot_open_a_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(
+        dir.path(),
+        &["--allowed-origins", "https://chat.example.com"],
+    )
+    .await;
+    // Cross-site WebSocket hijacking: a page on another site opens a socket with our cookies.
+    assert_eq!(
+        websocket_with_origin(&server.url, "http://evil.example").await,
+        Err(403)
+    );
+    assert_eq!(
+        websocket_with_origin(&server.url, &server.url).await,
+        Ok(101)
+    );
+    assert_eq!(
+        websocket_with_origin(&server.url, "https://chat.example.com").await,
+        Ok(101)
+    );
+    // The same for the long-polling handshake.
+    let polling = format!("{}/socket.io/?EIO=4&transport=polling", server.url);
+    let foreign = http()
+        .get(&polling)
+        .header("Origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    let own = http().get(&polling).send().await.unwrap();
+    assert_eq!(own.status(), 200);
+}
+
+#[tokio::test]
+async fn state_changing_requests_need_an_allowed_origin() {
+    let (server, _dir) = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let create = |origin: Option<&'static str>| {
+        let mut req = http()
+            .post(format!("{}/api/create_room", server.url))
+            .header("Cookie", &ada.cookie)
+            .form(&[("name", "forged")]);
+        if let Some(o) = origin {
+            req = req.header("Origin", o);
+        }
+        req.send()
+    };
+    // A form on another site posting with the user's cookie, or a request naming no origin.
+    assert_eq!(
+        create(Some("http://evil.example")).await.unwrap().status(),
+        403
+    );
+    assert_eq!(create(None).await.unwrap().status(), 403);
+    let login = http()
+        .post(format!("{}/auth/login", server.url))
+        .header("Origin", "http://evil.example")
+        .form(&[("username", "ada"), ("password", crate::helpers::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 403);
+    let c = TestClient::connect(&server.url, &ada).await;
+    let rooms = c.request("rooms", json!({})).await;
+    assert!(!rooms.to_string().contains("forged"), "nothing was created");
+    // The same request from the server's own pages works (Referer counts when Origin is absent).
+    let ok = http()
+        .post(format!("{}/api/create_room", server.url))
+        .header("Cookie", &ada.cookie)
+        .header("Referer", format!("{}/r/general", server.url))
+        .header("Accept", "application/json")
+        .form(&[("name", "real")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn sends_are_rate_limited_per_user_and_nothing_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server =
+        TestServer::start_with(dir.path(), &["--send-rate", "1", "--send-burst", "3"]).await;
+    let c = server.client().await;
+    for i in 0..3 {
+        let ack = c.send("general", &format!("burst {i}")).await;
+        assert!(ack.get("message").is_some(), "{ack}");
+    }
+    let refused = c.send("general", "one too many").await;
+    assert_eq!(error_code(&refused), "rate_limited");
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Try again in"));
+    // The socket still works for everything else, and other users are not limited.
+    let h = c.request("history", json!({ "room": "general" })).await;
+    assert_eq!(h["messages"].as_array().unwrap().len(), 3);
+    let other = server.client().await;
+    assert!(other
+        .send("general", "me too")
+        .await
+        .get("message")
+        .is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(c.send("general", "later").await.get("message").is_some());
+}
