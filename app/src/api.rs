@@ -66,39 +66,69 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<Room, ErrorBody>;
 }
 
+/// What a server function needs from its request, taken before its first `.await`: Leptos
+/// contexts are not reliably reachable after one.
 #[cfg(feature = "ssr")]
-fn backend() -> Result<std::sync::Arc<dyn Backend>, ErrorBody> {
-    use_context::<std::sync::Arc<dyn Backend>>().ok_or_else(|| {
-        leptos::logging::error!("no Backend in context: the server must provide one");
-        ErrorBody::internal()
-    })
+struct Request {
+    backend: std::sync::Arc<dyn Backend>,
+    cookies: Option<String>,
+    response: Option<leptos_axum::ResponseOptions>,
 }
 
-/// The user behind this request, if logged in.
 #[cfg(feature = "ssr")]
-async fn maybe_viewer() -> Result<Option<Viewer>, ErrorBody> {
-    let cookies = use_context::<http::request::Parts>().and_then(|p| {
-        p.headers
-            .get(http::header::COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    });
-    backend()?.viewer(cookies.as_deref()).await
-}
+impl Request {
+    fn take() -> Result<Self, ErrorBody> {
+        let backend = use_context::<std::sync::Arc<dyn Backend>>().ok_or_else(|| {
+            leptos::logging::error!("no Backend in context: the server must provide one");
+            ErrorBody::internal()
+        })?;
+        let cookies = use_context::<http::request::Parts>().and_then(|p| {
+            p.headers
+                .get(http::header::COOKIE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
+        Ok(Self {
+            backend,
+            cookies,
+            response: use_context::<leptos_axum::ResponseOptions>(),
+        })
+    }
 
-/// The user behind this request, or `not_authenticated` (HTTP 401).
-#[cfg(feature = "ssr")]
-async fn viewer() -> Result<Viewer, ErrorBody> {
-    maybe_viewer()
-        .await?
-        .ok_or_else(ErrorBody::not_authenticated)
-        .inspect_err(set_status)
+    /// The user behind this request, if logged in.
+    async fn maybe_viewer(&self) -> Result<Option<Viewer>, ErrorBody> {
+        self.backend.viewer(self.cookies.as_deref()).await
+    }
+
+    /// The user behind this request, or `not_authenticated` (HTTP 401).
+    async fn viewer(&self) -> Result<Viewer, ErrorBody> {
+        let viewer = self.maybe_viewer().await?;
+        viewer.ok_or_else(|| self.fail(ErrorBody::not_authenticated()))
+    }
+
+    /// Gives the HTTP response the status that fits `e` (404 for an unknown room, …).
+    fn fail(&self, e: ErrorBody) -> ErrorBody {
+        if let Some(r) = &self.response {
+            r.set_status(
+                http::StatusCode::from_u16(e.code.http_status())
+                    .unwrap_or(http::StatusCode::BAD_REQUEST),
+            );
+        }
+        e
+    }
+
+    /// `result`, with its error's status set on the response.
+    fn check<T>(&self, result: Result<T, ErrorBody>) -> Result<T, ErrorBody> {
+        result.map_err(|e| self.fail(e))
+    }
 }
 
 /// Who is logged in (`None`: nobody).
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn current_user() -> Result<Option<Me>, ErrorBody> {
-    Ok(maybe_viewer().await?.map(|v| Me {
+    let req = Request::take()?;
+    let viewer = req.maybe_viewer().await;
+    Ok(req.check(viewer)?.map(|v| Me {
         username: v.name.to_string(),
     }))
 }
@@ -106,8 +136,10 @@ pub async fn current_user() -> Result<Option<Me>, ErrorBody> {
 /// The rooms for the sidebar.
 #[server(prefix = "/api", endpoint = "rooms")]
 pub async fn list_rooms() -> Result<Vec<Room>, ErrorBody> {
-    let viewer = viewer().await?;
-    backend()?.rooms(&viewer).await
+    let req = Request::take()?;
+    let viewer = req.viewer().await?;
+    let rooms = req.backend.rooms(&viewer).await;
+    req.check(rooms)
 }
 
 /// A room's page: the room and its newest messages.
@@ -121,21 +153,20 @@ pub struct RoomPage {
 #[server(prefix = "/api", endpoint = "room")]
 pub async fn load_room(room: String) -> Result<RoomPage, ErrorBody> {
     use crate::protocol::{ErrorCode, RoomName, HISTORY_PAGE};
-    let viewer = viewer().await?;
-    let name = RoomName::parse(&room)
-        .map_err(|_| {
-            ErrorBody::new(
-                ErrorCode::UnknownRoom,
-                format!("There is no room named \"{room}\"."),
-            )
-        })
-        .inspect_err(set_status)?;
-    let backend = backend()?;
-    let room = backend.room(&viewer, &name).await.inspect_err(set_status)?;
-    let messages = backend
-        .history(&viewer, &name, None, HISTORY_PAGE)
-        .await
-        .inspect_err(set_status)?;
+    let req = Request::take()?;
+    let viewer = req.viewer().await?;
+    let name = req.check(RoomName::parse(&room).map_err(|_| {
+        ErrorBody::new(
+            ErrorCode::UnknownRoom,
+            format!("There is no room named \"{room}\"."),
+        )
+    }))?;
+    let room = req.check(req.backend.room(&viewer, &name).await)?;
+    let messages = req.check(
+        req.backend
+            .history(&viewer, &name, None, HISTORY_PAGE)
+            .await,
+    )?;
     Ok(RoomPage { room, messages })
 }
 
@@ -143,55 +174,44 @@ pub async fn load_room(room: String) -> Result<RoomPage, ErrorBody> {
 /// (any value) means invite-only.
 #[server(prefix = "/api", endpoint = "create_room")]
 pub async fn create_room(name: String, private: Option<String>) -> Result<Room, ErrorBody> {
-    let viewer = viewer().await?;
-    let name = crate::protocol::RoomName::parse(name.trim()).inspect_err(set_status)?;
-    backend()?
+    let req = Request::take()?;
+    let viewer = req.viewer().await?;
+    let name = req.check(crate::protocol::RoomName::parse(name.trim()))?;
+    let room = req
+        .backend
         .create_room(&viewer, &name, private.is_some())
-        .await
-        .inspect_err(set_status)
+        .await;
+    req.check(room)
 }
 
 /// Opens (or finds) the direct conversation with `username`.
 #[server(prefix = "/api", endpoint = "open_direct")]
 pub async fn open_direct(username: String) -> Result<Room, ErrorBody> {
-    let viewer = viewer().await?;
-    let other = crate::protocol::Username::parse(&username).inspect_err(set_status)?;
-    backend()?
-        .open_direct(&viewer, &other)
-        .await
-        .inspect_err(set_status)
+    let req = Request::take()?;
+    let viewer = req.viewer().await?;
+    let other = req.check(crate::protocol::Username::parse(&username))?;
+    let room = req.backend.open_direct(&viewer, &other).await;
+    req.check(room)
 }
 
 /// The owner of private room `room` adds `username`.
 #[server(prefix = "/api", endpoint = "add_member")]
 pub async fn add_member(room: String, username: String) -> Result<Room, ErrorBody> {
-    let viewer = viewer().await?;
-    let room = crate::protocol::RoomName::parse(&room).inspect_err(set_status)?;
-    let who = crate::protocol::Username::parse(&username).inspect_err(set_status)?;
-    backend()?
-        .add_member(&viewer, &room, &who)
-        .await
-        .inspect_err(set_status)
+    let req = Request::take()?;
+    let viewer = req.viewer().await?;
+    let room = req.check(crate::protocol::RoomName::parse(&room))?;
+    let who = req.check(crate::protocol::Username::parse(&username))?;
+    let changed = req.backend.add_member(&viewer, &room, &who).await;
+    req.check(changed)
 }
 
 /// The owner removes `username` from `room`, or a member removes themselves (leaves).
 #[server(prefix = "/api", endpoint = "remove_member")]
 pub async fn remove_member(room: String, username: String) -> Result<Room, ErrorBody> {
-    let viewer = viewer().await?;
-    let room = crate::protocol::RoomName::parse(&room).inspect_err(set_status)?;
-    let who = crate::protocol::Username::parse(&username).inspect_err(set_status)?;
-    backend()?
-        .remove_member(&viewer, &room, &who)
-        .await
-        .inspect_err(set_status)
-}
-
-/// Gives the HTTP response the status that fits the error (404 for an unknown room, …).
-#[cfg(feature = "ssr")]
-fn set_status(e: &ErrorBody) {
-    let status =
-        http::StatusCode::from_u16(e.code.http_status()).unwrap_or(http::StatusCode::BAD_REQUEST);
-    if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-        r.set_status(status);
-    }
+    let req = Request::take()?;
+    let viewer = req.viewer().await?;
+    let room = req.check(crate::protocol::RoomName::parse(&room))?;
+    let who = req.check(crate::protocol::Username::parse(&username))?;
+    let changed = req.backend.remove_member(&viewer, &room, &who).await;
+    req.check(changed)
 }

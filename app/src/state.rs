@@ -71,8 +71,6 @@ pub struct ChatState {
     pub live: RwSignal<BTreeMap<String, BTreeMap<i64, Message>>>,
     /// The outbox: messages sent but not confirmed, in the order they were typed.
     pub pending: RwSignal<Vec<Pending>>,
-    /// The logged-in user's name, once the page knows it (the server renders it too).
-    pub me: RwSignal<String>,
     /// The local time zone's offset from UTC in minutes, once the browser told it. Until then,
     /// times show in UTC, as on the server, so hydration matches.
     pub utc_offset_min: RwSignal<Option<i32>>,
@@ -87,7 +85,6 @@ impl ChatState {
             removed_rooms: RwSignal::new(Vec::new()),
             live: RwSignal::new(BTreeMap::new()),
             pending: RwSignal::new(Vec::new()),
-            me: RwSignal::new(String::new()),
             utc_offset_min: RwSignal::new(None),
         }
     }
@@ -178,6 +175,13 @@ pub fn merge_messages(history: &[Message], live: Option<&BTreeMap<i64, Message>>
 
 pub fn use_chat_state() -> ChatState {
     expect_context::<ChatState>()
+}
+
+/// The logged-in user's name (provided by the layout of every page behind the login).
+pub fn use_me() -> String {
+    use_context::<crate::protocol::Me>()
+        .map(|m| m.username)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,12 +1,11 @@
 use crate::protocol::MAX_BODY_CHARS;
-use crate::state::use_chat_state;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 
 /// Writes a message: Enter sends, Shift+Enter starts a new line.
 #[component]
 pub fn Composer(room: String, placeholder: String) -> impl IntoView {
-    let chat = use_chat_state();
+    let me = crate::state::use_me();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let send = {
@@ -16,7 +15,7 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
             if body.trim().is_empty() {
                 return;
             }
-            match crate::client::send(&room, &chat.me.get_untracked(), &body) {
+            match crate::client::send(&room, &me, &body) {
                 Ok(()) => {
                     text.set(String::new());
                     error.set(None);

@@ -37,6 +37,7 @@ fn Account(me: Me) -> impl IntoView {
 #[component]
 fn RoomList() -> impl IntoView {
     let chat = use_chat_state();
+    let me = StoredValue::new(crate::state::use_me());
     let rooms = Resource::new(|| (), |_| list_rooms());
     let location = use_location();
     let link = move |room: Room| {
@@ -45,11 +46,11 @@ fn RoomList() -> impl IntoView {
             let href = href.clone();
             move || (location.pathname.get() == href).then_some("page")
         };
-        let title = room.title(&chat.me.get_untracked());
+        let title = me.with_value(|me| room.title(me));
         let (mark, label) = match room.kind {
-            RoomKind::Public => ("#", None),
-            RoomKind::Private => ("🔒", Some("private room")),
-            RoomKind::Direct => ("@", None),
+            RoomKind::Public => (view! { "#" }.into_any(), None),
+            RoomKind::Private => (view! { <LockIcon/> }.into_any(), Some("private room")),
+            RoomKind::Direct => (view! { "@" }.into_any(), None),
         };
         let shown = title.trim_start_matches(['#', '@']).to_owned();
         view! {
@@ -107,15 +108,17 @@ fn NewRoom() -> impl IntoView {
     };
     let navigate = use_navigate();
     let chat = use_chat_state();
+    let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
         if let Some(Ok(room)) = create.value().get() {
             let href = format!("/r/{}", room.name);
             chat.add_room(room);
+            reset(form);
             navigate(&href, Default::default());
         }
     });
     view! {
-        <ActionForm action=create attr:class="new-room">
+        <ActionForm action=create node_ref=form attr:class="new-room">
             <label for="new-room-name">"New room"</label>
             <div class="row">
                 <input
@@ -150,15 +153,17 @@ fn NewDirect() -> impl IntoView {
     };
     let navigate = use_navigate();
     let chat = use_chat_state();
+    let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
         if let Some(Ok(room)) = open.value().get() {
             let href = format!("/r/{}", room.name);
             chat.add_room(room);
+            reset(form);
             navigate(&href, Default::default());
         }
     });
     view! {
-        <ActionForm action=open attr:class="new-direct">
+        <ActionForm action=open node_ref=form attr:class="new-direct">
             <label for="direct-username">"Message someone"</label>
             <div class="row">
                 <input
@@ -174,5 +179,22 @@ fn NewDirect() -> impl IntoView {
             </div>
             {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
         </ActionForm>
+    }
+}
+
+/// Empties a form after the server accepted it.
+pub fn reset(form: NodeRef<leptos::html::Form>) {
+    if let Some(form) = form.get_untracked() {
+        form.reset();
+    }
+}
+
+/// A padlock, for private rooms (drawn, so it shows without an emoji font).
+#[component]
+pub fn LockIcon() -> impl IntoView {
+    view! {
+        <svg class="lock" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" focusable="false">
+            <path fill="currentColor" d="M4 7V5a4 4 0 1 1 8 0v2h1v8H3V7h1zm2 0h4V5a2 2 0 1 0-4 0v2z"/>
+        </svg>
     }
 }

@@ -56,7 +56,9 @@ pub fn next_query(path: &str) -> String {
 #[component]
 fn Frame(me: Me) -> impl IntoView {
     let chat = use_chat_state();
-    chat.me.set(me.username.clone());
+    // Who is logged in, for every view below (a context, not a signal: it never changes on a
+    // page, and setting a signal while rendering would upset hydration).
+    provide_context(me.clone());
     // Browser only: the socket, this user's saved outbox and the local time zone.
     let user = me.username.clone();
     Effect::new(move |_| {

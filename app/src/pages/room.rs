@@ -48,7 +48,8 @@ fn Room(data: RoomData) -> impl IntoView {
         let name = name.clone();
         move || chat.removed_rooms.with(|r| r.contains(&name))
     };
-    let title = data.room.title(&chat.me.get_untracked());
+    let me = crate::state::use_me();
+    let title = data.room.title(&me);
     let placeholder = format!("Message {title}");
     view! {
         <Title text=title.clone()/>
@@ -72,17 +73,20 @@ fn Room(data: RoomData) -> impl IntoView {
 #[component]
 fn Members(room: Memo<Room>) -> impl IntoView {
     let chat = use_chat_state();
+    let me_name = StoredValue::new(crate::state::use_me());
     let add = ServerAction::<AddMember>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let navigate = use_navigate();
+    let add_form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
         if let Some(Ok(r)) = add.value().get() {
             chat.add_room(r);
+            crate::components::sidebar::reset(add_form);
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(r)) = remove.value().get() {
-            if r.members.contains(&chat.me.get_untracked()) {
+            if me_name.with_value(|me| r.members.contains(me)) {
                 chat.add_room(r);
             } else {
                 chat.remove_room(&r.name);
@@ -96,7 +100,7 @@ fn Members(room: Memo<Room>) -> impl IntoView {
             .find_map(|v| v.and_then(Result::err))
             .map(|e| e.message)
     };
-    let me = move || chat.me.get();
+    let me = move || me_name.get_value();
     let is_owner = move || room.with(|r| r.owner.as_deref() == Some(me().as_str()));
     let member = move |who: String| {
         let room_name = room.with_untracked(|r| r.name.clone());
@@ -129,7 +133,7 @@ fn Members(room: Memo<Room>) -> impl IntoView {
                 <For each=move || room.with(|r| r.members.clone()) key=|m| m.clone() children=member/>
             </ul>
             <Show when=is_owner>
-                <ActionForm action=add attr:class="add-member">
+                <ActionForm action=add node_ref=add_form attr:class="add-member">
                     <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
                     <label for="add-member-name">"Add a member"</label>
                     <div class="row">
