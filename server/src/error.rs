@@ -27,6 +27,8 @@ pub enum Error {
     BadCredentials,
     #[error("too many failed logins; retry in {retry_after_s} s")]
     TooManyAttempts { retry_after_s: u64 },
+    #[error("database commit: {0}")]
+    Commit(String),
     #[error("password hashing: {0}")]
     Hashing(String),
     #[error("database: {0}")]

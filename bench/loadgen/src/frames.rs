@@ -78,6 +78,36 @@ pub fn send(room: &str, sender: &str, sent_us: u64) -> String {
     )
 }
 
+/// `join` asking for what came after `after`, with ack id `id`.
+pub fn join_after(room: &str, after: i64, id: u64) -> String {
+    format!("42{id}[\"join\",{{\"room\":\"{room}\",\"after\":{after}}}]")
+}
+
+/// `history` of the newest 50, with ack id `id`.
+pub fn history(room: &str, id: u64) -> String {
+    format!("42{id}[\"history\",{{\"room\":\"{room}\",\"limit\":50}}]")
+}
+
+/// `send` with ack id `id`.
+pub fn send_acked(room: &str, sender: &str, sent_us: u64, id: u64) -> String {
+    format!(
+        "42{id}[\"send\",{{\"room\":\"{room}\",\"author\":\"{sender}\",\"body\":\"{sender} t={sent_us}\"}}]"
+    )
+}
+
+/// The room and seq of a `message` event frame, without a full JSON parse.
+pub fn room_and_seq(frame: &str) -> Option<(&str, i64)> {
+    if !frame.starts_with("42[\"message\",") {
+        return None;
+    }
+    let room = field(frame, "\"room\":\"")?;
+    let start = frame.find("\"seq\":")? + 6;
+    let digits = frame[start..]
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or(&frame[start..], |end| &frame[start..start + end]);
+    Some((room, digits.parse().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +136,25 @@ mod tests {
         );
         assert_eq!(parse(r#"42["room_created",{}]"#), Incoming::Other);
         assert_eq!(parse("6"), Incoming::Other);
+    }
+
+    #[test]
+    fn reads_room_and_seq() {
+        assert_eq!(
+            room_and_seq(
+                r#"42["message",{"id":"u","room":"r1","seq":37,"author":"a","body":"b","ts":1}]"#
+            ),
+            Some(("r1", 37))
+        );
+        assert_eq!(room_and_seq(r#"42["room_added",{"room":{}}]"#), None);
+        assert_eq!(
+            join_after("r2", 9, 3),
+            r#"423["join",{"room":"r2","after":9}]"#
+        );
+        assert_eq!(
+            history("r2", 4),
+            r#"424["history",{"room":"r2","limit":50}]"#
+        );
     }
 
     #[test]

@@ -2,8 +2,11 @@
 //! `message` events) with many clients over raw WebSockets: open-loop sends at a fixed total rate,
 //! latency from send to each other member's receipt, counts of sent, delivered and lost.
 
+mod conn;
 mod frames;
+mod history;
 mod stats;
+mod storm;
 
 use clap::Parser;
 use frames::Incoming;
@@ -16,9 +19,31 @@ use tokio::sync::{watch, Semaphore};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+/// What to measure.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Every client sends at an even share of `--rate`; latency to every other member.
+    Fanout,
+    /// One client asks `--requests` times for the newest 50 messages of `--room`.
+    History,
+    /// Every client drops at `--storm-at` and reconnects with jittered backoff.
+    Storm,
+}
+
 #[derive(Parser, Debug, Clone)]
 #[command(about = "Fan-out load against a Socket.IO chat server")]
 struct Args {
+    #[arg(long, value_enum, default_value = "fanout")]
+    mode: Mode,
+    /// History mode: the room to read.
+    #[arg(long, default_value = "r0")]
+    room: String,
+    /// History mode: how many requests.
+    #[arg(long, default_value_t = 1000)]
+    requests: u64,
+    /// Storm mode: seconds after sending starts when every client drops.
+    #[arg(long, default_value_t = 3.0)]
+    storm_at: f64,
     /// Server base URL.
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     url: String,
@@ -45,7 +70,7 @@ struct Args {
 /// A client that has not joined its room by then counts as a failed connection.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 
-fn now_us() -> u64 {
+pub(crate) fn now_us() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_micros() as u64)
@@ -55,6 +80,29 @@ fn now_us() -> u64 {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    match args.mode {
+        Mode::Fanout => {}
+        Mode::History => {
+            let out =
+                history::run(&args.url, args.cookie.as_deref(), &args.room, args.requests).await;
+            println!("{out}");
+            return;
+        }
+        Mode::Storm => {
+            let out = storm::run(storm::Plan {
+                url: args.url.clone(),
+                cookie: args.cookie.clone(),
+                clients: args.clients,
+                rooms: args.rooms,
+                rate: args.rate,
+                seconds: args.seconds,
+                storm_at: args.storm_at,
+            })
+            .await;
+            println!("{out}");
+            return;
+        }
+    }
     let ws_url = format!(
         "{}/socket.io/?EIO=4&transport=websocket",
         args.url

@@ -4,6 +4,7 @@ mod accounts;
 mod rooms;
 #[cfg(test)]
 mod tests;
+mod writer;
 
 use crate::error::Error;
 use app::protocol::{Message, Room, RoomKind, Username};
@@ -17,6 +18,8 @@ use super::User;
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The queue of the one task that appends messages (group commit).
+    writer: tokio::sync::mpsc::Sender<writer::Job>,
 }
 
 impl SqliteStore {
@@ -28,13 +31,37 @@ impl SqliteStore {
             // Every acknowledged message is on disk, even after a power loss.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Checkpoints copy the WAL into the database file and fsync it: done by a
+            // background task (below) instead of inside whichever commit crosses the
+            // threshold, where it held up every message queued behind it.
+            .pragma("wal_autocheckpoint", "0")
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        let writer = writer::spawn(pool.clone());
+        tokio::spawn(checkpoints(pool.clone()));
+        Ok(Self { pool, writer })
+    }
+}
+
+/// Checkpoints the WAL every second without blocking writers (PASSIVE), so it stays small.
+async fn checkpoints(pool: SqlitePool) {
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+        if pool.is_closed() {
+            break;
+        }
     }
 }
 

@@ -238,68 +238,20 @@ impl Store for SqliteStore {
     }
 
     async fn append(&self, new: NewMessage<'_>) -> Result<Appended, Error> {
-        let mut tx = self.pool.begin().await?;
-        // Writing first takes the write lock at once, so concurrent appends queue instead of
-        // failing to upgrade a read lock. The same statement checks that the author may post.
-        let row = sqlx::query(&format!(
-            "UPDATE rooms AS r SET last_seq = last_seq + 1 WHERE r.name = ? AND {VISIBLE} \
-             RETURNING id, last_seq"
-        ))
-        .bind(new.room.as_str())
-        .bind(new.author.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            return Err(Error::UnknownRoom(new.room.clone()));
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = super::writer::Job {
+            room: new.room.clone(),
+            author: new.author.clone(),
+            body: new.body.clone(),
+            key: new.key.cloned(),
+            reply,
         };
-        let (room_id, seq): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-
-        if let Some(key) = new.key {
-            let existing = sqlx::query(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.id = m.room_id \
-                 WHERE m.room_id = ? AND m.client_key = ?"
-            ))
-            .bind(room_id)
-            .bind(key.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = existing {
-                tx.rollback().await?;
-                return Ok(Appended {
-                    message: message_from_row(&row)?,
-                    duplicate: true,
-                });
-            }
+        if self.writer.send(job).await.is_err() {
+            return Err(Error::Commit("the writer task has stopped".into()));
         }
-
-        let message = Message {
-            id: uuid::Uuid::now_v7().to_string(),
-            room: new.room.as_str().to_owned(),
-            seq,
-            author: new.author.name.as_str().to_owned(),
-            body: new.body.as_str().to_owned(),
-            ts: now_ms(),
-            key: new.key.map(|k| k.as_str().to_owned()),
-        };
-        sqlx::query(
-            "INSERT INTO messages (id, room_id, seq, author, author_id, body, ts, client_key) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&message.id)
-        .bind(room_id)
-        .bind(message.seq)
-        .bind(&message.author)
-        .bind(new.author.id)
-        .bind(&message.body)
-        .bind(message.ts)
-        .bind(&message.key)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Appended {
-            message,
-            duplicate: false,
-        })
+        answer
+            .await
+            .unwrap_or_else(|_| Err(Error::Commit("the writer task has stopped".into())))
     }
 
     async fn history(

@@ -211,3 +211,49 @@ async fn sessions_expire_and_end() {
     assert!(s.delete_session("live").await.unwrap());
     assert!(s.session("live").await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn concurrent_appends_share_commits_and_stay_gapless() {
+    let (s, _dir) = store().await;
+    let ada = user(&s, "ada").await;
+    let other = room("other");
+    s.create_room(&ada, &other, NewRoomKind::Public)
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let (s, ada) = (s.clone(), ada.clone());
+        let target = if i % 2 == 0 {
+            room("general")
+        } else {
+            other.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            // Every fifth message repeats an earlier key: stored once.
+            let key = ClientKey::parse(&format!("k{}", i - i % 5)).unwrap();
+            append(&s, &ada, &target, Some(&key)).await.unwrap()
+        }));
+    }
+    let mut stored = 0;
+    for t in tasks {
+        if !t.await.unwrap().duplicate {
+            stored += 1;
+        }
+    }
+    let mut total = 0;
+    for r in [room("general"), other] {
+        let all = s.history(&ada, &r, None, 200).await.unwrap();
+        let expected: Vec<i64> = (1..=all.len() as i64).collect();
+        assert_eq!(seqs(&all), expected, "gapless in {r}");
+        total += all.len();
+    }
+    assert_eq!(total, stored);
+    // An unknown room in the same batch as good messages fails alone.
+    let (general, nowhere) = (room("general"), room("nowhere"));
+    let (good, bad) = tokio::join!(
+        append(&s, &ada, &general, None),
+        append(&s, &ada, &nowhere, None)
+    );
+    assert!(good.is_ok());
+    assert!(matches!(bad, Err(Error::UnknownRoom(_))));
+}
