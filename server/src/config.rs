@@ -63,6 +63,11 @@ pub struct Config {
     #[arg(long, env = "NATTER_SECURE_COOKIES")]
     pub secure_cookies: bool,
 
+    /// The most messages stored in one transaction (one fsync) when many arrive at once. 1
+    /// commits each message alone (slower under load; the benchmarks compare the two).
+    #[arg(long, env = "NATTER_COMMIT_BATCH", default_value_t = 512)]
+    pub commit_batch: usize,
+
     /// Folder with the built front end (`pkg/`, static files), as cargo-leptos writes it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,

@@ -33,7 +33,8 @@ pub async fn build_state(
     config: &Config,
 ) -> Result<(AppState, socketioxide::layer::SocketIoLayer), Error> {
     tokio::fs::create_dir_all(&config.data_dir).await?;
-    let sqlite = Arc::new(SqliteStore::open(&config.database_url()).await?);
+    let sqlite =
+        Arc::new(SqliteStore::open_with(&config.database_url(), config.commit_batch).await?);
     let store: Arc<dyn Store> = sqlite.clone();
     let accounts: Arc<dyn Accounts> = sqlite;
     let auth = Auth::new(accounts, config.secure_cookies);

@@ -55,9 +55,10 @@ fn Room(data: RoomData) -> impl IntoView {
         <Title text=title.clone()/>
         <header class="room-header">
             <h1>{title}</h1>
-            {(data.room.kind == RoomKind::Private).then(|| view! { <Members room/> })}
+            // Erased: the full view type is too deep for the release WASM build.
+            {(data.room.kind == RoomKind::Private).then(|| view! { <Members room/> }.into_any())}
         </header>
-        <MessageList room=name.clone() history=data.messages/>
+        {view! { <MessageList room=name.clone() history=data.messages/> }.into_any()}
         <Show
             when=move || !removed()
             fallback=|| view! {

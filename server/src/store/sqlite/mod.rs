@@ -25,6 +25,11 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
     pub async fn open(url: &str) -> Result<Self, Error> {
+        Self::open_with(url, writer::MAX_BATCH).await
+    }
+
+    /// [`SqliteStore::open`], committing at most `max_batch` messages per transaction.
+    pub async fn open_with(url: &str, max_batch: usize) -> Result<Self, Error> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -41,7 +46,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let writer = writer::spawn(pool.clone());
+        let writer = writer::spawn(pool.clone(), max_batch);
         tokio::spawn(checkpoints(pool.clone()));
         Ok(Self { pool, writer })
     }

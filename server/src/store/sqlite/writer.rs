@@ -10,8 +10,8 @@ use app::protocol::{ClientKey, Message, MessageBody, RoomName};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-/// The most appends one transaction carries.
-const MAX_BATCH: usize = 512;
+/// The most appends one transaction carries, unless configured otherwise.
+pub const MAX_BATCH: usize = 512;
 
 /// One append, owned so it can wait in the queue.
 pub struct Job {
@@ -22,16 +22,18 @@ pub struct Job {
     pub reply: oneshot::Sender<Result<Appended, Error>>,
 }
 
-/// Starts the writer task; appends are sent to the returned queue.
-pub fn spawn(pool: SqlitePool) -> mpsc::Sender<Job> {
-    let (tx, rx) = mpsc::channel(MAX_BATCH * 8);
-    tokio::spawn(run(pool, rx));
+/// Starts the writer task, committing up to `max_batch` appends at a time; appends are sent
+/// to the returned queue.
+pub fn spawn(pool: SqlitePool, max_batch: usize) -> mpsc::Sender<Job> {
+    let max_batch = max_batch.max(1);
+    let (tx, rx) = mpsc::channel(max_batch.max(64) * 8);
+    tokio::spawn(run(pool, rx, max_batch));
     tx
 }
 
-async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, max_batch: usize) {
+    let mut batch = Vec::with_capacity(max_batch);
+    while queue.recv_many(&mut batch, max_batch).await > 0 {
         match commit(&pool, &batch).await {
             Ok(results) => {
                 for (job, result) in batch.drain(..).zip(results) {
