@@ -194,6 +194,15 @@ impl Socket {
                 match http("GET", &url, None).await {
                     Ok(body) => match EnginePacket::decode_payload(&body) {
                         Ok(packets) => {
+                            // While a WebSocket probe is under way the server ends the pending
+                            // GET with a noop and then refuses new ones (400): wait for the
+                            // probe, which resumes polling if it fails.
+                            let only_noop = !packets.is_empty()
+                                && packets.iter().all(|p| matches!(p, EnginePacket::Noop));
+                            if only_noop && this.0.borrow().probe.is_some() {
+                                polling.paused.set(true);
+                                return;
+                            }
                             for packet in packets {
                                 if polling.closed.get() {
                                     return;

@@ -1,5 +1,5 @@
 use crate::api::{list_rooms, CreateRoom, OpenDirect};
-use crate::protocol::{Me, Room, RoomKind};
+use crate::protocol::{ErrorBody, Me, Room, RoomKind};
 use crate::state::use_chat_state;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
@@ -102,21 +102,8 @@ fn RoomList() -> impl IntoView {
 #[component]
 fn NewRoom() -> impl IntoView {
     let create = ServerAction::<CreateRoom>::new();
-    let error = move || match create.value().get() {
-        Some(Err(e)) => Some(e.message),
-        _ => None,
-    };
-    let navigate = use_navigate();
-    let chat = use_chat_state();
     let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(room)) = create.value().get() {
-            let href = format!("/r/{}", room.name);
-            chat.add_room(room);
-            reset(form);
-            navigate(&href, Default::default());
-        }
-    });
+    let error = go_to_room_when_done(create.value(), form);
     view! {
         <ActionForm action=create node_ref=form attr:class="new-room">
             <label for="new-room-name">"New room"</label>
@@ -147,21 +134,8 @@ fn NewRoom() -> impl IntoView {
 #[component]
 fn NewDirect() -> impl IntoView {
     let open = ServerAction::<OpenDirect>::new();
-    let error = move || match open.value().get() {
-        Some(Err(e)) => Some(e.message),
-        _ => None,
-    };
-    let navigate = use_navigate();
-    let chat = use_chat_state();
     let form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(room)) = open.value().get() {
-            let href = format!("/r/{}", room.name);
-            chat.add_room(room);
-            reset(form);
-            navigate(&href, Default::default());
-        }
-    });
+    let error = go_to_room_when_done(open.value(), form);
     view! {
         <ActionForm action=open node_ref=form attr:class="new-direct">
             <label for="direct-username">"Message someone"</label>
@@ -179,6 +153,28 @@ fn NewDirect() -> impl IntoView {
             </div>
             {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
         </ActionForm>
+    }
+}
+
+/// When a form's server function created or found a room: lists it, empties the form and goes
+/// there. Returns the last attempt's error sentence, for the form to show.
+fn go_to_room_when_done(
+    value: impl Get<Value = Option<Result<Room, ErrorBody>>> + Copy + Send + Sync + 'static,
+    form: NodeRef<leptos::html::Form>,
+) -> impl Fn() -> Option<String> + Copy {
+    let chat = use_chat_state();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(room)) = value.get() {
+            let href = format!("/r/{}", room.name);
+            chat.add_room(room);
+            reset(form);
+            navigate(&href, Default::default());
+        }
+    });
+    move || match value.get() {
+        Some(Err(e)) => Some(e.message),
+        _ => None,
     }
 }
 

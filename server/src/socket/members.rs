@@ -18,15 +18,7 @@ pub async fn add<A: Adapter>(
     data: Payload<MemberRequest>,
     respond: Responder<A>,
 ) {
-    let result = async {
-        let user = caller?.user;
-        let req = data.parse("{ room, username }")?;
-        let room = RoomName::parse(&req.room)?;
-        let who = Username::parse(&req.username)?;
-        let room = room_changes::add_member(&*state.store, &io, &user, &room, &who).await?;
-        Ok::<_, ErrorBody>(RoomReply { room })
-    }
-    .await;
+    let result = change(Change::Add, io, state, caller, data).await;
     respond.send(event::ADD_MEMBER, result);
 }
 
@@ -37,16 +29,33 @@ pub async fn remove<A: Adapter>(
     data: Payload<MemberRequest>,
     respond: Responder<A>,
 ) {
-    let result = async {
-        let user = caller?.user;
-        let req = data.parse("{ room, username }")?;
-        let room = RoomName::parse(&req.room)?;
-        let who = Username::parse(&req.username)?;
-        let room = room_changes::remove_member(&*state.store, &io, &user, &room, &who).await?;
-        Ok::<_, ErrorBody>(RoomReply { room })
-    }
-    .await;
+    let result = change(Change::Remove, io, state, caller, data).await;
     respond.send(event::REMOVE_MEMBER, result);
+}
+
+#[derive(Clone, Copy)]
+enum Change {
+    Add,
+    Remove,
+}
+
+async fn change<A: Adapter>(
+    change: Change,
+    io: SocketIo<A>,
+    state: SocketState,
+    caller: Result<crate::auth::Session, ErrorBody>,
+    data: Payload<MemberRequest>,
+) -> Result<RoomReply, ErrorBody> {
+    let user = caller?.user;
+    let req = data.parse("{ room, username }")?;
+    let room = RoomName::parse(&req.room)?;
+    let who = Username::parse(&req.username)?;
+    let store = &*state.store;
+    let room = match change {
+        Change::Add => room_changes::add_member(store, &io, &user, &room, &who).await?,
+        Change::Remove => room_changes::remove_member(store, &io, &user, &room, &who).await?,
+    };
+    Ok(RoomReply { room })
 }
 
 pub async fn open_direct<A: Adapter>(
