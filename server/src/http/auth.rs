@@ -145,7 +145,10 @@ fn set_cookie(response: &mut Response, cookie: &str) {
 
 /// Where to go after logging in: a path on this site, never another site.
 fn safe_next(next: &str) -> &str {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && next.chars().all(|c| c.is_ascii_graphic());
     if local {
         next
     } else {
@@ -164,5 +167,6 @@ mod tests {
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next("/r/é"), "/", "only what a Location header can carry");
     }
 }
