@@ -167,6 +167,10 @@ mod tests {
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("//evil.example"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
-        assert_eq!(safe_next("/r/é"), "/", "only what a Location header can carry");
+        assert_eq!(
+            safe_next("/r/é"),
+            "/",
+            "only what a Location header can carry"
+        );
     }
 }
