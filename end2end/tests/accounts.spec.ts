@@ -1,25 +1,9 @@
 // Accounts and private rooms, as people use them in the browser: register, log in, create a
 // private room, invite, chat, log out; an outsider finds nothing.
 import { test, expect, Page } from '@playwright/test';
-import { NatterServer } from './server';
-import { expectConnected, isNetworkNoise, messages, openRoom, PASSWORD, send, watchConsole } from './page';
+import { expectConnected, messages, openRoom, PASSWORD, send, watchConsole, serverPerTest } from './page';
 
-let server: NatterServer;
-let problems: string[] = [];
-let expectedProblems: RegExp[] = [];
-
-test.beforeEach(async () => {
-  server = new NatterServer();
-  await server.start();
-  problems = [];
-  expectedProblems = [];
-});
-
-test.afterEach(async () => {
-  await server.dispose();
-  const unexpected = problems.filter((p) => !isNetworkNoise(p) && !expectedProblems.some((re) => re.test(p)));
-  expect(unexpected, 'console warnings and errors').toEqual([]);
-});
+const t = serverPerTest();
 
 async function fillCredentials(page: Page, username: string, password: string) {
   await page.getByLabel('Username').fill(username);
@@ -31,13 +15,13 @@ test('register, create a private room, invite, chat, log out; an outsider sees n
 
   // Ada arrives logged out: the app sends her to log in, and she registers from there.
   const ada = await a.newPage();
-  watchConsole(ada, problems);
-  await ada.goto(`${server.url}/r/general`);
+  watchConsole(ada, t.problems);
+  await ada.goto(`${t.server.url}/r/general`);
   await expect(ada).toHaveURL(/\/login\?next=\/r\/general$/);
   await ada.getByRole('link', { name: /Register/ }).click();
   await fillCredentials(ada, 'ada', PASSWORD);
   await ada.getByRole('button', { name: 'Register' }).click();
-  await expect(ada).toHaveURL(`${server.url}/r/general`);
+  await expect(ada).toHaveURL(`${t.server.url}/r/general`);
   await expectConnected(ada);
   await expect(ada.getByTestId('me')).toContainText('ada');
 
@@ -48,8 +32,8 @@ test('register, create a private room, invite, chat, log out; an outsider sees n
   await expect(ada).toHaveURL(/\/r\/secret$/);
   await expectConnected(ada);
 
-  const bob = await openRoom(b, `${server.url}/r/general`, 'bob', problems);
-  const eve = await openRoom(e, `${server.url}/r/general`, 'eve', problems);
+  const bob = await openRoom(b, `${t.server.url}/r/general`, 'bob', t.problems);
+  const eve = await openRoom(e, `${t.server.url}/r/general`, 'eve', t.problems);
   await expect(bob.getByRole('link', { name: /secret/ })).toHaveCount(0);
 
   // Ada adds Bob; the room appears in his list at once.
@@ -68,16 +52,16 @@ test('register, create a private room, invite, chat, log out; an outsider sees n
 
   // Eve: not in her list, and the address gives a not-found page.
   await expect(eve.getByRole('link', { name: /secret/ })).toHaveCount(0);
-  expectedProblems.push(/status of 404/);
-  const res = await eve.goto(`${server.url}/r/secret`);
+  t.expectedProblems.push(/status of 404/);
+  const res = await eve.goto(`${t.server.url}/r/secret`);
   expect(res?.status()).toBe(404);
   await expect(eve.getByRole('heading', { name: 'Room not found' })).toBeVisible();
   await expect(eve.getByText('members only')).toHaveCount(0);
 
   // Ada logs out in one tab: her other tab's socket is closed and it goes to the login page.
   const adaTab2 = await a.newPage();
-  watchConsole(adaTab2, problems);
-  await adaTab2.goto(`${server.url}/r/secret`);
+  watchConsole(adaTab2, t.problems);
+  await adaTab2.goto(`${t.server.url}/r/secret`);
   await expectConnected(adaTab2);
   await ada.getByRole('button', { name: 'Log out' }).click();
   await expect(ada).toHaveURL(/\/login$/);
@@ -99,8 +83,8 @@ test('register, create a private room, invite, chat, log out; an outsider sees n
 
 test('a direct conversation appears in both lists', async ({ browser }) => {
   const [a, b] = await Promise.all([browser.newContext(), browser.newContext()]);
-  const ada = await openRoom(a, `${server.url}/r/general`, 'ada', problems);
-  const bob = await openRoom(b, `${server.url}/r/general`, 'bob', problems);
+  const ada = await openRoom(a, `${t.server.url}/r/general`, 'ada', t.problems);
+  const bob = await openRoom(b, `${t.server.url}/r/general`, 'bob', t.problems);
   await ada.getByLabel('Message someone').fill('bob');
   await ada.getByRole('button', { name: 'Open' }).click();
   await expect(ada).toHaveURL(/\/r\/dm-\d+-\d+$/);

@@ -1,29 +1,11 @@
 import { test, expect, Page, BrowserContext } from '@playwright/test';
-import { NatterServer } from './server';
-import { expectConnected, isNetworkNoise, messages, openRoom, send, signIn } from './page';
+import { expectConnected, messages, openRoom, send, signIn, serverPerTest } from './page';
 
-let server: NatterServer;
-let problems: string[] = [];
-/** Console lines a test causes on purpose (e.g. an HTTP error status the page shows). */
-let expectedProblems: RegExp[] = [];
-
-test.beforeEach(async () => {
-  server = new NatterServer();
-  await server.start();
-  problems = [];
-  expectedProblems = [];
-});
-
-test.afterEach(async () => {
-  await server.dispose();
-  // Hydration mismatches and panics show up as console warnings or errors.
-  const unexpected = problems.filter((p) => !isNetworkNoise(p) && !expectedProblems.some((re) => re.test(p)));
-  expect(unexpected, 'console warnings and errors').toEqual([]);
-});
+const t = serverPerTest();
 
 /** A fresh browser profile signed in as `name`, on a room page, connected. */
 async function open(context: BrowserContext, room: string, name: string): Promise<Page> {
-  const page = await openRoom(context, `${server.url}/r/${room}`, name, problems);
+  const page = await openRoom(context, `${t.server.url}/r/${room}`, name, t.problems);
   await expectConnected(page);
   return page;
 }
@@ -84,12 +66,12 @@ test('the first HTML holds the history, readable without JavaScript', async ({ b
   for (const text of ['one', 'two', 'three']) await send(page, text);
   await expect(messages(page)).toHaveText(['one', 'two', 'three']);
 
-  const html = await (await ctx.request.get(`${server.url}/r/general`)).text();
+  const html = await (await ctx.request.get(`${t.server.url}/r/general`)).text();
   for (const text of ['one', 'two', 'three']) expect(html).toMatch(new RegExp(`<p class="body">${text}(<!>)?</p>`));
 
   const noJs = await browser.newContext({ javaScriptEnabled: false, storageState: await ctx.storageState() });
   const plain = await noJs.newPage();
-  await plain.goto(`${server.url}/r/general`);
+  await plain.goto(`${t.server.url}/r/general`);
   await expect(plain.locator('ol.messages li.msg .body')).toHaveText(['one', 'two', 'three']);
   await Promise.all([ctx.close(), noJs.close()]);
 });
@@ -111,9 +93,9 @@ test('after a server crash and restart the page reconnects and chats again', asy
   await send(ada, 'before');
   await expect(messages(bob)).toHaveText(['before']);
 
-  await server.kill();
+  await t.server.kill();
   await expect(ada.locator('.status')).not.toHaveAttribute('data-status', 'connected');
-  await server.restart();
+  await t.server.restart();
   await expect(ada.locator('.status')).toHaveAttribute('data-status', 'connected', { timeout: 20_000 });
   await expect(bob.locator('.status')).toHaveAttribute('data-status', 'connected', { timeout: 20_000 });
 
@@ -127,11 +109,11 @@ test('a message sent while the server is down arrives once after it is back', as
   const [a, b] = await Promise.all([browser.newContext(), browser.newContext()]);
   const ada = await open(a, 'general', 'Ada');
   const bob = await open(b, 'general', 'Bob');
-  await server.kill();
+  await t.server.kill();
   await expect(ada.locator('.status')).not.toHaveAttribute('data-status', 'connected');
   await send(ada, 'typed while down');
   await expect(ada.locator('li.msg.pending')).toHaveCount(1);
-  await server.restart();
+  await t.server.restart();
   await expect(messages(bob)).toHaveText(['typed while down'], { timeout: 20_000 });
   await expect(messages(ada)).toHaveText(['typed while down']);
   await expect(ada.locator('li.msg.pending')).toHaveCount(0);
@@ -139,8 +121,8 @@ test('a message sent while the server is down arrives once after it is back', as
 });
 
 test('an unknown room shows a not-found page', async ({ page }) => {
-  await signIn(page.context(), server.url, 'ada');
-  const res = await page.goto(`${server.url}/r/nowhere`);
+  await signIn(page.context(), t.server.url, 'ada');
+  const res = await page.goto(`${t.server.url}/r/nowhere`);
   expect(res?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Room not found' })).toBeVisible();
 });
@@ -148,7 +130,7 @@ test('an unknown room shows a not-found page', async ({ page }) => {
 test('creating a room that exists says so', async ({ browser }) => {
   const ctx = await browser.newContext();
   const page = await open(ctx, 'general', 'Ada');
-  expectedProblems = [/status of 409 \(Conflict\)/];
+  t.expectedProblems = [/status of 409 \(Conflict\)/];
   await page.getByLabel('New room').fill('general');
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'A room named "general" exists already.' })).toBeVisible();
@@ -160,13 +142,13 @@ test('a message typed while the server is down survives closing the tab', async 
   const [a, b] = await Promise.all([browser.newContext(), browser.newContext()]);
   const ada = await open(a, 'general', 'Ada');
   const bob = await open(b, 'general', 'Bob');
-  await server.kill();
+  await t.server.kill();
   await expect(ada.locator('.status')).not.toHaveAttribute('data-status', 'connected');
   await send(ada, 'kept in the outbox');
   await expect(ada.locator('li.msg.pending')).toHaveCount(1);
   await ada.close();
 
-  await server.restart();
+  await t.server.restart();
   const again = await open(a, 'general', 'Ada');
   await expect(messages(again)).toHaveText(['kept in the outbox']);
   await expect(again.locator('li.msg.pending')).toHaveCount(0);

@@ -1,5 +1,6 @@
 // What every browser test does with a Natter page.
-import { expect, Page, BrowserContext } from '@playwright/test';
+import { test, expect, Page, BrowserContext } from '@playwright/test';
+import { NatterServer } from './server';
 
 /** Collects the page's console warnings, errors and uncaught exceptions into `problems`. */
 export function watchConsole(page: Page, problems: string[]) {
@@ -51,4 +52,30 @@ export async function send(page: Page, text: string) {
 /** The bodies of the confirmed messages on the page. */
 export function messages(page: Page) {
   return page.locator('ol.messages li.msg:not(.pending) .body');
+}
+
+/** What `serverPerTest` gives each test: its own server, and the console lines it collects. */
+export interface PerTest {
+  server: NatterServer;
+  problems: string[];
+  /** Console lines a test causes on purpose (e.g. an HTTP error status the page shows). */
+  expectedProblems: RegExp[];
+}
+
+/** Gives every test of the file a fresh server; afterwards stops it and fails the test on any
+ * console warning or error it did not expect (hydration mismatches and panics show up there). */
+export function serverPerTest(): PerTest {
+  const t: PerTest = { server: undefined as unknown as NatterServer, problems: [], expectedProblems: [] };
+  test.beforeEach(async () => {
+    t.server = new NatterServer();
+    await t.server.start();
+    t.problems = [];
+    t.expectedProblems = [];
+  });
+  test.afterEach(async () => {
+    await t.server.dispose();
+    const unexpected = t.problems.filter((p) => !isNetworkNoise(p) && !t.expectedProblems.some((re) => re.test(p)));
+    expect(unexpected, 'console warnings and errors').toEqual([]);
+  });
+  return t;
 }
