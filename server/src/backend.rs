@@ -50,11 +50,7 @@ impl Backend for AppState {
         name: &RoomName,
         private: bool,
     ) -> Result<Room, ErrorBody> {
-        let kind = if private {
-            crate::store::NewRoomKind::Private
-        } else {
-            crate::store::NewRoomKind::Public
-        };
+        let kind = crate::store::NewRoomKind::from_private(private);
         Ok(room_changes::create_room(&*self.store, &self.io, &user(viewer), name, kind).await?)
     }
 

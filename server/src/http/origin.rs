@@ -29,7 +29,7 @@ impl AllowedOrigins {
     /// True when `origin` (`scheme://host[:port]`) is the request's own or a listed one.
     pub fn allows(&self, origin: &str, host: Option<&str>) -> bool {
         let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-        if self.0.iter().any(|o| *o == origin) {
+        if self.0.contains(&origin) {
             return true;
         }
         let authority = origin

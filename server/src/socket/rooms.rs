@@ -104,11 +104,7 @@ pub async fn create<A: Adapter>(
         let user = caller?.user;
         let req = data.parse("{ name, private? }")?;
         let name = RoomName::parse(req.name.trim())?;
-        let kind = if req.private {
-            NewRoomKind::Private
-        } else {
-            NewRoomKind::Public
-        };
+        let kind = NewRoomKind::from_private(req.private);
         let room = room_changes::create_room(&*state.store, &io, &user, &name, kind).await?;
         Ok::<_, ErrorBody>(RoomReply { room })
     }

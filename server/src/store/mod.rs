@@ -41,6 +41,17 @@ pub enum NewRoomKind {
     Private,
 }
 
+impl NewRoomKind {
+    /// From the `private` flag of a request or form.
+    pub fn from_private(private: bool) -> Self {
+        if private {
+            Self::Private
+        } else {
+            Self::Public
+        }
+    }
+}
+
 /// A membership change and who it concerns.
 pub struct MemberChange {
     /// The room after the change.

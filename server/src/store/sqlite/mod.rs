@@ -74,6 +74,22 @@ async fn checkpoints(pool: SqlitePool) {
 const VISIBLE: &str = "(r.kind = 'public' OR EXISTS \
      (SELECT 1 FROM room_members vm WHERE vm.room_id = r.id AND vm.user_id = ?))";
 
+/// The id of room `name` when `viewer` (a user id) may see it: the one check every read and
+/// write of a room's messages makes.
+async fn visible_room_id(
+    conn: &mut sqlx::SqliteConnection,
+    viewer: i64,
+    name: &app::protocol::RoomName,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT r.id FROM rooms r WHERE r.name = ? AND {VISIBLE}"
+    ))
+    .bind(name.as_str())
+    .bind(viewer)
+    .fetch_optional(conn)
+    .await
+}
+
 /// The columns [`room_from_row`] reads, from `rooms r`.
 const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.last_seq, r.created_at, \
      (SELECT username FROM users WHERE id = r.owner_id) AS owner, \

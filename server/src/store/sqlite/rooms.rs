@@ -1,8 +1,8 @@
 //! Rooms, memberships and messages.
 
 use super::{
-    is_unique_violation, message_from_row, room_from_row, user_from_row, SqliteStore,
-    MESSAGE_COLUMNS, ROOM_COLUMNS, VISIBLE,
+    is_unique_violation, message_from_row, room_from_row, user_from_row, visible_room_id,
+    SqliteStore, MESSAGE_COLUMNS, ROOM_COLUMNS, VISIBLE,
 };
 use crate::error::Error;
 use crate::store::{now_ms, Appended, Direct, MemberChange, NewMessage, NewRoomKind, Store, User};
@@ -41,6 +41,23 @@ async fn user_named(conn: &mut SqliteConnection, name: &Username) -> Result<User
         Some(row) => Ok(user_from_row(&row)?),
         None => Err(Error::UnknownUser(name.clone())),
     }
+}
+
+/// A private room `actor` can see, with its id and owner's id, for a membership change;
+/// any other kind of room is refused with the sentence `not_private` makes.
+async fn private_room(
+    conn: &mut SqliteConnection,
+    actor: &User,
+    name: &RoomName,
+    not_private: impl FnOnce(&str) -> String,
+) -> Result<(i64, Option<i64>), Error> {
+    let (id, owner_id, info) = visible_room(conn, actor, name).await?;
+    if info.kind != RoomKind::Private {
+        return Err(Error::Forbidden(not_private(
+            &info.title(actor.name.as_str()),
+        )));
+    }
+    Ok((id, owner_id))
 }
 
 /// A room by id (after a change, to answer with its new state).
@@ -171,13 +188,12 @@ impl Store for SqliteStore {
         who: &Username,
     ) -> Result<MemberChange, Error> {
         let mut tx = self.pool.begin().await?;
-        let (id, owner_id, info) = visible_room(&mut tx, actor, room).await?;
-        if info.kind != RoomKind::Private {
-            return Err(Error::Forbidden(format!(
-                "Only private rooms have members to add; {} is open to everyone it concerns.",
-                info.title(actor.name.as_str())
-            )));
-        }
+        let (id, owner_id) = private_room(&mut tx, actor, room, |title| {
+            format!(
+                "Only private rooms have members to add; {title} is open to everyone it concerns."
+            )
+        })
+        .await?;
         if owner_id != Some(actor.id) {
             return Err(Error::Forbidden(format!(
                 "Only the owner of #{room} can add members."
@@ -205,13 +221,10 @@ impl Store for SqliteStore {
         who: &Username,
     ) -> Result<MemberChange, Error> {
         let mut tx = self.pool.begin().await?;
-        let (id, owner_id, info) = visible_room(&mut tx, actor, room).await?;
-        if info.kind != RoomKind::Private {
-            return Err(Error::Forbidden(format!(
-                "{} has no members to remove.",
-                info.title(actor.name.as_str())
-            )));
-        }
+        let (id, owner_id) = private_room(&mut tx, actor, room, |title| {
+            format!("{title} has no members to remove.")
+        })
+        .await?;
         let user = user_named(&mut tx, who).await?;
         let is_owner = owner_id == Some(actor.id);
         if user.id == actor.id && is_owner {
@@ -262,7 +275,9 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<Message>, Error> {
         let mut conn = self.pool.acquire().await?;
-        let (room_id, _, _) = visible_room(&mut conn, viewer, room).await?;
+        let room_id = visible_room_id(&mut conn, viewer.id, room)
+            .await?
+            .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
         let rows = sqlx::query(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.id = m.room_id \
              WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"
@@ -288,7 +303,9 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<Message>, Error> {
         let mut conn = self.pool.acquire().await?;
-        let (room_id, _, _) = visible_room(&mut conn, viewer, room).await?;
+        let room_id = visible_room_id(&mut conn, viewer.id, room)
+            .await?
+            .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
         let rows = sqlx::query(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.id = m.room_id \
              WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"

@@ -3,11 +3,11 @@
 //! message commits at once; under load a commit carries many. Being the only writer of
 //! messages also makes "is this key stored already?" and "take the next seq" race-free.
 
-use super::{message_from_row, MESSAGE_COLUMNS, VISIBLE};
+use super::{message_from_row, visible_room_id, MESSAGE_COLUMNS};
 use crate::error::Error;
 use crate::store::{now_ms, Appended, User};
 use app::protocol::{ClientKey, Message, MessageBody, RoomName};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most appends one transaction carries, unless configured otherwise.
@@ -70,17 +70,9 @@ async fn append_one(
     conn: &mut SqliteConnection,
     job: &Job,
 ) -> Result<Result<Appended, Error>, sqlx::Error> {
-    let room = sqlx::query(&format!(
-        "SELECT r.id FROM rooms r WHERE r.name = ? AND {VISIBLE}"
-    ))
-    .bind(job.room.as_str())
-    .bind(job.author.id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(room) = room else {
+    let Some(room_id) = visible_room_id(&mut *conn, job.author.id, &job.room).await? else {
         return Ok(Err(Error::UnknownRoom(job.room.clone())));
     };
-    let room_id: i64 = room.try_get(0)?;
 
     if let Some(key) = &job.key {
         let existing = sqlx::query(&format!(
