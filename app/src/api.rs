@@ -1,9 +1,17 @@
-//! Server functions: what pages load over HTTP (and during server-side rendering).
+//! Server functions: what pages load over HTTP (and during server-side rendering), and what
+//! their forms post.
 //!
-//! On the server they reach storage through [`Backend`], which the server crate implements and
-//! provides as context; `app` never depends on `server`. Every one of them acts for the user
-//! behind the request's session cookie and sees only what that user may see.
+//! On the server they reach the chat service through [`Backend`], which the server crate
+//! implements and provides as context; `app` never depends on `server`. Each one names a
+//! protocol request, and [`Request::run`] hands it to the same operation the socket event of
+//! that name reaches, as the user behind the request's session cookie. Errors get their HTTP
+//! status in one place ([`Request::checked`]).
 
+#[cfg(feature = "ssr")]
+use crate::protocol::{
+    AddMemberRequest, CreateRoomRequest, ErrorCode, JoinRequest, MemberRequest, OpenDirectRequest,
+    RemoveMemberRequest, RoomsRequest,
+};
 use crate::protocol::{ErrorBody, Me, Message, Room};
 use leptos::prelude::*;
 
@@ -19,51 +27,16 @@ pub struct Viewer {
 #[cfg(feature = "ssr")]
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
-    /// The user of the session named by a `Cookie` header, if it is live.
-    async fn viewer(&self, cookies: Option<&str>) -> Result<Option<Viewer>, ErrorBody>;
-    /// The rooms `viewer` can see, by name.
-    async fn rooms(&self, viewer: &Viewer) -> Result<Vec<Room>, ErrorBody>;
-    /// One room `viewer` can see, or `unknown_room`.
-    async fn room(
+    /// The user of the live session the request's cookie names, if any.
+    async fn viewer(&self, request: &http::request::Parts) -> Result<Option<Viewer>, ErrorBody>;
+    /// Runs the operation of `event` for `viewer` with a JSON request, answering its JSON
+    /// reply: exactly what the socket event of that name does.
+    async fn call(
         &self,
         viewer: &Viewer,
-        name: &crate::protocol::RoomName,
-    ) -> Result<Room, ErrorBody>;
-    /// The newest `limit` messages before `before` (all when `None`), in ascending seq order.
-    async fn history(
-        &self,
-        viewer: &Viewer,
-        room: &crate::protocol::RoomName,
-        before: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<Message>, ErrorBody>;
-    /// Creates a room and tells those who can see it.
-    async fn create_room(
-        &self,
-        viewer: &Viewer,
-        name: &crate::protocol::RoomName,
-        private: bool,
-    ) -> Result<Room, ErrorBody>;
-    /// The direct conversation of `viewer` and `other`, created on first use.
-    async fn open_direct(
-        &self,
-        viewer: &Viewer,
-        other: &crate::protocol::Username,
-    ) -> Result<Room, ErrorBody>;
-    /// The owner of a private room adds a member.
-    async fn add_member(
-        &self,
-        viewer: &Viewer,
-        room: &crate::protocol::RoomName,
-        who: &crate::protocol::Username,
-    ) -> Result<Room, ErrorBody>;
-    /// The owner removes a member, or a member (`who` = `viewer`) leaves.
-    async fn remove_member(
-        &self,
-        viewer: &Viewer,
-        room: &crate::protocol::RoomName,
-        who: &crate::protocol::Username,
-    ) -> Result<Room, ErrorBody>;
+        event: &'static str,
+        request: serde_json::Value,
+    ) -> Result<serde_json::Value, ErrorBody>;
 }
 
 /// What a server function needs from its request, taken before its first `.await`: Leptos
@@ -71,7 +44,7 @@ pub trait Backend: Send + Sync + 'static {
 #[cfg(feature = "ssr")]
 struct Request {
     backend: std::sync::Arc<dyn Backend>,
-    cookies: Option<String>,
+    parts: http::request::Parts,
     response: Option<leptos_axum::ResponseOptions>,
 }
 
@@ -82,44 +55,49 @@ impl Request {
             leptos::logging::error!("no Backend in context: the server must provide one");
             ErrorBody::internal()
         })?;
-        let cookies = use_context::<http::request::Parts>().and_then(|p| {
-            p.headers
-                .get(http::header::COOKIE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        });
+        let parts = use_context::<http::request::Parts>().ok_or_else(|| {
+            leptos::logging::error!("no request parts in context");
+            ErrorBody::internal()
+        })?;
         Ok(Self {
             backend,
-            cookies,
+            parts,
             response: use_context::<leptos_axum::ResponseOptions>(),
         })
     }
 
     /// The user behind this request, if logged in.
     async fn maybe_viewer(&self) -> Result<Option<Viewer>, ErrorBody> {
-        self.backend.viewer(self.cookies.as_deref()).await
+        let viewer = self.backend.viewer(&self.parts).await;
+        self.checked(viewer)
     }
 
-    /// The user behind this request, or `not_authenticated` (HTTP 401).
-    async fn viewer(&self) -> Result<Viewer, ErrorBody> {
-        let viewer = self.maybe_viewer().await?;
-        viewer.ok_or_else(|| self.fail(ErrorBody::not_authenticated()))
-    }
-
-    /// Gives the HTTP response the status that fits `e` (404 for an unknown room, …).
-    fn fail(&self, e: ErrorBody) -> ErrorBody {
-        if let Some(r) = &self.response {
-            r.set_status(
-                http::StatusCode::from_u16(e.code.http_status())
-                    .unwrap_or(http::StatusCode::BAD_REQUEST),
-            );
+    /// Runs `request` as the logged-in user (`not_authenticated`, 401, when nobody is).
+    async fn run<R: crate::protocol::Request>(&self, request: R) -> Result<R::Reply, ErrorBody> {
+        let result = async {
+            let viewer = self
+                .backend
+                .viewer(&self.parts)
+                .await?
+                .ok_or_else(ErrorBody::not_authenticated)?;
+            let request = serde_json::to_value(request).map_err(|_| ErrorBody::internal())?;
+            let reply = self.backend.call(&viewer, R::EVENT, request).await?;
+            serde_json::from_value(reply).map_err(|_| ErrorBody::internal())
         }
-        e
+        .await;
+        self.checked(result)
     }
 
-    /// `result`, with its error's status set on the response.
-    fn check<T>(&self, result: Result<T, ErrorBody>) -> Result<T, ErrorBody> {
-        result.map_err(|e| self.fail(e))
+    /// `result`, with its error's status set on the HTTP response (404 for an unknown room, …).
+    fn checked<T>(&self, result: Result<T, ErrorBody>) -> Result<T, ErrorBody> {
+        result.inspect_err(|e| {
+            if let Some(r) = &self.response {
+                r.set_status(
+                    http::StatusCode::from_u16(e.code.http_status())
+                        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                );
+            }
+        })
     }
 }
 
@@ -127,8 +105,8 @@ impl Request {
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn current_user() -> Result<Option<Me>, ErrorBody> {
     let req = Request::take()?;
-    let viewer = req.maybe_viewer().await;
-    Ok(req.check(viewer)?.map(|v| Me {
+    let viewer = req.maybe_viewer().await?;
+    Ok(viewer.map(|v| Me {
         username: v.name.to_string(),
     }))
 }
@@ -137,9 +115,7 @@ pub async fn current_user() -> Result<Option<Me>, ErrorBody> {
 #[server(prefix = "/api", endpoint = "rooms")]
 pub async fn list_rooms() -> Result<Vec<Room>, ErrorBody> {
     let req = Request::take()?;
-    let viewer = req.viewer().await?;
-    let rooms = req.backend.rooms(&viewer).await;
-    req.check(rooms)
+    Ok(req.run(RoomsRequest {}).await?.rooms)
 }
 
 /// A room's page: the room and its newest messages.
@@ -149,25 +125,24 @@ pub struct RoomPage {
     pub messages: Vec<Message>,
 }
 
-/// Loads a room and its newest [`crate::protocol::HISTORY_PAGE`] messages for its page.
+/// Loads a room and its newest [`crate::protocol::HISTORY_PAGE`] messages for its page: the
+/// `join` operation without a socket.
 #[server(prefix = "/api", endpoint = "room")]
 pub async fn load_room(room: String) -> Result<RoomPage, ErrorBody> {
-    use crate::protocol::{ErrorCode, RoomName, HISTORY_PAGE};
     let req = Request::take()?;
-    let viewer = req.viewer().await?;
-    let name = req.check(RoomName::parse(&room).map_err(|_| {
-        ErrorBody::new(
+    let joined = req.run(JoinRequest { room, after: None }).await;
+    match joined {
+        Ok(j) => Ok(RoomPage {
+            room: j.room,
+            messages: j.messages,
+        }),
+        // No room can have that name: as for any other page that is not there.
+        Err(e) if e.code == ErrorCode::InvalidRoomName => req.checked(Err(ErrorBody::new(
             ErrorCode::UnknownRoom,
-            format!("There is no room named \"{room}\"."),
-        )
-    }))?;
-    let room = req.check(req.backend.room(&viewer, &name).await)?;
-    let messages = req.check(
-        req.backend
-            .history(&viewer, &name, None, HISTORY_PAGE)
-            .await,
-    )?;
-    Ok(RoomPage { room, messages })
+            "There is no room with that name.",
+        ))),
+        Err(e) => Err(e),
+    }
 }
 
 /// Creates a room; the form on the sidebar posts here. `private` is a checkbox: present
@@ -175,43 +150,29 @@ pub async fn load_room(room: String) -> Result<RoomPage, ErrorBody> {
 #[server(prefix = "/api", endpoint = "create_room")]
 pub async fn create_room(name: String, private: Option<String>) -> Result<Room, ErrorBody> {
     let req = Request::take()?;
-    let viewer = req.viewer().await?;
-    let name = req.check(crate::protocol::RoomName::parse(name.trim()))?;
-    let room = req
-        .backend
-        .create_room(&viewer, &name, private.is_some())
-        .await;
-    req.check(room)
+    let private = private.is_some();
+    Ok(req.run(CreateRoomRequest { name, private }).await?.room)
 }
 
 /// Opens (or finds) the direct conversation with `username`.
 #[server(prefix = "/api", endpoint = "open_direct")]
 pub async fn open_direct(username: String) -> Result<Room, ErrorBody> {
     let req = Request::take()?;
-    let viewer = req.viewer().await?;
-    let other = req.check(crate::protocol::Username::parse(&username))?;
-    let room = req.backend.open_direct(&viewer, &other).await;
-    req.check(room)
+    Ok(req.run(OpenDirectRequest { username }).await?.room)
 }
 
 /// The owner of private room `room` adds `username`.
 #[server(prefix = "/api", endpoint = "add_member")]
 pub async fn add_member(room: String, username: String) -> Result<Room, ErrorBody> {
     let req = Request::take()?;
-    let viewer = req.viewer().await?;
-    let room = req.check(crate::protocol::RoomName::parse(&room))?;
-    let who = req.check(crate::protocol::Username::parse(&username))?;
-    let changed = req.backend.add_member(&viewer, &room, &who).await;
-    req.check(changed)
+    let member = MemberRequest { room, username };
+    Ok(req.run(AddMemberRequest(member)).await?.room)
 }
 
 /// The owner removes `username` from `room`, or a member removes themselves (leaves).
 #[server(prefix = "/api", endpoint = "remove_member")]
 pub async fn remove_member(room: String, username: String) -> Result<Room, ErrorBody> {
     let req = Request::take()?;
-    let viewer = req.viewer().await?;
-    let room = req.check(crate::protocol::RoomName::parse(&room))?;
-    let who = req.check(crate::protocol::Username::parse(&username))?;
-    let changed = req.backend.remove_member(&viewer, &room, &who).await;
-    req.check(changed)
+    let member = MemberRequest { room, username };
+    Ok(req.run(RemoveMemberRequest(member)).await?.room)
 }

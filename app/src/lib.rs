@@ -8,7 +8,6 @@ pub mod client;
 pub mod components;
 pub mod pages;
 pub mod protocol;
-pub mod session;
 pub mod state;
 pub mod time_fmt;
 

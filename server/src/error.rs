@@ -1,12 +1,20 @@
-//! The server's one error type, and how each kind reaches a client.
+//! The server's one error type. Each kind's code, sentence and HTTP status are decided here
+//! alone: [`Error::code`], `From<Error> for ErrorBody` and `IntoResponse`.
 
-use app::protocol::{ErrorBody, ErrorCode, RoomName, Username};
+use app::protocol::{ErrorBody, ErrorCode, RoomKind, RoomName, Username, MAX_EVENT_BYTES};
+use axum::response::{IntoResponse, Response};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Bad input, already phrased for the client.
+    /// Input that failed a validated type's `parse`; the type phrased it.
     #[error("{0}")]
     Invalid(ErrorBody),
+    #[error("payload is not the expected JSON object ({shape}): {why}")]
+    BadPayload { shape: &'static str, why: String },
+    #[error("payload of {0} bytes is too large")]
+    PayloadTooLarge(usize),
+    #[error("unknown event {0}")]
+    UnknownEvent(String),
     #[error("there is no room named {0} (or it is not visible to this user)")]
     UnknownRoom(RoomName),
     #[error("a room named {0} exists already")]
@@ -19,14 +27,26 @@ pub enum Error {
     NotMember(Username, RoomName),
     #[error("the username {0} is taken")]
     UsernameTaken(Username),
-    #[error("{0}")]
-    Forbidden(String),
+    #[error("only the owner of {room} may {action}")]
+    NotOwner { room: RoomName, action: OwnerAction },
+    #[error("the owner of {0} cannot leave it")]
+    OwnerCannotLeave(RoomName),
+    #[error("{room} is a {kind:?} room, without members to change")]
+    NotPrivate { room: RoomName, kind: RoomKind },
+    #[error("a direct conversation with oneself")]
+    DirectWithSelf,
     #[error("not authenticated")]
     NotAuthenticated,
     #[error("wrong username or password")]
     BadCredentials,
     #[error("too many failed logins; retry in {retry_after_s} s")]
     TooManyAttempts { retry_after_s: u64 },
+    #[error("send rate exceeded; retry in {retry_after_ms} ms")]
+    RateLimited {
+        rate: f64,
+        burst: u32,
+        retry_after_ms: u128,
+    },
     #[error("database commit: {0}")]
     Commit(String),
     #[error("password hashing: {0}")]
@@ -39,51 +59,144 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
+/// What only a room's owner may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerAction {
+    AddMembers,
+    RemoveMembers,
+}
+
+impl std::fmt::Display for OwnerAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OwnerAction::AddMembers => "add members",
+            OwnerAction::RemoveMembers => "remove members",
+        })
+    }
+}
+
 impl From<ErrorBody> for Error {
     fn from(e: ErrorBody) -> Self {
         Error::Invalid(e)
     }
 }
 
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Invalid(body) => body.code,
+            Error::BadPayload { .. } => ErrorCode::BadPayload,
+            Error::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            Error::UnknownEvent(_) => ErrorCode::UnknownEvent,
+            Error::UnknownRoom(_) => ErrorCode::UnknownRoom,
+            Error::RoomExists(_) => ErrorCode::RoomExists,
+            Error::ReservedRoomName(_) => ErrorCode::InvalidRoomName,
+            Error::UnknownUser(_) | Error::NotMember(..) => ErrorCode::UnknownUser,
+            Error::UsernameTaken(_) => ErrorCode::UsernameTaken,
+            Error::NotOwner { .. }
+            | Error::OwnerCannotLeave(_)
+            | Error::NotPrivate { .. }
+            | Error::DirectWithSelf => ErrorCode::Forbidden,
+            Error::NotAuthenticated => ErrorCode::NotAuthenticated,
+            Error::BadCredentials => ErrorCode::BadCredentials,
+            Error::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            Error::RateLimited { .. } => ErrorCode::RateLimited,
+            Error::Commit(_)
+            | Error::Hashing(_)
+            | Error::Database(_)
+            | Error::Migrate(_)
+            | Error::Io(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// What a client may read: the user's mistake in full; for server faults a safe sentence.
+    fn sentence(&self) -> String {
+        match self {
+            Error::Invalid(body) => body.message.clone(),
+            Error::BadPayload { shape, why } => format!("Expected {shape}: {why}."),
+            Error::PayloadTooLarge(n) => format!(
+                "This event carries {n} bytes; the most the server reads is {MAX_EVENT_BYTES}."
+            ),
+            Error::UnknownEvent(name) => {
+                format!("\"{name}\" is not an event of this server; see docs/protocol.md.")
+            }
+            Error::UnknownRoom(room) => format!("There is no room named \"{room}\"."),
+            Error::RoomExists(room) => format!("A room named \"{room}\" exists already."),
+            Error::ReservedRoomName(_) => {
+                "Room names starting with \"dm-\" are kept for direct conversations.".into()
+            }
+            Error::UnknownUser(name) => format!("There is no user named \"{name}\"."),
+            Error::NotMember(name, room) => format!("\"{name}\" is not a member of #{room}."),
+            Error::UsernameTaken(name) => {
+                format!("The username \"{name}\" is taken. Please choose another.")
+            }
+            Error::NotOwner { room, action } => format!("Only the owner of #{room} can {action}."),
+            Error::OwnerCannotLeave(room) => format!("You own #{room}, so you cannot leave it."),
+            Error::NotPrivate { room, kind } => match kind {
+                RoomKind::Direct => "The members of a direct conversation cannot change.".into(),
+                _ => format!(
+                    "#{room} is open to everyone; only private rooms have members to add or remove."
+                ),
+            },
+            Error::DirectWithSelf => "A direct conversation needs another user.".into(),
+            Error::NotAuthenticated => ErrorBody::not_authenticated().message,
+            Error::BadCredentials => "Wrong username or password.".into(),
+            Error::TooManyAttempts { retry_after_s } => {
+                format!("Too many failed logins for this username. Try again in {retry_after_s} s.")
+            }
+            Error::RateLimited {
+                rate,
+                burst,
+                retry_after_ms,
+            } => format!(
+                "Slow down: at most {rate} messages per second (bursts of {burst}). \
+                 Try again in {retry_after_ms} ms."
+            ),
+            Error::Commit(_)
+            | Error::Hashing(_)
+            | Error::Database(_)
+            | Error::Migrate(_)
+            | Error::Io(_) => ErrorBody::internal().message,
+        }
+    }
+}
+
 impl From<Error> for ErrorBody {
     /// What a client may learn: user errors in full, server faults logged and hidden.
     fn from(e: Error) -> Self {
-        match e {
-            Error::Invalid(body) => body,
-            Error::UnknownRoom(room) => ErrorBody::unknown_room(&room),
-            Error::RoomExists(room) => ErrorBody::new(
-                ErrorCode::RoomExists,
-                format!("A room named \"{room}\" exists already."),
-            ),
-            Error::ReservedRoomName(_) => ErrorBody::new(
-                ErrorCode::InvalidRoomName,
-                "Room names starting with \"dm-\" are kept for direct conversations.",
-            ),
-            Error::UnknownUser(name) => ErrorBody::new(
-                ErrorCode::UnknownUser,
-                format!("There is no user named \"{name}\"."),
-            ),
-            Error::NotMember(name, room) => ErrorBody::new(
-                ErrorCode::UnknownUser,
-                format!("\"{name}\" is not a member of #{room}."),
-            ),
-            Error::UsernameTaken(name) => ErrorBody::new(
-                ErrorCode::UsernameTaken,
-                format!("The username \"{name}\" is taken. Please choose another."),
-            ),
-            Error::Forbidden(why) => ErrorBody::new(ErrorCode::Forbidden, why),
-            Error::NotAuthenticated => ErrorBody::not_authenticated(),
-            Error::BadCredentials => ErrorBody::bad_credentials(),
-            Error::TooManyAttempts { retry_after_s } => ErrorBody::new(
-                ErrorCode::TooManyAttempts,
-                format!(
-                    "Too many failed logins for this username. Try again in {retry_after_s} s."
-                ),
-            ),
-            other => {
-                tracing::error!(error = %other, "request failed");
-                ErrorBody::internal()
-            }
+        let code = e.code();
+        if code == ErrorCode::Internal {
+            tracing::error!(error = %e, "request failed");
         }
+        ErrorBody::new(code, e.sentence())
+    }
+}
+
+impl IntoResponse for Error {
+    /// `{ "error": { code, message } }` with the code's status.
+    fn into_response(self) -> Response {
+        let body = ErrorBody::from(self);
+        let status = axum::http::StatusCode::from_u16(body.code.http_status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(serde_json::json!({ "error": body }))).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_faults_are_hidden_and_user_errors_explained() {
+        let hidden = ErrorBody::from(Error::Commit("disk on fire at /var/lib".into()));
+        assert_eq!(hidden.code, ErrorCode::Internal);
+        assert!(!hidden.message.contains("/var/lib"));
+        let room = RoomName::parse("ops").unwrap();
+        let told = ErrorBody::from(Error::NotOwner {
+            room,
+            action: OwnerAction::AddMembers,
+        });
+        assert_eq!(told.code, ErrorCode::Forbidden);
+        assert_eq!(told.message, "Only the owner of #ops can add members.");
     }
 }

@@ -2,11 +2,10 @@
 //! Socket.IO on the same port.
 
 pub mod auth;
-pub mod backend;
+pub mod chat;
 pub mod config;
 pub mod error;
 pub mod http;
-pub mod room_changes;
 pub mod socket;
 pub mod state;
 pub mod store;
@@ -14,16 +13,17 @@ pub mod store;
 use app::api::Backend;
 use auth::Auth;
 use axum::Router;
+use chat::send_limit::SendLimit;
+use chat::ChatService;
 use config::{Config, Transport};
 use error::Error;
 use http::origin::AllowedOrigins;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use socket::send_limit::SendLimit;
 use socketioxide::SocketIo;
 use socketioxide::TransportType;
-use state::{AppState, SocketState};
+use state::AppState;
 use std::sync::Arc;
 use store::{Accounts, SqliteStore, Store};
 use tokio::net::TcpListener;
@@ -45,12 +45,7 @@ pub async fn build_state(
         .ping_timeout(std::time::Duration::from_millis(config.ping_timeout_ms))
         // Frames up to 1 MB are read and answered (`payload_too_large` above
         // MAX_EVENT_BYTES); Engine.IO closes connections that send bigger ones.
-        .max_payload(1_000_000)
-        .with_state(SocketState {
-            store: store.clone(),
-            auth: auth.clone(),
-            send_limit: Arc::new(SendLimit::new(config.send_rate, config.send_burst)),
-        });
+        .max_payload(1_000_000);
     let polling = config.transports.contains(&Transport::Polling);
     let websocket = config.transports.contains(&Transport::Websocket);
     let builder = match (polling, websocket) {
@@ -59,7 +54,9 @@ pub async fn build_state(
         _ => builder,
     };
     let (layer, io) = builder.build_layer();
-    socket::mount(&io);
+    let send_limit = SendLimit::new(config.send_rate, config.send_burst);
+    let chat = ChatService::new(store, auth.clone(), io.clone(), send_limit);
+    socket::mount(&io, chat.clone());
     let leptos_options = LeptosOptions::builder()
         .output_name("natter")
         .site_root(config.site_root.as_str())
@@ -69,9 +66,8 @@ pub async fn build_state(
     Ok((
         AppState {
             leptos_options,
-            store,
+            chat,
             auth,
-            io,
             origins: Arc::new(AllowedOrigins::new(&config.allowed_origins)),
         },
         layer,
@@ -81,7 +77,7 @@ pub async fn build_state(
 /// The whole app: pages, server functions, static files and Socket.IO.
 pub fn router(state: AppState, socket_layer: socketioxide::layer::SocketIoLayer) -> Router {
     let routes = generate_route_list(app::App);
-    let backend: Arc<dyn Backend> = Arc::new(state.clone());
+    let backend: Arc<dyn Backend> = Arc::new(state.chat.clone());
     let shell_options = state.leptos_options.clone();
     let origins = state.origins.clone();
     Router::new()

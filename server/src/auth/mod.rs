@@ -11,6 +11,7 @@ pub use token::hash_token;
 use crate::error::Error;
 use crate::store::{now_ms, Accounts, User};
 use app::protocol::{Password, Username, SESSION_COOKIE};
+use cookie::{Cookie, SameSite};
 use std::sync::Arc;
 use std::time::Instant;
 use throttle::LoginThrottle;
@@ -110,17 +111,6 @@ impl Auth {
             }))
     }
 
-    /// The live session named by a `Cookie` header, if any.
-    pub async fn session_from_cookies(
-        &self,
-        cookies: Option<&str>,
-    ) -> Result<Option<Session>, Error> {
-        match cookies.and_then(app::session::token_from_cookies) {
-            Some(token) => self.session(token).await,
-            None => Ok(None),
-        }
-    }
-
     /// Ends one session, or (with `everywhere`) all of its user's sessions.
     pub async fn logout(&self, session: &Session, everywhere: bool) -> Result<(), Error> {
         if everywhere {
@@ -132,19 +122,22 @@ impl Auth {
         Ok(())
     }
 
-    /// The `Set-Cookie` value that hands `token` to the browser.
-    pub fn cookie(&self, token: &str) -> String {
-        let max_age = SESSION_DAYS * 24 * 3600;
-        let secure = if self.secure_cookies { "; Secure" } else { "" };
-        format!(
-            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-        )
+    /// The cookie that hands `token` to the browser.
+    pub fn cookie(&self, token: &str) -> Cookie<'static> {
+        Cookie::build((SESSION_COOKIE, token.to_owned()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure_cookies)
+            .max_age(cookie::time::Duration::days(SESSION_DAYS))
+            .build()
     }
 
-    /// The `Set-Cookie` value that removes the session cookie.
-    pub fn cleared_cookie(&self) -> String {
-        let secure = if self.secure_cookies { "; Secure" } else { "" };
-        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    /// The cookie that removes the session cookie.
+    pub fn cleared_cookie(&self) -> Cookie<'static> {
+        let mut cookie = self.cookie("");
+        cookie.make_removal();
+        cookie
     }
 
     async fn start(&self, user: User) -> Result<Started, Error> {

@@ -4,16 +4,17 @@
 //! JavaScript) and get a `303` redirect; programs that send `Accept: application/json` get
 //! JSON and a status instead. Bodies are `application/x-www-form-urlencoded`.
 
-use crate::auth::Session;
+use super::session::MaybeSession;
 use crate::error::Error;
 use crate::state::AppState;
-use app::protocol::{ErrorBody, Me};
+use app::protocol::Me;
 use axum::extract::{Form, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use std::collections::HashMap;
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,58 +24,70 @@ pub fn router() -> Router<AppState> {
         .route("/auth/me", get(me))
 }
 
-type Fields = Form<HashMap<String, String>>;
-
-fn field<'a>(form: &'a Fields, name: &str) -> &'a str {
-    form.get(name).map_or("", String::as_str)
+/// The register and login forms. Missing fields are empty, so they get the same clear error
+/// as empty ones.
+#[derive(Deserialize)]
+struct Credentials {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    /// Where to go afterwards (a local path).
+    #[serde(default)]
+    next: String,
 }
 
-async fn register(State(state): State<AppState>, headers: HeaderMap, form: Fields) -> Response {
-    let started = state
-        .auth
-        .register(field(&form, "username"), field(&form, "password"))
-        .await;
+/// The logout form.
+#[derive(Deserialize)]
+struct Logout {
+    /// `1`, `on` or `true`: end every session of the user, not only this one.
+    #[serde(default)]
+    everywhere: String,
+}
+
+async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<Credentials>,
+) -> Response {
+    let started = state.auth.register(&form.username, &form.password).await;
     answer(&state, &headers, &form, "/register", started)
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, form: Fields) -> Response {
-    let started = state
-        .auth
-        .login(field(&form, "username"), field(&form, "password"))
-        .await;
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<Credentials>,
+) -> Response {
+    let started = state.auth.login(&form.username, &form.password).await;
     answer(&state, &headers, &form, "/login", started)
 }
 
 fn answer(
     state: &AppState,
     headers: &HeaderMap,
-    form: &Fields,
+    form: &Credentials,
     page: &str,
     started: Result<crate::auth::Started, Error>,
 ) -> Response {
-    let next = safe_next(field(form, "next"));
+    let next = safe_next(&form.next);
     match started {
         Ok(started) => {
-            let cookie = state.auth.cookie(&started.token);
+            let jar = CookieJar::new().add(state.auth.cookie(&started.token));
             let me = Me {
                 username: started.session.user.name.to_string(),
             };
-            let mut response = if wants_json(headers) {
-                Json(me).into_response()
-            } else {
-                see_other(next)
-            };
-            set_cookie(&mut response, &cookie);
-            response
-        }
-        Err(e) => {
-            let error = ErrorBody::from(e);
             if wants_json(headers) {
-                return failure(error);
+                (jar, Json(me)).into_response()
+            } else {
+                (jar, see_other(next)).into_response()
             }
+        }
+        Err(e) if wants_json(headers) => e.into_response(),
+        Err(e) => {
             let query = serde_urlencoded::to_string([
-                ("error", error.code.as_str()),
-                ("username", field(form, "username").trim()),
+                ("error", e.code().as_str()),
+                ("username", form.username.trim()),
                 ("next", next),
             ])
             .unwrap_or_default();
@@ -83,38 +96,29 @@ fn answer(
     }
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap, form: Fields) -> Response {
-    let everywhere = matches!(field(&form, "everywhere"), "1" | "on" | "true");
-    let session = session_of(&state, &headers).await;
-    if let Ok(Some(session)) = &session {
-        if let Err(e) = state.auth.logout(session, everywhere).await {
-            return failure(e.into());
-        }
-        crate::socket::close_sockets(&state.io, session, everywhere).await;
+async fn logout(
+    State(state): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    headers: HeaderMap,
+    Form(form): Form<Logout>,
+) -> Result<Response, Error> {
+    let everywhere = matches!(form.everywhere.as_str(), "1" | "on" | "true");
+    if let Some(session) = &session {
+        state.auth.logout(session, everywhere).await?;
+        crate::socket::close_sockets(state.chat.io(), session, everywhere).await;
     }
-    let mut response = if wants_json(&headers) {
-        StatusCode::NO_CONTENT.into_response()
+    let jar = CookieJar::new().add(state.auth.cleared_cookie());
+    Ok(if wants_json(&headers) {
+        (jar, StatusCode::NO_CONTENT).into_response()
     } else {
-        see_other("/login")
-    };
-    set_cookie(&mut response, &state.auth.cleared_cookie());
-    response
+        (jar, see_other("/login")).into_response()
+    })
 }
 
-async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match session_of(&state, &headers).await {
-        Ok(Some(session)) => Json(Me {
-            username: session.user.name.to_string(),
-        })
-        .into_response(),
-        Ok(None) => failure(ErrorBody::not_authenticated()),
-        Err(e) => failure(e.into()),
-    }
-}
-
-async fn session_of(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, Error> {
-    let cookies = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
-    state.auth.session_from_cookies(cookies).await
+async fn me(super::session::RequireSession(session): super::session::RequireSession) -> Json<Me> {
+    Json(Me {
+        username: session.user.name.to_string(),
+    })
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
@@ -124,23 +128,12 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("application/json"))
 }
 
-fn failure(error: ErrorBody) -> Response {
-    let status = StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-    (status, Json(serde_json::json!({ "error": error }))).into_response()
-}
-
 fn see_other(location: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(location) {
         response.headers_mut().insert(header::LOCATION, v);
     }
     response
-}
-
-fn set_cookie(response: &mut Response, cookie: &str) {
-    if let Ok(v) = HeaderValue::from_str(cookie) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
 }
 
 /// Where to go after logging in: a path on this site, never another site.

@@ -1,5 +1,6 @@
-//! Plain HTTP endpoints beside the pages: accounts, and the origin guard in front of
-//! everything.
+//! Plain HTTP beside the pages: the account endpoints, the session extractors, and the origin
+//! guard in front of everything.
 
 pub mod auth;
 pub mod origin;
+pub mod session;

@@ -1,35 +1,30 @@
-//! The Socket.IO side: a connect middleware authenticates the socket from its session cookie
-//! and registers a named handler per event. Handlers are generic over the adapter, so the same
-//! code runs on one node or many.
+//! The Socket.IO side: a connect middleware authenticates the socket from its session cookie,
+//! then every operation of the chat service is registered as an event through the one generic
+//! adapter (`adapter.rs`). Generic over the adapter, so the same code runs on one node or many.
 
-pub mod announce;
-mod caller;
-mod members;
-mod messages;
-mod respond;
-mod rooms;
-pub mod send_limit;
-
-pub use announce::user_room;
-pub use respond::REQUEST_ERROR;
+mod adapter;
 
 use crate::auth::Session;
-use crate::state::SocketState;
-use app::protocol::event;
-use respond::Responder;
+use crate::chat::{session_room, user_room, ChatService};
+use crate::http::session::MaybeSession;
 use socketioxide::adapter::Adapter;
-use socketioxide::extract::{Event, SocketRef, State};
+use socketioxide::extract::SocketRef;
 use socketioxide::handler::ConnectHandler;
 use socketioxide::SocketIo;
 
-/// Mounts the namespace on `io`.
-pub fn mount(io: &SocketIo) {
-    io.ns("/", on_connect.with(authenticate));
-}
-
-/// Runs after the client was told it is connected.
-pub async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
-    tracing::debug!(sid = %socket.id, "socket connected");
+/// Mounts the namespace on `io`, serving `chat`'s operations. (The in-memory adapter for now;
+/// every handler below is generic over the adapter.)
+pub fn mount(io: &SocketIo, chat: ChatService) {
+    let on_connect = |socket: SocketRef| async move {
+        tracing::debug!(sid = %socket.id, "socket connected");
+    };
+    io.ns(
+        "/",
+        on_connect.with(move |socket: SocketRef| {
+            let chat = chat.clone();
+            async move { authenticate(socket, chat).await }
+        }),
+    );
 }
 
 /// Why a socket was refused at its handshake; the client gets `connect_error` with
@@ -42,22 +37,16 @@ pub enum Refused {
     Internal,
 }
 
-/// Authenticates a new socket from its session cookie, then registers every handler. A
-/// connect middleware, because socketioxide awaits those before it answers the client's
-/// CONNECT, while it spawns the connect handler: handlers registered there could miss the
-/// client's first events.
-pub async fn authenticate<A: Adapter>(
+/// Authenticates a new socket from its session cookie, then registers every event. A connect
+/// middleware, because socketioxide awaits those before it answers the client's CONNECT, while
+/// it spawns the connect handler: events registered there could miss the client's first ones.
+async fn authenticate<A: Adapter>(
     socket: SocketRef<A>,
-    State(state): State<SocketState>,
+    chat: ChatService<A>,
 ) -> Result<(), Refused> {
-    let cookies = socket
-        .req_parts()
-        .headers
-        .get(axum::http::header::COOKIE)
-        .and_then(|v| v.to_str().ok());
-    let session = match state.auth.session_from_cookies(cookies).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return Err(Refused::NotAuthenticated),
+    let session = match MaybeSession::from_parts(socket.req_parts(), chat.auth()).await {
+        Ok(MaybeSession(Some(session))) => session,
+        Ok(MaybeSession(None)) => return Err(Refused::NotAuthenticated),
         Err(e) => {
             tracing::error!(error = %e, "could not check a socket's session");
             return Err(Refused::Internal);
@@ -69,22 +58,8 @@ pub async fn authenticate<A: Adapter>(
     ]);
     tracing::debug!(sid = %socket.id, user = %session.user.name, "socket authenticated");
     socket.extensions.insert(session);
-    socket.on(event::JOIN, rooms::join::<A>);
-    socket.on(event::LEAVE, rooms::leave::<A>);
-    socket.on(event::ROOMS, rooms::list::<A>);
-    socket.on(event::CREATE_ROOM, rooms::create::<A>);
-    socket.on(event::OPEN_DIRECT, members::open_direct::<A>);
-    socket.on(event::ADD_MEMBER, members::add::<A>);
-    socket.on(event::REMOVE_MEMBER, members::remove::<A>);
-    socket.on(event::SEND, messages::send::<A>);
-    socket.on(event::HISTORY, messages::history::<A>);
-    socket.on_fallback(unknown_event::<A>);
+    adapter::register(&socket, &chat);
     Ok(())
-}
-
-/// The Socket.IO room every socket opened with one session joins: logging out closes it.
-pub fn session_room(session: &Session) -> String {
-    format!("session:{}", session.token_hash)
 }
 
 /// Closes the sockets of one session, or of every session of its user.
@@ -97,13 +72,4 @@ pub async fn close_sockets<A: Adapter>(io: &SocketIo<A>, session: &Session, ever
     if let Err(e) = io.to(room).disconnect().await {
         tracing::warn!(error = %e, "could not close a logged-out session's sockets");
     }
-}
-
-/// Any other event gets an `unknown_event` error.
-async fn unknown_event<A: Adapter>(Event(name): Event, respond: Responder<A>) {
-    let error = app::protocol::ErrorBody::new(
-        app::protocol::ErrorCode::UnknownEvent,
-        format!("\"{name}\" is not an event of this server; see docs/protocol.md."),
-    );
-    respond.send::<()>(&name, Err(error));
 }

@@ -10,7 +10,7 @@ mod sqlite;
 pub use sqlite::SqliteStore;
 
 use crate::error::Error;
-use app::protocol::{ClientKey, Message, MessageBody, Room, RoomName, Username};
+use app::protocol::{ClientKey, Message, MessageBody, Room, RoomKind, RoomName, Username};
 
 /// A registered user, as the server knows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +52,35 @@ impl NewRoomKind {
     }
 }
 
+/// A room's kind as every engine stores it (`kind` column: `public`, `private`, `direct`): the
+/// one place it is written and read. An unknown value is a decoding error, never a guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+pub enum StoredKind {
+    Public,
+    Private,
+    Direct,
+}
+
+impl From<StoredKind> for RoomKind {
+    fn from(k: StoredKind) -> Self {
+        match k {
+            StoredKind::Public => RoomKind::Public,
+            StoredKind::Private => RoomKind::Private,
+            StoredKind::Direct => RoomKind::Direct,
+        }
+    }
+}
+
+impl From<NewRoomKind> for StoredKind {
+    fn from(k: NewRoomKind) -> Self {
+        match k {
+            NewRoomKind::Public => StoredKind::Public,
+            NewRoomKind::Private => StoredKind::Private,
+        }
+    }
+}
+
 /// A membership change and who it concerns.
 pub struct MemberChange {
     /// The room after the change.
@@ -63,7 +92,6 @@ pub struct MemberChange {
 /// A direct conversation, and whether this call created it.
 pub struct Direct {
     pub room: Room,
-    pub other: User,
     pub created: bool,
 }
 

@@ -1,15 +1,14 @@
 //! Users and sessions.
 
-use super::{is_unique_violation, user_from_row, SqliteStore};
+use super::{is_unique_violation, SqliteStore, UserRow};
 use crate::error::Error;
 use crate::store::{now_ms, Accounts, User};
 use app::protocol::Username;
-use sqlx::Row;
 
 #[async_trait::async_trait]
 impl Accounts for SqliteStore {
     async fn create_user(&self, name: &Username, password_hash: &str) -> Result<User, Error> {
-        let result = sqlx::query(
+        let result: Result<i64, _> = sqlx::query_scalar(
             "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING id",
         )
         .bind(name.as_str())
@@ -18,8 +17,8 @@ impl Accounts for SqliteStore {
         .fetch_one(&self.pool)
         .await;
         match result {
-            Ok(row) => Ok(User {
-                id: row.try_get(0)?,
+            Ok(id) => Ok(User {
+                id,
                 name: name.clone(),
             }),
             Err(e) if is_unique_violation(&e) => Err(Error::UsernameTaken(name.clone())),
@@ -28,16 +27,20 @@ impl Accounts for SqliteStore {
     }
 
     async fn credentials(&self, name: &Username) -> Result<Option<(User, String)>, Error> {
-        let row = sqlx::query(
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: UserRow,
+            password_hash: String,
+        }
+        let row: Option<Row> = sqlx::query_as(
             "SELECT id AS user_id, username, password_hash FROM users WHERE username = ?",
         )
         .bind(name.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        match row {
-            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
-            None => Ok(None),
-        }
+        row.map(|r| Ok((r.user.try_into()?, r.password_hash)))
+            .transpose()
     }
 
     async fn create_session(
@@ -66,7 +69,13 @@ impl Accounts for SqliteStore {
     }
 
     async fn session(&self, token_hash: &str) -> Result<Option<(User, i64)>, Error> {
-        let row = sqlx::query(
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: UserRow,
+            expires_at: i64,
+        }
+        let row: Option<Row> = sqlx::query_as(
             "SELECT u.id AS user_id, u.username, s.expires_at FROM sessions s \
              JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
         )
@@ -74,10 +83,8 @@ impl Accounts for SqliteStore {
         .bind(now_ms())
         .fetch_optional(&self.pool)
         .await?;
-        match row {
-            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("expires_at")?))),
-            None => Ok(None),
-        }
+        row.map(|r| Ok((r.user.try_into()?, r.expires_at)))
+            .transpose()
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<bool, Error> {

@@ -7,13 +7,13 @@ mod tests;
 mod writer;
 
 use crate::error::Error;
-use app::protocol::{Message, Room, RoomKind, Username};
+use app::protocol::{Message, Room, Username};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::User;
+use super::{StoredKind, User};
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -90,55 +90,91 @@ async fn visible_room_id(
     .await
 }
 
-/// The columns [`room_from_row`] reads, from `rooms r`.
-const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.last_seq, r.created_at, \
+/// The columns of [`RoomRow`], from `rooms r`.
+const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.last_seq, r.created_at, \
      (SELECT username FROM users WHERE id = r.owner_id) AS owner, \
      CASE WHEN r.kind = 'public' THEN NULL ELSE \
        (SELECT group_concat(u.username, ' ') FROM room_members m JOIN users u ON u.id = m.user_id \
         WHERE m.room_id = r.id) END AS members";
 
+/// The columns of [`MessageRow`], from `messages m JOIN rooms r`.
 const MESSAGE_COLUMNS: &str = "m.id, r.name AS room, m.seq, m.author, m.body, m.ts, m.client_key";
 
-fn room_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Room, sqlx::Error> {
-    let kind = match row.try_get::<&str, _>("kind")? {
-        "private" => RoomKind::Private,
-        "direct" => RoomKind::Direct,
-        _ => RoomKind::Public,
-    };
-    let mut members: Vec<String> = row
-        .try_get::<Option<String>, _>("members")?
-        .map(|m| m.split(' ').map(str::to_owned).collect())
-        .unwrap_or_default();
-    members.sort();
-    Ok(Room {
-        name: row.try_get("name")?,
-        kind,
-        owner: row.try_get("owner")?,
-        members,
-        last_seq: row.try_get("last_seq")?,
-        created_at: row.try_get("created_at")?,
-    })
+/// A room as [`ROOM_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+struct RoomRow {
+    id: i64,
+    name: String,
+    kind: StoredKind,
+    owner_id: Option<i64>,
+    owner: Option<String>,
+    /// Space-separated usernames (private rooms and direct conversations).
+    members: Option<String>,
+    last_seq: i64,
+    created_at: i64,
 }
 
-fn message_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Message, sqlx::Error> {
-    Ok(Message {
-        id: row.try_get("id")?,
-        room: row.try_get("room")?,
-        seq: row.try_get("seq")?,
-        author: row.try_get("author")?,
-        body: row.try_get("body")?,
-        ts: row.try_get("ts")?,
-        key: row.try_get("client_key")?,
-    })
+impl From<RoomRow> for Room {
+    fn from(row: RoomRow) -> Self {
+        let mut members: Vec<String> = row
+            .members
+            .map(|m| m.split(' ').map(str::to_owned).collect())
+            .unwrap_or_default();
+        members.sort();
+        Room {
+            name: row.name,
+            kind: row.kind.into(),
+            owner: row.owner,
+            members,
+            last_seq: row.last_seq,
+            created_at: row.created_at,
+        }
+    }
 }
 
-fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<User, sqlx::Error> {
-    let name: String = row.try_get("username")?;
-    Ok(User {
-        id: row.try_get("user_id")?,
-        // Stored names were parsed on the way in.
-        name: Username::parse(&name).map_err(|e| sqlx::Error::Decode(e.message.into()))?,
-    })
+/// A message as [`MESSAGE_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: String,
+    room: String,
+    seq: i64,
+    author: String,
+    body: String,
+    ts: i64,
+    client_key: Option<String>,
+}
+
+impl From<MessageRow> for Message {
+    fn from(row: MessageRow) -> Self {
+        Message {
+            id: row.id,
+            room: row.room,
+            seq: row.seq,
+            author: row.author,
+            body: row.body,
+            ts: row.ts,
+            key: row.client_key,
+        }
+    }
+}
+
+/// A user, from `SELECT id AS user_id, username …`.
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    user_id: i64,
+    username: String,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = Error;
+    fn try_from(row: UserRow) -> Result<Self, Error> {
+        Ok(User {
+            id: row.user_id,
+            // Stored names were parsed on the way in; one that no longer parses is corrupt.
+            name: Username::parse(&row.username)
+                .map_err(|e| sqlx::Error::Decode(e.message.into()))?,
+        })
+    }
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {

@@ -1,91 +1,104 @@
 //! Rooms, memberships and messages.
 
 use super::{
-    is_unique_violation, message_from_row, room_from_row, user_from_row, visible_room_id,
-    SqliteStore, MESSAGE_COLUMNS, ROOM_COLUMNS, VISIBLE,
+    is_unique_violation, visible_room_id, MessageRow, RoomRow, SqliteStore, UserRow,
+    MESSAGE_COLUMNS, ROOM_COLUMNS, VISIBLE,
 };
-use crate::error::Error;
-use crate::store::{now_ms, Appended, Direct, MemberChange, NewMessage, NewRoomKind, Store, User};
-use app::protocol::{Message, Room, RoomKind, RoomName, Username, DIRECT_PREFIX};
-use sqlx::{Row, SqliteConnection};
+use crate::error::{Error, OwnerAction};
+use crate::store::{
+    now_ms, Appended, Direct, MemberChange, NewMessage, NewRoomKind, Store, StoredKind, User,
+};
+use app::protocol::{Message, Room, RoomName, Username, DIRECT_PREFIX};
+use sqlx::SqliteConnection;
 
-/// A room `viewer` can see, with its id and owner's id.
+/// A room `viewer` can see, or `UnknownRoom`.
 async fn visible_room(
     conn: &mut SqliteConnection,
     viewer: &User,
     name: &RoomName,
-) -> Result<(i64, Option<i64>, Room), Error> {
-    let row = sqlx::query(&format!(
-        "SELECT {ROOM_COLUMNS}, r.owner_id FROM rooms r WHERE r.name = ? AND {VISIBLE}"
+) -> Result<RoomRow, Error> {
+    sqlx::query_as(&format!(
+        "SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.name = ? AND {VISIBLE}"
     ))
     .bind(name.as_str())
     .bind(viewer.id)
     .fetch_optional(&mut *conn)
-    .await?;
-    match row {
-        Some(row) => Ok((
-            row.try_get("id")?,
-            row.try_get("owner_id")?,
-            room_from_row(&row)?,
-        )),
-        None => Err(Error::UnknownRoom(name.clone())),
-    }
+    .await?
+    .ok_or_else(|| Error::UnknownRoom(name.clone()))
 }
 
 async fn user_named(conn: &mut SqliteConnection, name: &Username) -> Result<User, Error> {
-    let row = sqlx::query("SELECT id AS user_id, username FROM users WHERE username = ?")
-        .bind(name.as_str())
-        .fetch_optional(&mut *conn)
-        .await?;
-    match row {
-        Some(row) => Ok(user_from_row(&row)?),
-        None => Err(Error::UnknownUser(name.clone())),
-    }
+    let row: Option<UserRow> =
+        sqlx::query_as("SELECT id AS user_id, username FROM users WHERE username = ?")
+            .bind(name.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    row.ok_or_else(|| Error::UnknownUser(name.clone()))?
+        .try_into()
 }
 
-/// A private room `actor` can see, with its id and owner's id, for a membership change;
-/// any other kind of room is refused with the sentence `not_private` makes.
+/// A private room `actor` can see, for a membership change; any other kind is refused.
 async fn private_room(
     conn: &mut SqliteConnection,
     actor: &User,
     name: &RoomName,
-    not_private: impl FnOnce(&str) -> String,
-) -> Result<(i64, Option<i64>), Error> {
-    let (id, owner_id, info) = visible_room(conn, actor, name).await?;
-    if info.kind != RoomKind::Private {
-        return Err(Error::Forbidden(not_private(
-            &info.title(actor.name.as_str()),
-        )));
+) -> Result<RoomRow, Error> {
+    let row = visible_room(conn, actor, name).await?;
+    if row.kind != StoredKind::Private {
+        return Err(Error::NotPrivate {
+            room: name.clone(),
+            kind: row.kind.into(),
+        });
     }
-    Ok((id, owner_id))
+    Ok(row)
 }
 
 /// A room by id (after a change, to answer with its new state).
 async fn room_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Room, Error> {
-    let row = sqlx::query(&format!(
+    let row: RoomRow = sqlx::query_as(&format!(
         "SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.id = ?"
     ))
     .bind(id)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(room_from_row(&row)?)
+    Ok(row.into())
+}
+
+/// Messages of room `room_id` by `sql` (a WHERE/ORDER/LIMIT tail binding the room id, a seq
+/// and a limit).
+async fn messages(
+    conn: &mut SqliteConnection,
+    tail: &str,
+    room_id: i64,
+    seq: i64,
+    limit: u32,
+) -> Result<Vec<Message>, Error> {
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.id = m.room_id {tail}"
+    ))
+    .bind(room_id)
+    .bind(seq)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(Message::from).collect())
 }
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn rooms(&self, viewer: &User) -> Result<Vec<Room>, Error> {
-        let rows = sqlx::query(&format!(
+        let rows: Vec<RoomRow> = sqlx::query_as(&format!(
             "SELECT {ROOM_COLUMNS} FROM rooms r WHERE {VISIBLE} ORDER BY r.name"
         ))
         .bind(viewer.id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(room_from_row).collect::<Result<_, _>>()?)
+        Ok(rows.into_iter().map(Room::from).collect())
     }
 
     async fn room(&self, viewer: &User, name: &RoomName) -> Result<Room, Error> {
         let mut conn = self.pool.acquire().await?;
-        Ok(visible_room(&mut conn, viewer, name).await?.2)
+        Ok(visible_room(&mut conn, viewer, name).await?.into())
     }
 
     async fn create_room(
@@ -94,26 +107,22 @@ impl Store for SqliteStore {
         name: &RoomName,
         kind: NewRoomKind,
     ) -> Result<Room, Error> {
-        if name.as_str().starts_with(DIRECT_PREFIX) {
+        if name.is_direct() {
             return Err(Error::ReservedRoomName(name.clone()));
         }
         let created_at = now_ms();
-        let kind_str = match kind {
-            NewRoomKind::Public => "public",
-            NewRoomKind::Private => "private",
-        };
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
+        let inserted: Result<i64, _> = sqlx::query_scalar(
             "INSERT INTO rooms (name, kind, owner_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
         )
         .bind(name.as_str())
-        .bind(kind_str)
+        .bind(StoredKind::from(kind))
         .bind(owner.id)
         .bind(created_at)
         .fetch_one(&mut *tx)
         .await;
-        let id: i64 = match inserted {
-            Ok(row) => row.try_get(0)?,
+        let id = match inserted {
+            Ok(id) => id,
             Err(e) if is_unique_violation(&e) => return Err(Error::RoomExists(name.clone())),
             Err(e) => return Err(e.into()),
         };
@@ -134,24 +143,22 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin().await?;
         let other = user_named(&mut tx, other).await?;
         if other.id == me.id {
-            return Err(Error::Forbidden(
-                "A direct conversation needs another user.".into(),
-            ));
+            return Err(Error::DirectWithSelf);
         }
         let (lo, hi) = (me.id.min(other.id), me.id.max(other.id));
         let name = format!("{DIRECT_PREFIX}{lo}-{hi}");
         let now = now_ms();
-        let created = sqlx::query(
-            "INSERT INTO rooms (name, kind, created_at) VALUES (?, 'direct', ?) \
+        let created: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO rooms (name, kind, created_at) VALUES (?, ?, ?) \
              ON CONFLICT (name) DO NOTHING RETURNING id",
         )
         .bind(&name)
+        .bind(StoredKind::Direct)
         .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
         let (id, created) = match created {
-            Some(row) => {
-                let id: i64 = row.try_get(0)?;
+            Some(id) => {
                 for user in [lo, hi] {
                     sqlx::query(
                         "INSERT INTO room_members (room_id, user_id, added_at) VALUES (?, ?, ?)",
@@ -174,11 +181,7 @@ impl Store for SqliteStore {
         };
         let room = room_by_id(&mut tx, id).await?;
         tx.commit().await?;
-        Ok(Direct {
-            room,
-            other,
-            created,
-        })
+        Ok(Direct { room, created })
     }
 
     async fn add_member(
@@ -188,17 +191,14 @@ impl Store for SqliteStore {
         who: &Username,
     ) -> Result<MemberChange, Error> {
         let mut tx = self.pool.begin().await?;
-        let (id, owner_id) = private_room(&mut tx, actor, room, |title| {
-            format!(
-                "Only private rooms have members to add; {title} is open to everyone it concerns."
-            )
-        })
-        .await?;
-        if owner_id != Some(actor.id) {
-            return Err(Error::Forbidden(format!(
-                "Only the owner of #{room} can add members."
-            )));
+        let found = private_room(&mut tx, actor, room).await?;
+        if found.owner_id != Some(actor.id) {
+            return Err(Error::NotOwner {
+                room: room.clone(),
+                action: OwnerAction::AddMembers,
+            });
         }
+        let id = found.id;
         let user = user_named(&mut tx, who).await?;
         sqlx::query(
             "INSERT INTO room_members (room_id, user_id, added_at) VALUES (?, ?, ?) \
@@ -221,21 +221,18 @@ impl Store for SqliteStore {
         who: &Username,
     ) -> Result<MemberChange, Error> {
         let mut tx = self.pool.begin().await?;
-        let (id, owner_id) = private_room(&mut tx, actor, room, |title| {
-            format!("{title} has no members to remove.")
-        })
-        .await?;
+        let found = private_room(&mut tx, actor, room).await?;
+        let id = found.id;
         let user = user_named(&mut tx, who).await?;
-        let is_owner = owner_id == Some(actor.id);
+        let is_owner = found.owner_id == Some(actor.id);
         if user.id == actor.id && is_owner {
-            return Err(Error::Forbidden(format!(
-                "You own #{room}, so you cannot leave it."
-            )));
+            return Err(Error::OwnerCannotLeave(room.clone()));
         }
         if user.id != actor.id && !is_owner {
-            return Err(Error::Forbidden(format!(
-                "Only the owner of #{room} can remove members."
-            )));
+            return Err(Error::NotOwner {
+                room: room.clone(),
+                action: OwnerAction::RemoveMembers,
+            });
         }
         let removed = sqlx::query("DELETE FROM room_members WHERE room_id = ? AND user_id = ?")
             .bind(id)
@@ -278,19 +275,14 @@ impl Store for SqliteStore {
         let room_id = visible_room_id(&mut conn, viewer.id, room)
             .await?
             .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
-        let rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.id = m.room_id \
-             WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"
-        ))
-        .bind(room_id)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(i64::from(limit))
-        .fetch_all(&mut *conn)
+        let mut messages = messages(
+            &mut conn,
+            "WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
+            room_id,
+            before.unwrap_or(i64::MAX),
+            limit,
+        )
         .await?;
-        let mut messages = rows
-            .iter()
-            .map(message_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
         messages.reverse();
         Ok(messages)
     }
@@ -306,18 +298,13 @@ impl Store for SqliteStore {
         let room_id = visible_room_id(&mut conn, viewer.id, room)
             .await?
             .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
-        let rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.id = m.room_id \
-             WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"
-        ))
-        .bind(room_id)
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(&mut *conn)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(message_from_row)
-            .collect::<Result<_, _>>()?)
+        messages(
+            &mut conn,
+            "WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?",
+            room_id,
+            after,
+            limit,
+        )
+        .await
     }
 }

@@ -159,11 +159,15 @@ async fn private_rooms_are_invisible_to_outsiders() {
     // Only the owner adds or removes; a member may leave; the owner may not.
     assert!(matches!(
         s.add_member(&bob, &secret, &name("eve")).await,
-        Err(Error::Forbidden(_))
+        Err(Error::NotOwner { .. })
     ));
     assert!(matches!(
         s.remove_member(&ada, &secret, &name("ada")).await,
-        Err(Error::Forbidden(_))
+        Err(Error::OwnerCannotLeave(_))
+    ));
+    assert!(matches!(
+        s.add_member(&ada, &room("general"), &name("bob")).await,
+        Err(Error::NotPrivate { .. })
     ));
     s.remove_member(&bob, &secret, &name("bob")).await.unwrap();
     assert!(matches!(

@@ -3,7 +3,7 @@
 //! message commits at once; under load a commit carries many. Being the only writer of
 //! messages also makes "is this key stored already?" and "take the next seq" race-free.
 
-use super::{message_from_row, visible_room_id, MESSAGE_COLUMNS};
+use super::{visible_room_id, MessageRow, MESSAGE_COLUMNS};
 use crate::error::Error;
 use crate::store::{now_ms, Appended, User};
 use app::protocol::{ClientKey, Message, MessageBody, RoomName};
@@ -75,7 +75,7 @@ async fn append_one(
     };
 
     if let Some(key) = &job.key {
-        let existing = sqlx::query(&format!(
+        let existing: Option<MessageRow> = sqlx::query_as(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.id = m.room_id \
              WHERE m.room_id = ? AND m.client_key = ?"
         ))
@@ -85,7 +85,7 @@ async fn append_one(
         .await?;
         if let Some(row) = existing {
             return Ok(Ok(Appended {
-                message: message_from_row(&row)?,
+                message: row.into(),
                 duplicate: true,
             }));
         }

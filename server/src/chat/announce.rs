@@ -1,5 +1,5 @@
-//! Telling users that their room list changed. Used by socket handlers and by the HTTP form
-//! that creates a room, so each change is announced in one way only.
+//! Telling sockets what changed: the Socket.IO rooms each user and session joins, and the
+//! room-list events. Only the chat service calls these, so each change is announced one way.
 
 use crate::store::User;
 use app::protocol::{event, Room, RoomKind, RoomReply};
@@ -9,6 +9,11 @@ use socketioxide::SocketIo;
 /// The Socket.IO room every socket of a user joins.
 pub fn user_room(name: &str) -> String {
     format!("user:{name}")
+}
+
+/// The Socket.IO room every socket opened with one session joins: logging out closes it.
+pub fn session_room(session: &crate::auth::Session) -> String {
+    format!("session:{}", session.token_hash)
 }
 
 /// A room entered the lists of those who can see it: everyone for a public room, else its

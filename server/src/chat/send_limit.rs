@@ -21,8 +21,17 @@ impl SendLimit {
         }
     }
 
-    /// Takes one message from `user`'s bucket, or tells how long until one is there.
-    pub fn take(&self, user: i64, now: Instant) -> Result<(), Duration> {
+    /// Takes one message from `user`'s bucket, or says how long until one is there.
+    pub fn take(&self, user: i64, now: Instant) -> Result<(), crate::error::Error> {
+        self.wait(user, now)
+            .map_err(|wait| crate::error::Error::RateLimited {
+                rate: self.rate,
+                burst: self.burst as u32,
+                retry_after_ms: wait.as_millis().max(1),
+            })
+    }
+
+    fn wait(&self, user: i64, now: Instant) -> Result<(), Duration> {
         if self.rate <= 0.0 {
             return Ok(());
         }
@@ -44,13 +53,6 @@ impl SendLimit {
             Err(Duration::from_secs_f64((1.0 - *tokens) / self.rate))
         }
     }
-
-    pub fn describe(&self) -> String {
-        format!(
-            "at most {} messages per second (bursts of {})",
-            self.rate, self.burst
-        )
-    }
 }
 
 #[cfg(test)]
@@ -62,15 +64,15 @@ mod tests {
         let limit = SendLimit::new(10.0, 3);
         let now = Instant::now();
         for _ in 0..3 {
-            assert!(limit.take(1, now).is_ok());
+            assert!(limit.wait(1, now).is_ok());
         }
-        let wait = limit.take(1, now).unwrap_err();
+        let wait = limit.wait(1, now).unwrap_err();
         assert!(wait <= Duration::from_millis(100) && wait > Duration::ZERO);
         assert!(
-            limit.take(2, now).is_ok(),
+            limit.wait(2, now).is_ok(),
             "another user has their own bucket"
         );
-        assert!(limit.take(1, now + Duration::from_millis(100)).is_ok());
-        assert!(SendLimit::new(0.0, 1).take(1, now).is_ok());
+        assert!(limit.wait(1, now + Duration::from_millis(100)).is_ok());
+        assert!(SendLimit::new(0.0, 1).wait(1, now).is_ok());
     }
 }

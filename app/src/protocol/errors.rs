@@ -1,0 +1,248 @@
+//! What went wrong, in a form a program can act on: the code, a sentence for people, and the
+//! HTTP status the code gets over HTTP.
+
+use serde::{Deserialize, Serialize};
+
+/// An error's code. Its wire name is its serde name (`bad_payload`, …), nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The payload is not the JSON object the event expects.
+    BadPayload,
+    /// The event name is not part of the protocol.
+    UnknownEvent,
+    /// The message body is empty or only white space.
+    EmptyMessage,
+    /// The message body is longer than [`crate::protocol::MAX_BODY_CHARS`].
+    MessageTooLong,
+    /// The request needs a logged-in user and the session is missing, expired or ended.
+    NotAuthenticated,
+    /// Login failed: unknown username or wrong password (the same answer for both).
+    BadCredentials,
+    /// Too many failed logins for this username; wait before trying again.
+    TooManyAttempts,
+    /// The username breaks the naming rules.
+    InvalidUsername,
+    /// The password is too short or too long.
+    InvalidPassword,
+    /// Someone has that username already.
+    UsernameTaken,
+    /// No user has that username.
+    UnknownUser,
+    /// The user may not do that (e.g. only a room's owner adds members).
+    Forbidden,
+    /// Too many messages too fast; the message says when to try again.
+    RateLimited,
+    /// The event's payload is larger than [`crate::protocol::MAX_EVENT_BYTES`].
+    PayloadTooLarge,
+    /// The room name breaks the naming rules.
+    InvalidRoomName,
+    /// The idempotency key is empty or longer than [`crate::protocol::MAX_KEY_CHARS`].
+    InvalidKey,
+    /// No room has that name, or it is private and you are not a member (the same answer, so
+    /// private rooms cannot be found by guessing).
+    UnknownRoom,
+    /// A room with that name exists already.
+    RoomExists,
+    /// The server failed; the message says nothing private. Retrying may help.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, for tests and documentation checks.
+    pub const ALL: [ErrorCode; 19] = [
+        ErrorCode::BadPayload,
+        ErrorCode::UnknownEvent,
+        ErrorCode::EmptyMessage,
+        ErrorCode::MessageTooLong,
+        ErrorCode::NotAuthenticated,
+        ErrorCode::BadCredentials,
+        ErrorCode::TooManyAttempts,
+        ErrorCode::InvalidUsername,
+        ErrorCode::InvalidPassword,
+        ErrorCode::UsernameTaken,
+        ErrorCode::UnknownUser,
+        ErrorCode::Forbidden,
+        ErrorCode::RateLimited,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::InvalidRoomName,
+        ErrorCode::InvalidKey,
+        ErrorCode::UnknownRoom,
+        ErrorCode::RoomExists,
+        ErrorCode::Internal,
+    ];
+
+    /// The wire name, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        serde_variant::to_variant_name(&self).unwrap_or("internal")
+    }
+
+    /// The HTTP status an error gets over HTTP (pages, server functions, `/auth/*`).
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::UnknownRoom | ErrorCode::UnknownUser => 404,
+            ErrorCode::RoomExists | ErrorCode::UsernameTaken => 409,
+            ErrorCode::NotAuthenticated | ErrorCode::BadCredentials => 401,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::TooManyAttempts | ErrorCode::RateLimited => 429,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::Internal => 500,
+            ErrorCode::BadPayload
+            | ErrorCode::UnknownEvent
+            | ErrorCode::EmptyMessage
+            | ErrorCode::MessageTooLong
+            | ErrorCode::InvalidUsername
+            | ErrorCode::InvalidPassword
+            | ErrorCode::InvalidRoomName
+            | ErrorCode::InvalidKey => 400,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error half of every ack, and the error type of every server function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            ErrorCode::Internal,
+            "The server could not do that just now. Please try again.",
+        )
+    }
+
+    pub fn not_authenticated() -> Self {
+        Self::new(
+            ErrorCode::NotAuthenticated,
+            "You are not logged in (or your session ended). Log in and try again.",
+        )
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for ErrorBody {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Args(m) | E::MissingArg(m) => Self::new(ErrorCode::BadPayload, m),
+            E::Request(_) => Self::new(
+                ErrorCode::Internal,
+                "The server could not be reached. Please try again.",
+            ),
+            _ => Self::internal(),
+        }
+    }
+}
+
+/// Every ack is either `{ "error": { code, message } }` or the event's success payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Reply<T> {
+    Err { error: ErrorBody },
+    Ok(T),
+}
+
+impl<T> From<Result<T, ErrorBody>> for Reply<T> {
+    fn from(r: Result<T, ErrorBody>) -> Self {
+        match r {
+            Ok(v) => Reply::Ok(v),
+            Err(error) => Reply::Err { error },
+        }
+    }
+}
+
+impl<T> From<Reply<T>> for Result<T, ErrorBody> {
+    fn from(r: Reply<T>) -> Self {
+        match r {
+            Reply::Ok(v) => Ok(v),
+            Reply::Err { error } => Err(error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_its_serde_name_a_status_and_a_line_in_the_protocol_document() {
+        let doc = include_str!("../../../docs/protocol.md");
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, code.as_str(), "{code:?}");
+            assert_eq!(serde_json::from_value::<ErrorCode>(json).unwrap(), code);
+            assert!((400..=500).contains(&code.http_status()));
+            assert!(
+                doc.contains(&format!("| `{code}` |")),
+                "docs/protocol.md lists `{code}`"
+            );
+        }
+        // ALL holds every variant: this match stops compiling when one is added.
+        for code in ErrorCode::ALL {
+            match code {
+                ErrorCode::BadPayload
+                | ErrorCode::UnknownEvent
+                | ErrorCode::EmptyMessage
+                | ErrorCode::MessageTooLong
+                | ErrorCode::NotAuthenticated
+                | ErrorCode::BadCredentials
+                | ErrorCode::TooManyAttempts
+                | ErrorCode::InvalidUsername
+                | ErrorCode::InvalidPassword
+                | ErrorCode::UsernameTaken
+                | ErrorCode::UnknownUser
+                | ErrorCode::Forbidden
+                | ErrorCode::RateLimited
+                | ErrorCode::PayloadTooLarge
+                | ErrorCode::InvalidRoomName
+                | ErrorCode::InvalidKey
+                | ErrorCode::UnknownRoom
+                | ErrorCode::RoomExists
+                | ErrorCode::Internal => {}
+            }
+        }
+        let distinct: std::collections::HashSet<_> = ErrorCode::ALL.iter().collect();
+        assert_eq!(distinct.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn replies_are_error_or_payload() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct Ok1 {
+            room: String,
+        }
+        let ok: Reply<Ok1> = serde_json::from_str(r#"{"room":"general"}"#).unwrap();
+        assert_eq!(
+            ok,
+            Reply::Ok(Ok1 {
+                room: "general".into()
+            })
+        );
+        let err: Reply<Ok1> =
+            serde_json::from_str(r#"{"error":{"code":"unknown_room","message":"no"}}"#).unwrap();
+        assert!(matches!(err, Reply::Err { error } if error.code == ErrorCode::UnknownRoom));
+        let json = serde_json::to_string(&Reply::<Ok1>::Err {
+            error: ErrorBody::internal(),
+        })
+        .unwrap();
+        assert!(json.starts_with(r#"{"error":{"code":"internal""#), "{json}");
+    }
+}

@@ -1,0 +1,62 @@
+//! Event names, and which request goes with which event and reply.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The largest event payload the server reads, in bytes of its JSON text. Bigger ones are
+/// refused with `payload_too_large` (a 4,000-character body fits, even fully escaped).
+pub const MAX_EVENT_BYTES: usize = 64 * 1024;
+
+/// A client → server request: its event name and the type of its successful ack. The server's
+/// socket adapter registers each handler by this, so an event's name is written once.
+pub trait Request: Serialize + DeserializeOwned + Send + 'static {
+    const EVENT: &'static str;
+    /// The payload's fields, for error sentences (`{ room, after? }`).
+    const SHAPE: &'static str;
+    type Reply: Serialize + DeserializeOwned + Send + 'static;
+}
+
+/// Declares `$req` as the request of event `$event` (fields `$shape`), answered with `$reply`.
+macro_rules! request {
+    ($req:ty, $event:expr, $shape:expr, $reply:ty) => {
+        impl $crate::protocol::Request for $req {
+            const EVENT: &'static str = $event;
+            const SHAPE: &'static str = $shape;
+            type Reply = $reply;
+        }
+    };
+}
+pub(crate) use request;
+
+/// Event names, in both directions.
+pub mod event {
+    /// Client -> server: enter a room and get what it holds after a sequence number.
+    pub const JOIN: &str = "join";
+    /// Client -> server: stop receiving a room's messages.
+    pub const LEAVE: &str = "leave";
+    /// Client -> server: post a message.
+    pub const SEND: &str = "send";
+    /// Client -> server: page back through a room's history.
+    pub const HISTORY: &str = "history";
+    /// Client -> server: list the rooms.
+    pub const ROOMS: &str = "rooms";
+    /// Client -> server: create a room (public or private).
+    pub const CREATE_ROOM: &str = "create_room";
+    /// Client -> server: open (or find) the direct conversation with another user.
+    pub const OPEN_DIRECT: &str = "open_direct";
+    /// Client -> server: the owner of a private room adds a member.
+    pub const ADD_MEMBER: &str = "add_member";
+    /// Client -> server: the owner removes a member, or a member leaves.
+    pub const REMOVE_MEMBER: &str = "remove_member";
+    /// Server -> client: a new message in a joined room.
+    pub const MESSAGE: &str = "message";
+    /// Server -> client: a room entered your list (a new public room, you were added to a
+    /// private one, someone opened a direct conversation with you).
+    pub const ROOM_ADDED: &str = "room_added";
+    /// Server -> client: a room in your list changed (its members).
+    pub const ROOM_UPDATED: &str = "room_updated";
+    /// Server -> client: a room left your list (you left it or were removed).
+    pub const ROOM_REMOVED: &str = "room_removed";
+    /// Server -> client: the answer to a failed request that carried no ack id.
+    pub const REQUEST_ERROR: &str = "request_error";
+}

@@ -1,0 +1,181 @@
+//! Messages: bodies, idempotency keys, and the payloads of `send` and `history`.
+
+use super::errors::{ErrorBody, ErrorCode};
+use super::events::{event, request};
+use serde::{Deserialize, Serialize};
+
+/// The most characters a message body may hold (after trimming).
+pub const MAX_BODY_CHARS: usize = 4000;
+/// How many messages a room page and a `join` reply carry at most.
+pub const HISTORY_PAGE: u32 = 50;
+/// The largest `limit` a `history` request may ask for.
+pub const MAX_HISTORY_LIMIT: u32 = 200;
+/// The most characters an idempotency key may hold.
+pub const MAX_KEY_CHARS: usize = 64;
+
+/// A message body: trimmed, not empty, at most [`MAX_BODY_CHARS`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    pub fn parse(raw: &str) -> Result<Self, ErrorBody> {
+        let body = raw.trim();
+        if body.is_empty() {
+            return Err(ErrorBody::new(
+                ErrorCode::EmptyMessage,
+                "A message cannot be empty.",
+            ));
+        }
+        let len = body.chars().count();
+        if len > MAX_BODY_CHARS {
+            return Err(ErrorBody::new(
+                ErrorCode::MessageTooLong,
+                format!(
+                    "A message can hold at most {MAX_BODY_CHARS} characters; this one has {len}."
+                ),
+            ));
+        }
+        Ok(Self(body.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A client-chosen idempotency key: 1 to [`MAX_KEY_CHARS`] printable ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientKey(String);
+
+impl ClientKey {
+    pub fn parse(raw: &str) -> Result<Self, ErrorBody> {
+        if raw.is_empty() || raw.len() > MAX_KEY_CHARS || !raw.chars().all(|c| c.is_ascii_graphic())
+        {
+            return Err(ErrorBody::new(
+                ErrorCode::InvalidKey,
+                format!("A message key is 1 to {MAX_KEY_CHARS} printable ASCII characters."),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How many messages one `history` page holds: 1 to [`MAX_HISTORY_LIMIT`], default
+/// [`HISTORY_PAGE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryLimit(u32);
+
+impl HistoryLimit {
+    pub fn parse(limit: Option<u32>) -> Result<Self, ErrorBody> {
+        match limit {
+            None => Ok(Self(HISTORY_PAGE)),
+            Some(n) if (1..=MAX_HISTORY_LIMIT).contains(&n) => Ok(Self(n)),
+            Some(_) => Err(ErrorBody::new(
+                ErrorCode::BadPayload,
+                format!("limit must be between 1 and {MAX_HISTORY_LIMIT}."),
+            )),
+        }
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// A stored message, as the server broadcasts it and history returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Server-assigned unique id (a UUID).
+    pub id: String,
+    pub room: String,
+    /// Per-room sequence number: 1, 2, 3, … with no gaps.
+    pub seq: i64,
+    /// The sender's username, from the server's session record.
+    pub author: String,
+    pub body: String,
+    /// Server time of storing, milliseconds since the Unix epoch (UTC).
+    pub ts: i64,
+    /// The sender's idempotency key, so a sender can match the echo to its pending message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// `send` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendRequest {
+    pub room: String,
+    /// The text. The author is the logged-in user; an `author` field, if sent, is ignored.
+    pub body: String,
+    /// Idempotency key: a repeat with the same key in the same room stores nothing new and gets
+    /// the first message back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// `send` ack on success.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendReply {
+    pub message: Message,
+}
+
+/// `history` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRequest {
+    pub room: String,
+    /// Only messages with a smaller seq; absent: the newest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    /// How many at most (1 to [`MAX_HISTORY_LIMIT`], default [`HISTORY_PAGE`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// `history` ack on success.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryReply {
+    /// Messages in ascending seq order.
+    pub messages: Vec<Message>,
+}
+
+request!(SendRequest, event::SEND, "{ room, body, key? }", SendReply);
+request!(
+    HistoryRequest,
+    event::HISTORY,
+    "{ room, before?, limit? }",
+    HistoryReply
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies() {
+        assert_eq!(MessageBody::parse("  hi \n").unwrap().as_str(), "hi");
+        assert_eq!(
+            MessageBody::parse(" \n\t ").unwrap_err().code,
+            ErrorCode::EmptyMessage
+        );
+        assert!(MessageBody::parse(&"é".repeat(MAX_BODY_CHARS)).is_ok());
+        assert_eq!(
+            MessageBody::parse(&"x".repeat(MAX_BODY_CHARS + 1))
+                .unwrap_err()
+                .code,
+            ErrorCode::MessageTooLong
+        );
+    }
+
+    #[test]
+    fn keys_and_limits() {
+        assert!(ClientKey::parse("k-1").is_ok());
+        assert!(ClientKey::parse("").is_err());
+        assert!(ClientKey::parse("has space").is_err());
+        assert_eq!(HistoryLimit::parse(None).unwrap().get(), HISTORY_PAGE);
+        assert!(HistoryLimit::parse(Some(0)).is_err());
+        assert!(HistoryLimit::parse(Some(MAX_HISTORY_LIMIT + 1)).is_err());
+    }
+}

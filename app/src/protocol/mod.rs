@@ -1,0 +1,22 @@
+//! The wire format shared by the server, the browser client and every test: the one place it is
+//! defined. `docs/protocol.md` describes the same thing in prose; when one changes, so does the
+//! other.
+//!
+//! - [`events`]: event names, the [`Request`] trait that ties each request to its event and
+//!   reply, and the size limit of one event.
+//! - [`errors`]: error codes, the error body of every ack and HTTP answer, [`Reply`].
+//! - [`rooms`], [`messages`], [`accounts`]: payloads and the validated newtypes (`RoomName`,
+//!   `MessageBody`, `ClientKey`, `Username`, `Password`), built at the edge with
+//!   `parse`, so the inside of the program never checks them again.
+
+pub mod accounts;
+pub mod errors;
+pub mod events;
+pub mod messages;
+pub mod rooms;
+
+pub use accounts::*;
+pub use errors::*;
+pub use events::*;
+pub use messages::*;
+pub use rooms::*;

@@ -1,0 +1,282 @@
+//! Rooms: names, kinds, and the payloads of the room events.
+
+use super::errors::{ErrorBody, ErrorCode};
+use super::events::{event, request};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The most characters a room name may hold.
+pub const MAX_ROOM_CHARS: usize = 32;
+/// Room names with this prefix are direct conversations; nobody can create one by name.
+pub const DIRECT_PREFIX: &str = "dm-";
+/// The room every fresh database starts with.
+pub const DEFAULT_ROOM: &str = "general";
+
+/// A room's name: 1 to 32 of `a-z`, `0-9`, `-`, `_`, starting with a letter or digit.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RoomName(String);
+
+impl RoomName {
+    pub fn parse(raw: &str) -> Result<Self, ErrorBody> {
+        let ok_len = !raw.is_empty() && raw.chars().count() <= MAX_ROOM_CHARS;
+        let ok_first = raw
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let ok_chars = raw
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if ok_len && ok_first && ok_chars {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ErrorBody::new(
+                ErrorCode::InvalidRoomName,
+                format!(
+                    "Room names are 1 to {MAX_ROOM_CHARS} characters of lowercase letters, digits, \
+                     \"-\" and \"_\", starting with a letter or digit."
+                ),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True for the names direct conversations have.
+    pub fn is_direct(&self) -> bool {
+        self.0.starts_with(DIRECT_PREFIX)
+    }
+}
+
+impl TryFrom<String> for RoomName {
+    type Error = ErrorBody;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<RoomName> for String {
+    fn from(r: RoomName) -> String {
+        r.0
+    }
+}
+
+impl fmt::Display for RoomName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Who may see a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    /// Every logged-in user can see and join it.
+    #[default]
+    Public,
+    /// Invite-only: its owner adds members by username.
+    Private,
+    /// A conversation between two users.
+    Direct,
+}
+
+impl RoomKind {
+    /// The wire name, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        serde_variant::to_variant_name(&self).unwrap_or("public")
+    }
+}
+
+/// A room as the room list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Room {
+    pub name: String,
+    #[serde(default)]
+    pub kind: RoomKind,
+    /// Who created the room (for a private room: who adds and removes members); absent for
+    /// `general` and for direct conversations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The members of a private room or direct conversation, by username; empty for public rooms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
+    /// The sequence number of the room's newest message (0 when it has none).
+    pub last_seq: i64,
+    /// Creation time, milliseconds since the Unix epoch (UTC).
+    pub created_at: i64,
+}
+
+impl Room {
+    /// How the room is named on screen for `me`: `#name`, or `@other` for a direct conversation.
+    pub fn title(&self, me: &str) -> String {
+        match self.kind {
+            RoomKind::Direct => {
+                let other = self.members.iter().find(|m| *m != me);
+                format!("@{}", other.map_or(me, |o| o.as_str()))
+            }
+            _ => format!("#{}", self.name),
+        }
+    }
+}
+
+/// `join` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinRequest {
+    pub room: String,
+    /// The newest sequence number the client holds; the reply carries what came after it.
+    /// Absent: the reply carries the newest [`super::HISTORY_PAGE`] messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<i64>,
+}
+
+/// `join` ack on success.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinReply {
+    pub room: Room,
+    /// Messages in ascending seq order.
+    pub messages: Vec<super::Message>,
+    /// True when more messages came after `after` than one reply carries: page with `history`.
+    pub truncated: bool,
+}
+
+/// `leave` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaveRequest {
+    pub room: String,
+}
+
+/// `leave` ack on success.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaveReply {
+    pub room: String,
+}
+
+/// `rooms` payload: `{}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoomsRequest {}
+
+/// `rooms` ack on success.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomsReply {
+    pub rooms: Vec<Room>,
+}
+
+/// `create_room` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateRoomRequest {
+    pub name: String,
+    /// True: invite-only, starting with the creator as its only member.
+    #[serde(default)]
+    pub private: bool,
+}
+
+/// `open_direct` payload: the other user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenDirectRequest {
+    pub username: String,
+}
+
+/// `add_member` and `remove_member` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberRequest {
+    pub room: String,
+    pub username: String,
+}
+
+/// `add_member` payload (the same fields as [`MemberRequest`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AddMemberRequest(pub MemberRequest);
+
+/// `remove_member` payload (the same fields as [`MemberRequest`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RemoveMemberRequest(pub MemberRequest);
+
+/// The ack of `create_room`, `open_direct`, `add_member`, `remove_member`, and the payload
+/// of `room_added`, `room_updated` and `room_removed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoomReply {
+    pub room: Room,
+}
+
+request!(JoinRequest, event::JOIN, "{ room, after? }", JoinReply);
+request!(LeaveRequest, event::LEAVE, "{ room }", LeaveReply);
+request!(RoomsRequest, event::ROOMS, "{}", RoomsReply);
+request!(
+    CreateRoomRequest,
+    event::CREATE_ROOM,
+    "{ name, private? }",
+    RoomReply
+);
+request!(
+    OpenDirectRequest,
+    event::OPEN_DIRECT,
+    "{ username }",
+    RoomReply
+);
+request!(
+    AddMemberRequest,
+    event::ADD_MEMBER,
+    "{ room, username }",
+    RoomReply
+);
+request!(
+    RemoveMemberRequest,
+    event::REMOVE_MEMBER,
+    "{ room, username }",
+    RoomReply
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_names() {
+        for ok in ["general", "a", "dev-ops", "team_2", "0day"] {
+            assert!(RoomName::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "General",
+            "-x",
+            "_x",
+            "with space",
+            "é",
+            &"x".repeat(33),
+        ] {
+            assert_eq!(
+                RoomName::parse(bad).unwrap_err().code,
+                ErrorCode::InvalidRoomName,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn direct_rooms_are_titled_by_the_other_member() {
+        let mut room = Room {
+            name: "dm-1-2".into(),
+            kind: RoomKind::Direct,
+            owner: None,
+            members: vec!["ada".into(), "bob".into()],
+            last_seq: 0,
+            created_at: 0,
+        };
+        assert_eq!(room.title("ada"), "@bob");
+        assert_eq!(room.title("bob"), "@ada");
+        room.kind = RoomKind::Public;
+        assert_eq!(room.title("ada"), "#dm-1-2");
+        assert_eq!(RoomKind::Private.as_str(), "private");
+    }
+
+    #[test]
+    fn member_requests_are_plain_objects() {
+        let req: AddMemberRequest =
+            serde_json::from_str(r#"{"room":"r","username":"bob"}"#).unwrap();
+        assert_eq!(req.0.username, "bob");
+    }
+}

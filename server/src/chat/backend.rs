@@ -1,0 +1,37 @@
+//! The server functions' side of the service: `app::api::Backend`, so pages and forms reach the
+//! same operations as socket events.
+
+use super::{Caller, ChatService};
+use crate::http::session::MaybeSession;
+use crate::store::User;
+use app::api::{Backend, Viewer};
+use app::protocol::ErrorBody;
+use serde_json::Value;
+use socketioxide::adapter::Adapter;
+
+#[async_trait::async_trait]
+impl<A: Adapter> Backend for ChatService<A> {
+    async fn viewer(
+        &self,
+        request: &axum::http::request::Parts,
+    ) -> Result<Option<Viewer>, ErrorBody> {
+        let MaybeSession(session) = MaybeSession::from_parts(request, self.auth()).await?;
+        Ok(session.map(|s| Viewer {
+            id: s.user.id,
+            name: s.user.name,
+        }))
+    }
+
+    async fn call(
+        &self,
+        viewer: &Viewer,
+        event: &'static str,
+        request: Value,
+    ) -> Result<Value, ErrorBody> {
+        let user = User {
+            id: viewer.id,
+            name: viewer.name.clone(),
+        };
+        Ok(ChatService::call(self, event, Caller::over_http(user), request).await?)
+    }
+}

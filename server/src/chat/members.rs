@@ -1,0 +1,50 @@
+//! Who is in a private room, and direct conversations.
+
+use super::{announce, Caller, ChatService};
+use crate::error::Error;
+use app::protocol::{
+    AddMemberRequest, OpenDirectRequest, RemoveMemberRequest, RoomName, RoomReply, Username,
+};
+use socketioxide::adapter::Adapter;
+
+pub async fn open_direct<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    req: OpenDirectRequest,
+) -> Result<RoomReply, Error> {
+    let other = Username::parse(&req.username)?;
+    let direct = chat.store().open_direct(&caller.user, &other).await?;
+    if direct.created {
+        announce::room_added(chat.io(), &direct.room).await;
+    }
+    Ok(RoomReply { room: direct.room })
+}
+
+/// The owner of a private room adds a member.
+pub async fn add<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    AddMemberRequest(req): AddMemberRequest,
+) -> Result<RoomReply, Error> {
+    let room = RoomName::parse(&req.room)?;
+    let who = Username::parse(&req.username)?;
+    let change = chat.store().add_member(&caller.user, &room, &who).await?;
+    announce::member_added(chat.io(), &change.room, &change.user).await;
+    Ok(RoomReply { room: change.room })
+}
+
+/// The owner removes a member, or a member leaves.
+pub async fn remove<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    RemoveMemberRequest(req): RemoveMemberRequest,
+) -> Result<RoomReply, Error> {
+    let room = RoomName::parse(&req.room)?;
+    let who = Username::parse(&req.username)?;
+    let change = chat
+        .store()
+        .remove_member(&caller.user, &room, &who)
+        .await?;
+    announce::member_removed(chat.io(), &change.room, &change.user).await;
+    Ok(RoomReply { room: change.room })
+}

@@ -1,0 +1,199 @@
+//! The chat service: the one owner of every operation. Each takes the caller and the protocol
+//! request, parses it into validated types, authorizes, stores, announces to the sockets that
+//! must hear of it, and returns the protocol reply or a typed [`Error`].
+//!
+//! Transports are thin adapters over [`Operations`], the table of operations by event name:
+//! the socket adapter (`crate::socket`) registers every entry as an event, and server functions
+//! reach the same entries through [`app::api::Backend`] (`backend.rs`). Adding an operation is a
+//! protocol request type, a function here, and one line in [`Operations::new`].
+
+mod announce;
+mod backend;
+mod members;
+mod messages;
+mod rooms;
+pub mod send_limit;
+
+pub use announce::{session_room, user_room};
+
+use crate::auth::Auth;
+use crate::error::Error;
+use crate::store::{Store, User};
+use app::protocol::Request;
+use futures_util::future::BoxFuture;
+use send_limit::SendLimit;
+use serde_json::Value;
+use socketioxide::adapter::{Adapter, LocalAdapter};
+use socketioxide::extract::SocketRef;
+use socketioxide::SocketIo;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+
+/// The service, cheap to clone.
+pub struct ChatService<A: Adapter = LocalAdapter>(Arc<Inner<A>>);
+
+struct Inner<A: Adapter> {
+    store: Arc<dyn Store>,
+    auth: Auth,
+    io: SocketIo<A>,
+    send_limit: SendLimit,
+    operations: Operations<A>,
+}
+
+impl<A: Adapter> Clone for ChatService<A> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<A: Adapter> ChatService<A> {
+    pub fn new(store: Arc<dyn Store>, auth: Auth, io: SocketIo<A>, send_limit: SendLimit) -> Self {
+        Self(Arc::new(Inner {
+            store,
+            auth,
+            io,
+            send_limit,
+            operations: Operations::new(),
+        }))
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        &*self.0.store
+    }
+
+    pub fn auth(&self) -> &Auth {
+        &self.0.auth
+    }
+
+    pub fn io(&self) -> &SocketIo<A> {
+        &self.0.io
+    }
+
+    pub fn operations(&self) -> &Operations<A> {
+        &self.0.operations
+    }
+
+    /// Runs operation `event` for `caller` with a JSON payload, as every transport does.
+    pub async fn call(
+        &self,
+        event: &str,
+        caller: Caller<A>,
+        payload: Value,
+    ) -> Result<Value, Error> {
+        match self.0.operations.get(event) {
+            Some(op) => op(self.clone(), caller, payload).await,
+            None => Err(Error::UnknownEvent(event.to_owned())),
+        }
+    }
+}
+
+/// Who asks: a user, and the socket they asked on (none for a server function).
+pub struct Caller<A: Adapter = LocalAdapter> {
+    pub user: User,
+    socket: Option<SocketRef<A>>,
+}
+
+impl<A: Adapter> Caller<A> {
+    pub fn on_socket(user: User, socket: SocketRef<A>) -> Self {
+        Self {
+            user,
+            socket: Some(socket),
+        }
+    }
+
+    pub fn over_http(user: User) -> Self {
+        Self { user, socket: None }
+    }
+
+    /// The asking socket starts receiving `room`'s events (nothing over HTTP).
+    fn subscribe(&self, room: &app::protocol::RoomName) {
+        if let Some(s) = &self.socket {
+            s.join(room.to_string());
+        }
+    }
+
+    /// The asking socket stops receiving `room`'s events.
+    fn unsubscribe(&self, room: &app::protocol::RoomName) {
+        if let Some(s) = &self.socket {
+            s.leave(room.to_string());
+        }
+    }
+}
+
+/// One operation, with its payload and reply as JSON: what transports call.
+pub type Operation<A> = Arc<
+    dyn Fn(ChatService<A>, Caller<A>, Value) -> BoxFuture<'static, Result<Value, Error>>
+        + Send
+        + Sync,
+>;
+
+/// Every operation by its event name.
+pub struct Operations<A: Adapter>(BTreeMap<&'static str, Operation<A>>);
+
+impl<A: Adapter> Operations<A> {
+    /// The table: one line per operation.
+    fn new() -> Self {
+        let mut ops = Self(BTreeMap::new());
+        ops.add(rooms::join);
+        ops.add(rooms::leave);
+        ops.add(rooms::list);
+        ops.add(rooms::create);
+        ops.add(members::open_direct);
+        ops.add(members::add);
+        ops.add(members::remove);
+        ops.add(messages::send);
+        ops.add(messages::history);
+        ops
+    }
+
+    /// Registers `handler` for request type `R`, under `R::EVENT`. The payload must be one
+    /// JSON object that deserializes into `R`; anything else is `bad_payload`.
+    fn add<R, F, Fut>(&mut self, handler: F)
+    where
+        R: Request,
+        F: Fn(ChatService<A>, Caller<A>, R) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<R::Reply, Error>> + Send + 'static,
+    {
+        let op: Operation<A> = Arc::new(move |chat, caller, payload| {
+            let request = decode::<R>(payload);
+            let reply = request.map(|r| handler(chat, caller, r));
+            Box::pin(async move {
+                let reply = reply?.await?;
+                serde_json::to_value(reply).map_err(|e| Error::Commit(e.to_string()))
+            })
+        });
+        self.0.insert(R::EVENT, op);
+    }
+
+    pub fn get(&self, event: &str) -> Option<&Operation<A>> {
+        self.0.get(event)
+    }
+
+    /// The event names.
+    pub fn events(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.keys().copied()
+    }
+}
+
+/// A request from its JSON payload: one object, of `R`'s shape.
+fn decode<R: Request>(payload: Value) -> Result<R, Error> {
+    if !payload.is_object() {
+        let got = match payload {
+            Value::Array(_) => "an array (send one object, not several arguments)",
+            Value::Null => "nothing",
+            Value::String(_) => "a string",
+            Value::Number(_) => "a number",
+            Value::Bool(_) => "a boolean",
+            Value::Object(_) => "an object",
+        };
+        return Err(Error::BadPayload {
+            shape: R::SHAPE,
+            why: format!("got {got}"),
+        });
+    }
+    serde_json::from_value(payload).map_err(|e| Error::BadPayload {
+        shape: R::SHAPE,
+        why: e.to_string(),
+    })
+}
