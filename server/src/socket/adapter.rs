@@ -105,23 +105,31 @@ impl<A: Adapter> FromMessageParts<A> for Ack<A> {
     }
 }
 
-/// An event's payload as JSON, or why not (too large, or not JSON at all). Its shape is checked
-/// by the operation's decoder.
+/// An event's payload as JSON, or why not (too large, or binary). Its shape is checked by the
+/// operation's decoder: one argument is that argument; none is `null`; several are an array.
 struct Payload(Result<Value, Error>);
 
 impl<A: Adapter> FromMessageParts<A> for Payload {
     type Error = Infallible;
     fn from_message_parts(
-        s: &Arc<Socket<A>>,
+        _: &Arc<Socket<A>>,
         v: &mut Packet,
-        ack_id: &Option<i64>,
+        _: &Option<i64>,
     ) -> Result<Self, Infallible> {
         // The packet text holds the event name too: a few bytes of slack.
         if v.len() > MAX_EVENT_BYTES + 64 {
             return Ok(Self(Err(Error::PayloadTooLarge(v.len()))));
         }
-        let socketioxide::extract::TryData(parsed) =
-            socketioxide::extract::TryData::<Value>::from_message_parts(s, v, ack_id)?;
-        Ok(Self(parsed.or(Ok(Value::Null))))
+        let Some(text) = v.as_str() else {
+            return Ok(Self(Ok(Value::Null)));
+        };
+        // `["event", arg, …]`: socketioxide would hand over only the first argument.
+        let mut parts: Vec<Value> = serde_json::from_str(text).unwrap_or_default();
+        let payload = match parts.len() {
+            0 | 1 => Value::Null,
+            2 => parts.remove(1),
+            _ => Value::Array(parts.split_off(1)),
+        };
+        Ok(Self(Ok(payload)))
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::helpers::{error_code, TestServer};
 use rust_socketio::Payload;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::time::Duration;
 
 #[tokio::test]
@@ -137,4 +137,52 @@ async fn a_refused_request_without_ack_gets_a_request_error_event() {
     let e = c.next("request_error").await;
     assert_eq!(e["event"], "send");
     assert_eq!(e["error"]["code"], "empty_message");
+}
+
+#[tokio::test]
+async fn every_event_refuses_payloads_that_are_not_one_object_and_changes_nothing() {
+    let (server, _dir) = TestServer::start().await;
+    let c = server.client().await;
+    let bob = server.register("bob").await.name;
+    let events = [
+        ("join", vec![json!("general")]),
+        ("leave", vec![json!("general")]),
+        ("send", vec![json!("general"), json!("hi")]),
+        ("history", vec![json!("general")]),
+        ("rooms", vec![]),
+        ("create_room", vec![json!("newroom"), json!(false)]),
+        ("open_direct", vec![json!(bob)]),
+        ("add_member", vec![json!("general"), json!(bob)]),
+        ("remove_member", vec![json!("general"), json!(bob)]),
+    ];
+    for (event, fields) in events {
+        let as_array = Value::Array(fields.clone());
+        let cases = [
+            // One argument that is an array: serde would read it as the struct's fields.
+            Payload::Text(vec![as_array.clone()]),
+            // The fields as separate arguments.
+            Payload::Text(fields.clone()),
+            Payload::Text(vec![json!("just a string")]),
+            Payload::Text(vec![json!(42)]),
+            Payload::Text(vec![Value::Null]),
+            Payload::Text(vec![json!({ "room": "general" }), json!({ "body": "x" })]),
+        ];
+        for payload in cases {
+            let shown = format!("{payload:?}");
+            let reply = c.request_payload(event, payload).await;
+            assert_eq!(error_code(&reply), "bad_payload", "{event} {shown}");
+            let sentence = reply["error"]["message"].as_str().unwrap();
+            assert!(sentence.starts_with("Expected {"), "{event}: {sentence}");
+        }
+    }
+    let h = c.request("history", json!({ "room": "general" })).await;
+    assert_eq!(h["messages"], json!([]), "no message was stored");
+    let rooms = c.request("rooms", json!({})).await;
+    let names: Vec<&str> = rooms["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["general"], "no room or conversation was created");
 }

@@ -261,3 +261,30 @@ async fn concurrent_appends_share_commits_and_stay_gapless() {
     assert!(good.is_ok());
     assert!(matches!(bad, Err(Error::UnknownRoom(_))));
 }
+
+#[tokio::test]
+async fn an_unknown_room_kind_in_the_database_is_an_error_not_a_guess() {
+    let (s, _dir) = store().await;
+    let ada = user(&s, "ada").await;
+    let mut conn = s.pool.acquire().await.unwrap();
+    // The schema's CHECK refuses such a row; a damaged or newer database may still hold one.
+    sqlx::query("PRAGMA ignore_check_constraints = ON")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO rooms (id, name, kind, created_at) VALUES (99, 'odd', 'secret', 0)")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO room_members (room_id, user_id, added_at) VALUES (99, ?, 0)")
+        .bind(ada.id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    assert!(matches!(
+        s.room(&ada, &room("odd")).await,
+        Err(Error::Database(_))
+    ));
+    assert!(matches!(s.rooms(&ada).await, Err(Error::Database(_))));
+}
