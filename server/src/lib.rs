@@ -91,6 +91,7 @@ pub fn router(state: AppState, socket_layer: socketioxide::layer::SocketIoLayer)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
+        .layer(axum::middleware::from_fn(http::redirect::pages))
         .layer(socket_layer)
         // Outside the Socket.IO layer, so it sees the handshake first.
         .layer(axum::middleware::from_fn_with_state(

@@ -1,6 +1,7 @@
-//! Plain HTTP beside the pages: the account endpoints, the session extractors, and the origin
-//! guard in front of everything.
+//! Plain HTTP beside the pages: the account endpoints, the session extractors, page redirects,
+//! and the origin guard in front of everything.
 
 pub mod auth;
 pub mod origin;
+pub mod redirect;
 pub mod session;

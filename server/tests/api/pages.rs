@@ -59,6 +59,21 @@ async fn without_a_session_pages_send_you_to_the_login() {
         let html = res.text().await.unwrap();
         assert!(!html.contains("href=\"/r/general\""), "no room list leaks");
     }
+    // A program asking for anything (curl's `Accept: */*`) is redirected too, not sent an
+    // empty page.
+    for accept in ["*/*", "application/json"] {
+        let res = crate::helpers::http()
+            .get(format!("{}/r/general", server.url))
+            .header("Accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 302, "Accept: {accept}");
+        assert!(res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login?next="));
+    }
     let login = server.get("/login", None).await;
     assert_eq!(login.status(), 200);
     let html = login.text().await.unwrap();
