@@ -1,4 +1,4 @@
-use crate::api::{load_room, AddMember, RemoveMember, RoomPage as RoomData};
+use crate::api::{load_room, AddMember, RemoveMember};
 use crate::client::use_client;
 use crate::components::{composer::Composer, message_list::MessageList};
 use crate::protocol::{ErrorBody, ErrorCode, Room, RoomKind};
@@ -20,7 +20,7 @@ pub fn RoomPage() -> impl IntoView {
                 match page.await {
                     Ok(data) => {
                         client.seed_room(&data);
-                        view! { <Room data/> }.into_any()
+                        view! { <Room loaded=data.room/> }.into_any()
                     }
                     Err(e) => view! { <RoomError error=e/> }.into_any(),
                 }
@@ -29,12 +29,12 @@ pub fn RoomPage() -> impl IntoView {
     }
 }
 
+/// A room's page, once the store holds what it was loaded with (`loaded`: the room as it was).
 #[component]
-/// A room's page, once the store holds what it was loaded with.
-fn Room(data: RoomData) -> impl IntoView {
+fn Room(loaded: Room) -> impl IntoView {
     let client = use_client();
     let rooms = client.state().rooms();
-    let name = data.room.name.clone();
+    let name = loaded.name.clone();
     {
         let name = name.clone();
         Effect::new(move |_| client.enter_room(&name));
@@ -42,7 +42,7 @@ fn Room(data: RoomData) -> impl IntoView {
     // The room as the store holds it (membership changes arrive live); once it left the
     // user's list, as it was last.
     let room = {
-        let (name, loaded) = (name.clone(), data.room.clone());
+        let (name, loaded) = (name.clone(), loaded.clone());
         Memo::new(move |last: Option<&Room>| {
             rooms
                 .with(|r| r.get(&name).cloned())
@@ -55,14 +55,14 @@ fn Room(data: RoomData) -> impl IntoView {
         move || rooms.with(|r| !r.contains_key(&name))
     };
     let me = crate::state::use_me();
-    let title = data.room.title(&me);
+    let title = loaded.title(&me);
     let placeholder = format!("Message {title}");
     view! {
         <Title text=title.clone()/>
         <header class="room-header">
             <h1>{title}</h1>
             // Erased: the full view type is too deep for the release WASM build.
-            {(data.room.kind == RoomKind::Private).then(|| view! { <Members room/> }.into_any())}
+            {(loaded.kind == RoomKind::Private).then(|| view! { <Members room/> }.into_any())}
         </header>
         {view! { <MessageList room=name.clone()/> }.into_any()}
         <Show
