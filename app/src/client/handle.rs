@@ -82,6 +82,9 @@ impl ChatClient {
 
     /// Takes in the sidebar's server-rendered room list, once: after that, live events and
     /// server-function results keep the list current.
+    ///
+    /// The seeding calls run while rendering, on the server and again while hydrating, before
+    /// the views that read what they write are built; so both sides render the same.
     pub fn seed_rooms(&self, rooms: Vec<Room>) {
         if self.state.rooms_seeded().get_untracked() {
             return;

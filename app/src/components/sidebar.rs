@@ -38,7 +38,7 @@ fn Account(me: Me) -> impl IntoView {
 #[component]
 fn RoomList() -> impl IntoView {
     let client = use_client();
-    let rooms_held = client.state().rooms();
+    let held = client.state().rooms();
     let me = StoredValue::new(crate::state::use_me());
     let rooms = Resource::new(|| (), |_| list_rooms());
     let location = use_location();
@@ -74,7 +74,7 @@ fn RoomList() -> impl IntoView {
                             client.seed_rooms(loaded);
                             let of = move |direct: bool| {
                                 move || {
-                                    rooms_held.with(|r| {
+                                    held.with(|r| {
                                         r.values()
                                             .filter(|r| (r.kind == RoomKind::Direct) == direct)
                                             .cloned()
