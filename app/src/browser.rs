@@ -1,5 +1,6 @@
-//! Small, fenced browser helpers: local storage and the time zone. On the server they do
-//! nothing; they are only called from effects and event handlers, which run in the browser.
+//! Small, fenced browser helpers: local storage, the time zone, message keys. On the server
+//! they do nothing; they are only called from effects and event handlers, which run in the
+//! browser.
 
 /// Each user's outbox is kept apart: another account in the same browser never sends it.
 const OUTBOX_KEY: &str = "natter.outbox.";
@@ -70,4 +71,22 @@ pub fn current_path() -> String {
     }
     #[cfg(not(feature = "hydrate"))]
     "/".into()
+}
+
+/// A fresh idempotency key for a message: time and randomness, unique enough for one sender.
+pub fn new_key() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let now = js_sys::Date::now() as u64;
+        let a = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        let b = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        format!("{now:x}-{a:x}{b:x}")
+    }
+    // The server never sends; this serves the native tests.
+    #[cfg(not(feature = "hydrate"))]
+    {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        format!("key-{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
+    }
 }

@@ -42,8 +42,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let chat = state::ChatState::new();
-    provide_context(chat);
 
     view! {
         <Stylesheet id="leptos" href="/pkg/natter.css"/>

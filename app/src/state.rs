@@ -1,17 +1,20 @@
-//! The reactive state of the chat in the browser.
+//! The reactive state of the chat in the browser: one keyed store, [`Chat`].
 //!
-//! Views read it; only the socket client (`client/`) and server-function results write it. Its
-//! starting values are the same on the server and in the browser, so the server's HTML and the
-//! hydrated page match; the client changes them once it runs.
+//! Views read it; only the client handle ([`crate::client::ChatClient`]) writes it: it seeds it
+//! from the server-rendered data and patches it with socket events and ack results. Its starting
+//! values and its seeding are the same on the server and in the browser, so the server's HTML
+//! and the hydrated page match.
 
 use crate::protocol::{Message, Room};
 use leptos::prelude::*;
+use reactive_stores::Store;
 use std::collections::BTreeMap;
 
 /// The socket's state, as the status line shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConnStatus {
     /// The first connection attempt is under way (also what the server renders).
+    #[default]
     Connecting,
     Connected,
     /// Lost; the next attempt starts after `retry_in_ms`.
@@ -36,6 +39,24 @@ impl ConnStatus {
     }
 }
 
+/// How Engine.IO carries the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Websocket,
+    /// HTTP long-polling, where WebSockets fail (upgraded when they work again).
+    Polling,
+}
+
+impl Transport {
+    /// Engine.IO's name for it, shown in the status line and in `data-transport`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Websocket => "websocket",
+            Transport::Polling => "polling",
+        }
+    }
+}
+
 /// Where a message the user sent stands.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PendingState {
@@ -56,125 +77,72 @@ pub struct Pending {
     pub state: PendingState,
 }
 
-/// Everything the chat views read. All fields are `Copy` signals.
-#[derive(Debug, Clone, Copy)]
-pub struct ChatState {
-    pub status: RwSignal<ConnStatus>,
-    /// `websocket` or `polling`; `None` before the first connection.
-    pub transport: RwSignal<Option<&'static str>>,
-    /// Rooms learned live (new, or changed since the page loaded), merged over the
-    /// server-rendered list.
-    pub new_rooms: RwSignal<Vec<Room>>,
-    /// Rooms that left the user's list since the page loaded.
-    pub removed_rooms: RwSignal<Vec<String>>,
-    /// Messages that arrived live, per room, keyed by seq.
-    pub live: RwSignal<BTreeMap<String, BTreeMap<i64, Message>>>,
+/// Everything the chat views read.
+#[derive(Debug, Default, Store)]
+pub struct Chat {
+    /// True once the sidebar's server-rendered room list was taken in (it is taken in once:
+    /// after that, live events keep the list current).
+    pub rooms_seeded: bool,
+    /// The rooms in the user's list, by name (the order the sidebar shows).
+    #[store(key: String = |(name, _)| name.clone())]
+    pub rooms: BTreeMap<String, Room>,
+    /// The messages the page holds, per room name. A room that leaves the list keeps its
+    /// history here, so its page still shows what was said.
+    #[store(key: String = |(name, _)| name.clone())]
+    pub histories: BTreeMap<String, History>,
     /// The outbox: messages sent but not confirmed, in the order they were typed.
-    pub pending: RwSignal<Vec<Pending>>,
+    pub outbox: Vec<Pending>,
+    pub status: ConnStatus,
+    /// `None` before the first connection.
+    pub transport: Option<Transport>,
     /// The local time zone's offset from UTC in minutes, once the browser told it. Until then,
     /// times show in UTC, as on the server, so hydration matches.
-    pub utc_offset_min: RwSignal<Option<i32>>,
+    pub utc_offset_min: Option<i32>,
 }
 
-impl ChatState {
-    pub fn new() -> Self {
-        Self {
-            status: RwSignal::new(ConnStatus::Connecting),
-            transport: RwSignal::new(None),
-            new_rooms: RwSignal::new(Vec::new()),
-            removed_rooms: RwSignal::new(Vec::new()),
-            live: RwSignal::new(BTreeMap::new()),
-            pending: RwSignal::new(Vec::new()),
-            utc_offset_min: RwSignal::new(None),
+/// What the page holds of one room.
+#[derive(Debug, Default, Store)]
+pub struct History {
+    /// The newest seq the room's page was loaded with (0: the room was empty). The page holds
+    /// every message up to it; catch-up asks for what came after.
+    pub loaded_upto: i64,
+    /// By seq: one entry per seq, in seq order.
+    #[store(key: i64 = |(seq, _)| *seq)]
+    pub messages: BTreeMap<i64, Message>,
+}
+
+impl History {
+    /// Takes in messages; a seq already held is kept as it is.
+    pub fn insert(&mut self, messages: impl IntoIterator<Item = Message>) {
+        for m in messages {
+            self.messages.entry(m.seq).or_insert(m);
         }
     }
 
-    /// Records messages of a room; a seq already held is kept once.
-    pub fn add_messages(&self, room: &str, messages: impl IntoIterator<Item = Message>) {
-        let mut messages = messages.into_iter().peekable();
-        if messages.peek().is_none() {
-            return;
-        }
-        let mut confirmed = Vec::new();
-        self.live.update(|live| {
-            let per_room = live.entry(room.to_owned()).or_default();
-            for m in messages {
-                if let Some(k) = &m.key {
-                    confirmed.push(k.clone());
-                }
-                per_room.insert(m.seq, m);
+    /// The newest seq up to which every message is held.
+    pub fn contiguous_upto(&self) -> i64 {
+        let mut upto = self.loaded_upto;
+        for &seq in self.messages.range(upto + 1..).map(|(seq, _)| seq) {
+            if seq != upto + 1 {
+                break;
             }
-        });
-        if !confirmed.is_empty() {
-            self.pending
-                .update(|p| p.retain(|p| !confirmed.contains(&p.key)));
+            upto = seq;
         }
+        upto
     }
 
-    /// A room entered the list or changed (members): the newest version wins.
-    pub fn add_room(&self, room: Room) {
-        self.removed_rooms
-            .update(|r| r.retain(|name| *name != room.name));
-        self.new_rooms.update(|rooms| {
-            rooms.retain(|r| r.name != room.name);
-            rooms.push(room);
-        });
-    }
-
-    /// A room left the list.
-    pub fn remove_room(&self, name: &str) {
-        self.new_rooms
-            .update(|rooms| rooms.retain(|r| r.name != name));
-        self.removed_rooms.update(|r| {
-            if !r.iter().any(|n| n == name) {
-                r.push(name.to_owned());
-            }
-        });
-    }
-
-    /// The rooms to list: those the page loaded with, changed by what came live since.
-    pub fn merged_rooms(&self, loaded: &[Room]) -> Vec<Room> {
-        let live = self.new_rooms.get();
-        let removed = self.removed_rooms.get();
-        let mut all: Vec<Room> = loaded
-            .iter()
-            .filter(|r| !live.iter().any(|l| l.name == r.name))
-            .cloned()
-            .collect();
-        all.extend(live);
-        all.retain(|r| !removed.contains(&r.name));
-        all.sort_by(|a, b| a.name.cmp(&b.name));
-        all
-    }
-
-    pub fn set_pending_state(&self, key: &str, state: PendingState) {
-        self.pending.update(|p| {
-            if let Some(p) = p.iter_mut().find(|p| p.key == key) {
-                p.state = state;
-            }
-        });
+    /// True when a message beyond the contiguous ones is held: some were missed.
+    pub fn has_gap(&self) -> bool {
+        self.messages
+            .keys()
+            .next_back()
+            .is_some_and(|&newest| newest > self.contiguous_upto())
     }
 }
 
-impl Default for ChatState {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// Merges server-rendered history with live messages: one list in seq order, no seq twice.
-pub fn merge_messages(history: &[Message], live: Option<&BTreeMap<i64, Message>>) -> Vec<Message> {
-    let mut all: BTreeMap<i64, Message> = history.iter().map(|m| (m.seq, m.clone())).collect();
-    if let Some(live) = live {
-        for (seq, m) in live {
-            all.entry(*seq).or_insert_with(|| m.clone());
-        }
-    }
-    all.into_values().collect()
-}
-
-pub fn use_chat_state() -> ChatState {
-    expect_context::<ChatState>()
+/// The chat store of this page (provided by the layout of every page behind the login).
+pub fn use_chat_state() -> Store<Chat> {
+    expect_context::<Store<Chat>>()
 }
 
 /// The logged-in user's name (provided by the layout of every page behind the login).
@@ -185,13 +153,13 @@ pub fn use_me() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn msg(seq: i64) -> Message {
+    pub fn msg(room: &str, seq: i64) -> Message {
         Message {
             id: format!("id{seq}"),
-            room: "general".into(),
+            room: room.into(),
             seq,
             author: "a".into(),
             body: format!("m{seq}"),
@@ -200,42 +168,33 @@ mod tests {
         }
     }
 
-    fn room(name: &str, members: &[&str]) -> Room {
-        Room {
-            name: name.into(),
-            kind: crate::protocol::RoomKind::Private,
-            owner: None,
-            members: members.iter().map(|m| m.to_string()).collect(),
-            last_seq: 0,
-            created_at: 0,
-        }
+    fn history(loaded_upto: i64, seqs: &[i64]) -> History {
+        let mut h = History {
+            loaded_upto,
+            ..History::default()
+        };
+        h.insert(seqs.iter().map(|&s| msg("general", s)));
+        h
     }
 
     #[test]
-    fn live_room_changes_override_the_loaded_list() {
-        let owner = leptos::prelude::Owner::new();
-        owner.with(|| {
-            let chat = ChatState::new();
-            let loaded = [room("a", &["x"]), room("b", &[])];
-            chat.add_room(room("a", &["x", "y"]));
-            chat.add_room(room("c", &[]));
-            chat.remove_room("b");
-            let merged = chat.merged_rooms(&loaded);
-            let names: Vec<_> = merged.iter().map(|r| r.name.as_str()).collect();
-            assert_eq!(names, ["a", "c"]);
-            assert_eq!(merged[0].members, ["x", "y"]);
-            chat.add_room(room("b", &[]));
-            assert_eq!(chat.merged_rooms(&loaded).len(), 3);
-        });
+    fn a_held_seq_is_kept_once() {
+        let mut h = history(0, &[1, 2]);
+        let mut again = msg("general", 2);
+        again.body = "changed".into();
+        h.insert([again, msg("general", 3)]);
+        assert_eq!(h.messages.keys().copied().collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(h.messages[&2].body, "m2");
     }
 
     #[test]
-    fn merge_orders_by_seq_without_duplicates() {
-        let live: BTreeMap<i64, Message> = [3, 2, 5].into_iter().map(|s| (s, msg(s))).collect();
-        let merged = merge_messages(&[msg(1), msg(2), msg(3)], Some(&live));
-        assert_eq!(
-            merged.iter().map(|m| m.seq).collect::<Vec<_>>(),
-            vec![1, 2, 3, 5]
-        );
+    fn contiguous_runs_from_the_loaded_page_to_the_first_gap() {
+        assert_eq!(history(0, &[]).contiguous_upto(), 0);
+        assert_eq!(history(3, &[1, 2, 3]).contiguous_upto(), 3);
+        assert_eq!(history(3, &[1, 2, 3, 4, 5, 7]).contiguous_upto(), 5);
+        assert!(history(3, &[1, 2, 3, 4, 5, 7]).has_gap());
+        assert!(!history(3, &[1, 2, 3, 4]).has_gap());
+        // A room loaded empty whose first live message is not seq 1 missed some.
+        assert!(history(0, &[2]).has_gap());
     }
 }

@@ -1,34 +1,19 @@
-//! The browser's connection to the server.
+//! The browser's connection to the server, behind one handle.
 //!
-//! `packet` and `backoff` are plain code, tested natively. The socket and the chat logic use
-//! browser APIs and exist only with the `hydrate` feature; on the server the same functions do
-//! nothing, because the server never runs effects or event handlers, which are their only callers.
+//! [`ChatClient`] is what views use, in both builds: it owns the chat store's writes and, in
+//! the browser, the connection. `packet` and `backoff` are plain code, tested natively. The
+//! connection (`connection`, on top of `socket` and `transport`) uses browser APIs and exists
+//! only with the `hydrate` feature; it is opened from an effect, which the server never runs.
 
 pub mod backoff;
+mod handle;
 pub mod packet;
 
 #[cfg(feature = "hydrate")]
-mod chat;
+mod connection;
 #[cfg(feature = "hydrate")]
 mod socket;
 #[cfg(feature = "hydrate")]
 mod transport;
 
-#[cfg(feature = "hydrate")]
-pub use chat::{discard, enter_room, retry, send, start};
-
-#[cfg(not(feature = "hydrate"))]
-mod server_side {
-    use crate::protocol::ErrorBody;
-    use crate::state::ChatState;
-
-    pub fn start(_state: ChatState) {}
-    pub fn enter_room(_room: String, _rendered_seq: Option<i64>) {}
-    pub fn send(_room: &str, _author: &str, _body: &str) -> Result<(), ErrorBody> {
-        Ok(())
-    }
-    pub fn retry(_key: &str) {}
-    pub fn discard(_key: &str) {}
-}
-#[cfg(not(feature = "hydrate"))]
-pub use server_side::{discard, enter_room, retry, send, start};
+pub use handle::{use_client, ChatClient};

@@ -9,6 +9,7 @@
 use super::backoff::backoff_ms;
 use super::packet::{EnginePacket, Handshake, SocketPacket};
 use super::transport::{http, Conn, PollingConn, WsConn};
+use crate::state::Transport;
 use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -19,7 +20,7 @@ use std::time::Duration;
 /// What the socket tells its owner.
 pub enum SocketEvent {
     /// Connected to the namespace (first time or after a loss), over `transport`.
-    Connected { transport: &'static str },
+    Connected { transport: Transport },
     /// The connection moved from long-polling to a WebSocket.
     Upgraded,
     /// The connection was lost; the next attempt starts in `retry_in_ms`.
@@ -453,11 +454,14 @@ impl Socket {
                     let mut inner = self.0.borrow_mut();
                     inner.connected = true;
                     inner.attempt = 0;
-                    let transport = inner.conn.as_ref().map_or("websocket", Conn::name);
+                    let transport = inner
+                        .conn
+                        .as_ref()
+                        .map_or(Transport::Websocket, Conn::transport);
                     (inner.on_event.clone(), transport)
                 };
                 on_event(SocketEvent::Connected { transport });
-                if transport == "polling" {
+                if transport == Transport::Polling {
                     self.start_probe(generation);
                 }
             }

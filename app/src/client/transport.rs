@@ -2,6 +2,7 @@
 //! (a GET that waits for packets, POSTs that carry them the other way).
 
 use super::packet::RECORD_SEPARATOR;
+use crate::state::Transport;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -17,10 +18,10 @@ pub enum Conn {
 }
 
 impl Conn {
-    pub fn name(&self) -> &'static str {
+    pub fn transport(&self) -> Transport {
         match self {
-            Conn::Ws(_) => "websocket",
-            Conn::Polling(_) => "polling",
+            Conn::Ws(_) => Transport::Websocket,
+            Conn::Polling(_) => Transport::Polling,
         }
     }
 }

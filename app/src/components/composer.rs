@@ -6,6 +6,7 @@ use leptos::prelude::*;
 #[component]
 pub fn Composer(room: String, placeholder: String) -> impl IntoView {
     let me = crate::state::use_me();
+    let client = crate::client::use_client();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let send = {
@@ -15,7 +16,7 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
             if body.trim().is_empty() {
                 return;
             }
-            match crate::client::send(&room, &me, &body) {
+            match client.send(&room, &me, &body) {
                 Ok(()) => {
                     text.set(String::new());
                     error.set(None);

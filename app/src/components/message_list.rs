@@ -1,29 +1,31 @@
+use crate::client::use_client;
 use crate::protocol::Message;
-use crate::state::{merge_messages, use_chat_state, Pending, PendingState};
+use crate::state::{use_chat_state, ChatStoreFields, HistoryStoreFields, Pending, PendingState};
 use crate::time_fmt;
 use leptos::html::Div;
 use leptos::prelude::*;
 
-/// A room's messages: the server-rendered history, then live ones, then the user's unconfirmed
-/// ones. Keeps the newest in view unless the reader scrolled up.
+/// A room's messages as the store holds them (in seq order), then the user's unconfirmed ones.
+/// Keeps the newest in view unless the reader scrolled up.
 #[component]
-pub fn MessageList(room: String, history: Vec<Message>) -> impl IntoView {
+pub fn MessageList(room: String) -> impl IntoView {
     let chat = use_chat_state();
-    let messages = {
-        let room = room.clone();
-        Memo::new(move |_| {
-            chat.live
-                .with(|live| merge_messages(&history, live.get(&room)))
-        })
-    };
+    let held = chat.histories().at_key(room.clone()).messages();
+    let messages = Memo::new(move |_| {
+        held.try_read()
+            .map(|m| m.values().cloned().collect::<Vec<Message>>())
+            .unwrap_or_default()
+    });
+    let outbox = chat.outbox();
     let pending = {
         let room = room.clone();
         move || {
-            chat.pending
-                .get()
-                .into_iter()
-                .filter(|p| p.room == room)
-                .collect::<Vec<_>>()
+            outbox.with(|p| {
+                p.iter()
+                    .filter(|p| p.room == room)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
         }
     };
     let scroller = NodeRef::<Div>::new();
@@ -37,16 +39,15 @@ pub fn MessageList(room: String, history: Vec<Message>) -> impl IntoView {
     // After every change of the list, scroll to the newest unless the reader looks at older ones.
     Effect::new(move |_| {
         messages.track();
-        chat.pending.track();
+        outbox.track();
         if let Some(el) = scroller.get() {
             if stick_to_bottom.get_untracked() {
                 el.set_scroll_top(el.scroll_height());
             }
         }
     });
-    let empty = move || {
-        messages.with(Vec::is_empty) && chat.pending.with(|p| p.iter().all(|p| p.room != room))
-    };
+    let empty =
+        move || messages.with(Vec::is_empty) && outbox.with(|p| p.iter().all(|p| p.room != room));
     view! {
         <div class="scroller" node_ref=scroller on:scroll=on_scroll>
             <Show when=empty>
@@ -68,7 +69,7 @@ pub fn MessageList(room: String, history: Vec<Message>) -> impl IntoView {
 fn MessageRow(m: Message) -> impl IntoView {
     let chat = use_chat_state();
     let ts = m.ts;
-    let offset = move || chat.utc_offset_min.get().unwrap_or(0);
+    let offset = move || chat.utc_offset_min().get().unwrap_or(0);
     view! {
         <li class="msg" data-seq=m.seq>
             <div class="meta">
@@ -84,6 +85,7 @@ fn MessageRow(m: Message) -> impl IntoView {
 
 #[component]
 fn PendingRow(p: Pending) -> impl IntoView {
+    let client = use_client();
     let key = p.key.clone();
     let (class, state) = match &p.state {
         PendingState::Sending => (
@@ -96,8 +98,8 @@ fn PendingRow(p: Pending) -> impl IntoView {
                 "msg failed",
                 view! {
                     <span class="state" role="alert">"Not sent: "{reason.clone()}</span>
-                    <button type="button" class="link" on:click=move |_| crate::client::retry(&k1)>"Retry"</button>
-                    <button type="button" class="link" on:click=move |_| crate::client::discard(&k2)>"Discard"</button>
+                    <button type="button" class="link" on:click=move |_| client.retry(&k1)>"Retry"</button>
+                    <button type="button" class="link" on:click=move |_| client.discard(&k2)>"Discard"</button>
                 }
                 .into_any(),
             )

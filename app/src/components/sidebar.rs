@@ -1,6 +1,7 @@
 use crate::api::{list_rooms, CreateRoom, OpenDirect};
+use crate::client::use_client;
 use crate::protocol::{ErrorBody, Me, Room, RoomKind};
-use crate::state::use_chat_state;
+use crate::state::ChatStoreFields;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 
@@ -36,7 +37,8 @@ fn Account(me: Me) -> impl IntoView {
 
 #[component]
 fn RoomList() -> impl IntoView {
-    let chat = use_chat_state();
+    let client = use_client();
+    let held = client.state().rooms();
     let me = StoredValue::new(crate::state::use_me());
     let rooms = Resource::new(|| (), |_| list_rooms());
     let location = use_location();
@@ -69,13 +71,15 @@ fn RoomList() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match rooms.await {
                         Ok(loaded) => {
-                            let loaded = StoredValue::new(loaded);
+                            client.seed_rooms(loaded);
                             let of = move |direct: bool| {
                                 move || {
-                                    loaded.with_value(|l| chat.merged_rooms(l))
-                                        .into_iter()
-                                        .filter(|r| (r.kind == RoomKind::Direct) == direct)
-                                        .collect::<Vec<_>>()
+                                    held.with(|r| {
+                                        r.values()
+                                            .filter(|r| (r.kind == RoomKind::Direct) == direct)
+                                            .cloned()
+                                            .collect::<Vec<_>>()
+                                    })
                                 }
                             };
                             view! {
@@ -162,12 +166,12 @@ fn go_to_room_when_done(
     value: impl Get<Value = Option<Result<Room, ErrorBody>>> + Copy + Send + Sync + 'static,
     form: NodeRef<leptos::html::Form>,
 ) -> impl Fn() -> Option<String> + Copy {
-    let chat = use_chat_state();
+    let client = use_client();
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(room)) = value.get() {
             let href = format!("/r/{}", room.name);
-            chat.add_room(room);
+            client.put_room(room);
             reset(form);
             navigate(&href, Default::default());
         }

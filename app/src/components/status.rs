@@ -1,12 +1,12 @@
-use crate::state::{use_chat_state, ConnStatus};
+use crate::state::{use_chat_state, ChatStoreFields, ConnStatus, Transport};
 use leptos::prelude::*;
 
 /// The connection line: status and transport, as Socket.IO's own guide shows them.
 #[component]
 pub fn StatusLine() -> impl IntoView {
     let chat = use_chat_state();
-    let word = move || chat.status.get().word();
-    let detail = move || match chat.status.get() {
+    let word = move || chat.status().get().word();
+    let detail = move || match chat.status().get() {
         ConnStatus::Connecting => "connecting…".to_owned(),
         ConnStatus::Connected => "connected".to_owned(),
         ConnStatus::Disconnected { retry_in_ms } => {
@@ -14,7 +14,7 @@ pub fn StatusLine() -> impl IntoView {
         }
         ConnStatus::Reconnecting { attempt } => format!("reconnecting (attempt {attempt})…"),
     };
-    let transport = move || chat.transport.get().unwrap_or("none");
+    let transport = move || chat.transport().get().map_or("none", Transport::name);
     view! {
         <p class="status" role="status" data-status=word data-transport=transport>
             <span class="dot" aria-hidden="true"></span>

@@ -1,7 +1,7 @@
 use crate::api::current_user;
+use crate::client::ChatClient;
 use crate::components::{sidebar::Sidebar, status::StatusLine};
 use crate::protocol::Me;
-use crate::state::use_chat_state;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::use_location;
@@ -55,27 +55,11 @@ pub fn next_query(path: &str) -> String {
 
 #[component]
 fn Frame(me: Me) -> impl IntoView {
-    let chat = use_chat_state();
     // Who is logged in, for every view below (a context, not a signal: it never changes on a
     // page, and setting a signal while rendering would upset hydration).
     provide_context(me.clone());
-    // Browser only: the socket, this user's saved outbox and the local time zone.
-    let user = me.username.clone();
-    Effect::new(move |_| {
-        chat.utc_offset_min
-            .set(Some(crate::browser::utc_offset_min()));
-        chat.pending.set(crate::browser::load_outbox(&user));
-        crate::client::start(chat);
-    });
-    // The outbox outlives the page: saved on every change.
-    let user = me.username.clone();
-    Effect::new(move |first_run: Option<()>| {
-        chat.pending.with(|p| {
-            if first_run.is_some() {
-                crate::browser::save_outbox(&user, p)
-            }
-        })
-    });
+    // The chat store and the client that writes it (it connects once in the browser).
+    ChatClient::provide(&me.username);
     view! {
         <div class="app">
             <a class="skip-link" href="#main">"Skip to the conversation"</a>

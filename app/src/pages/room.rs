@@ -1,7 +1,8 @@
-use crate::api::{load_room, AddMember, RemoveMember, RoomPage as RoomData};
+use crate::api::{load_room, AddMember, RemoveMember};
+use crate::client::use_client;
 use crate::components::{composer::Composer, message_list::MessageList};
 use crate::protocol::{ErrorBody, ErrorCode, Room, RoomKind};
-use crate::state::use_chat_state;
+use crate::state::ChatStoreFields;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -12,11 +13,15 @@ pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
     let room = move || params.read().get("room").unwrap_or_default();
     let page = Resource::new(room, load_room);
+    let client = use_client();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(data) => view! { <Room data/> }.into_any(),
+                    Ok(data) => {
+                        client.seed_room(&data);
+                        view! { <Room loaded=data.room/> }.into_any()
+                    }
                     Err(e) => view! { <RoomError error=e/> }.into_any(),
                 }
             })}
@@ -24,41 +29,42 @@ pub fn RoomPage() -> impl IntoView {
     }
 }
 
+/// A room's page, once the store holds what it was loaded with (`loaded`: the room as it was).
 #[component]
-fn Room(data: RoomData) -> impl IntoView {
-    let chat = use_chat_state();
-    let name = data.room.name.clone();
-    // The page holds every message up to this seq (0: the room was empty).
-    let rendered_seq = data.messages.last().map_or(0, |m| m.seq);
+fn Room(loaded: Room) -> impl IntoView {
+    let client = use_client();
+    let rooms = client.state().rooms();
+    let name = loaded.name.clone();
     {
         let name = name.clone();
-        Effect::new(move |_| crate::client::enter_room(name.clone(), Some(rendered_seq)));
+        Effect::new(move |_| client.enter_room(&name));
     }
-    // The room as it is now: membership changes arrive live.
-    let loaded = data.room.clone();
+    // The room as the store holds it (membership changes arrive live); once it left the
+    // user's list, as it was last.
     let room = {
-        let name = name.clone();
-        Memo::new(move |_| {
-            chat.new_rooms
-                .with(|r| r.iter().find(|r| r.name == name).cloned())
+        let (name, loaded) = (name.clone(), loaded.clone());
+        Memo::new(move |last: Option<&Room>| {
+            rooms
+                .with(|r| r.get(&name).cloned())
+                .or_else(|| last.cloned())
                 .unwrap_or_else(|| loaded.clone())
         })
     };
     let removed = {
         let name = name.clone();
-        move || chat.removed_rooms.with(|r| r.contains(&name))
+        move || rooms.with(|r| !r.contains_key(&name))
     };
     let me = crate::state::use_me();
-    let title = data.room.title(&me);
+    let title = loaded.title(&me);
     let placeholder = format!("Message {title}");
     view! {
         <Title text=title.clone()/>
         <header class="room-header">
             <h1>{title}</h1>
             // Erased: the full view type is too deep for the release WASM build.
-            {(data.room.kind == RoomKind::Private).then(|| view! { <Members room/> }.into_any())}
+            {(loaded.kind == RoomKind::Private).then(|| view! { <Members room/> }.into_any())}
         </header>
-        {view! { <MessageList room=name.clone() history=data.messages/> }.into_any()}
+        {view! { <MessageList room=name.clone()/> }.into_any()}
         <Show
             when=move || !removed()
             fallback=|| view! {
@@ -73,7 +79,7 @@ fn Room(data: RoomData) -> impl IntoView {
 /// The members of a private room; its owner adds and removes them, others may leave.
 #[component]
 fn Members(room: Memo<Room>) -> impl IntoView {
-    let chat = use_chat_state();
+    let client = use_client();
     let me_name = StoredValue::new(crate::state::use_me());
     let add = ServerAction::<AddMember>::new();
     let remove = ServerAction::<RemoveMember>::new();
@@ -81,16 +87,16 @@ fn Members(room: Memo<Room>) -> impl IntoView {
     let add_form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
         if let Some(Ok(r)) = add.value().get() {
-            chat.add_room(r);
+            client.put_room(r);
             crate::components::sidebar::reset(add_form);
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(r)) = remove.value().get() {
             if me_name.with_value(|me| r.members.contains(me)) {
-                chat.add_room(r);
+                client.put_room(r);
             } else {
-                chat.remove_room(&r.name);
+                client.remove_room(&r.name);
                 navigate("/", Default::default());
             }
         }

@@ -1,0 +1,287 @@
+//! Natter's events on top of the socket (browser only): joining the open room, catching up
+//! after a loss, sending the outbox in order, and handing everything that arrives to the
+//! [`ChatClient`], which writes it into the store.
+
+use super::socket::{AckError, Socket, SocketEvent};
+use super::ChatClient;
+use crate::protocol::{
+    event, ErrorBody, ErrorCode, JoinReply, JoinRequest, LeaveRequest, Message, Reply, RoomReply,
+    SendReply, SendRequest,
+};
+use crate::state::{ChatStoreFields, ConnStatus, History, PendingState, Transport};
+use leptos::prelude::*;
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// How long a request waits for its ack before it counts as lost.
+const ACK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a request got no reply.
+enum Failure {
+    /// The server answered with an error, or with something this client does not understand.
+    Refused(ErrorBody),
+    /// No answer in time: the server may or may not have done it.
+    Timeout,
+    /// The connection was not there, or went before the answer.
+    Lost,
+}
+
+/// The page's one connection, with what it is doing for the chat.
+#[derive(Clone)]
+pub struct Connection {
+    socket: Socket,
+    client: ChatClient,
+    inner: Rc<RefCell<Inner>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// The room on screen.
+    room: Option<String>,
+    /// True once the current connection has joined `room`.
+    joined: bool,
+    /// The outbox entry whose ack is awaited (one at a time keeps the typed order).
+    in_flight: Option<String>,
+    /// A `join` is awaiting its ack.
+    joining: bool,
+}
+
+impl Connection {
+    /// A connection for `client`'s page; [`Connection::connect`] starts it.
+    pub fn new(client: ChatClient) -> Self {
+        let socket = Socket::new(move |e| {
+            if let Some(conn) = client.connection() {
+                conn.on_socket_event(e);
+            }
+        });
+        Self {
+            socket,
+            client,
+            inner: Rc::default(),
+        }
+    }
+
+    pub fn connect(&self) {
+        watch_online(self.socket.clone());
+        self.socket.connect();
+    }
+
+    /// The page now shows `room`.
+    pub fn enter_room(&self, room: &str) {
+        let previous = {
+            let mut inner = self.inner.borrow_mut();
+            let previous = inner.room.replace(room.to_owned());
+            if previous.as_deref() == Some(room) && inner.joined {
+                return;
+            }
+            inner.joined = false;
+            previous
+        };
+        if let Some(prev) = previous.filter(|p| p != room) {
+            self.socket
+                .emit(event::LEAVE, to_value(&LeaveRequest { room: prev }));
+        }
+        self.join();
+    }
+
+    fn on_socket_event(&self, e: SocketEvent) {
+        let state = self.client.state();
+        match e {
+            SocketEvent::Upgraded => state.transport().set(Some(Transport::Websocket)),
+            SocketEvent::Connected { transport } => {
+                state.status().set(ConnStatus::Connected);
+                state.transport().set(Some(transport));
+                self.inner.borrow_mut().joined = false;
+                self.join();
+            }
+            SocketEvent::Disconnected { retry_in_ms } => {
+                {
+                    let mut inner = self.inner.borrow_mut();
+                    inner.joined = false;
+                    inner.joining = false;
+                    inner.in_flight = None;
+                }
+                state.status().set(ConnStatus::Disconnected { retry_in_ms });
+            }
+            SocketEvent::Reconnecting { attempt } => {
+                state.status().set(ConnStatus::Reconnecting { attempt });
+            }
+            SocketEvent::Event { name, data } => self.on_server_event(&name, data),
+            SocketEvent::Refused { message } => {
+                // The session ended (logged out elsewhere, expired): log in again, then
+                // come back here.
+                if message.starts_with("not_authenticated") {
+                    let here = crate::browser::current_path();
+                    crate::browser::go_to(&format!("/login?{}", crate::pages::next_query(&here)));
+                }
+            }
+        }
+    }
+
+    fn on_server_event(&self, name: &str, data: Value) {
+        match name {
+            event::MESSAGE => match serde_json::from_value::<Message>(data) {
+                Ok(m) => {
+                    let (room, seq) = (m.room.clone(), m.seq);
+                    self.client.add_messages(&room, vec![m]);
+                    // A seq beyond the held ones means some were missed: fetch them.
+                    let current = self.inner.borrow().room.as_deref() == Some(room.as_str());
+                    if current && self.held(&room, |h| seq > h.contiguous_upto()) {
+                        self.join();
+                    }
+                }
+                Err(e) => leptos::logging::warn!("natter: bad message event: {e}"),
+            },
+            event::ROOM_ADDED | event::ROOM_UPDATED | event::ROOM_REMOVED => {
+                match serde_json::from_value::<RoomReply>(data) {
+                    Ok(r) if name == event::ROOM_REMOVED => self.client.remove_room(&r.room.name),
+                    Ok(r) => self.client.put_room(r.room),
+                    Err(e) => leptos::logging::warn!("natter: bad {name} event: {e}"),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `f` of what the page holds of `room`; false when it holds nothing.
+    fn held(&self, room: &str, f: impl FnOnce(&History) -> bool) -> bool {
+        self.client
+            .state()
+            .histories()
+            .with_untracked(|h| h.get(room).is_some_and(f))
+    }
+
+    /// Sends `request` as `event` and settles its ack, whatever becomes of it: the reply, the
+    /// server's error, an answer not understood, no answer in time, or the connection lost.
+    fn request<Req: Serialize, Rep: DeserializeOwned>(
+        &self,
+        event: &str,
+        request: &Req,
+        then: impl FnOnce(Result<Rep, Failure>) + 'static,
+    ) {
+        let settle = move |answer: Result<Value, AckError>| {
+            let value = answer.map_err(|e| match e {
+                AckError::Timeout => Failure::Timeout,
+                AckError::NotConnected | AckError::Disconnected => Failure::Lost,
+            })?;
+            match serde_json::from_value::<Reply<Rep>>(value) {
+                Ok(reply) => Result::from(reply).map_err(Failure::Refused),
+                Err(e) => Err(Failure::Refused(ErrorBody::new(
+                    ErrorCode::Internal,
+                    format!("The server's answer was not understood: {e}"),
+                ))),
+            }
+        };
+        self.socket
+            .emit_with_ack(event, to_value(request), ACK_TIMEOUT, move |answer| {
+                then(settle(answer))
+            });
+    }
+
+    /// Joins the current room, asking for everything after the seq up to which the page holds
+    /// every message; called on each connection and whenever a gap shows.
+    fn join(&self) {
+        let Some(room) = self.inner.borrow().room.clone() else {
+            return;
+        };
+        if !self.socket.is_connected() || self.inner.borrow().joining {
+            return;
+        }
+        self.inner.borrow_mut().joining = true;
+        let after = self
+            .client
+            .state()
+            .histories()
+            .with_untracked(|h| h.get(&room).map(History::contiguous_upto));
+        let request = JoinRequest {
+            room: room.clone(),
+            after,
+        };
+        let this = self.clone();
+        self.request(event::JOIN, &request, move |reply: Result<JoinReply, _>| {
+            this.inner.borrow_mut().joining = false;
+            if this.inner.borrow().room.as_deref() != Some(room.as_str()) {
+                return;
+            }
+            match reply {
+                Ok(reply) => {
+                    this.client.add_messages(&room, reply.messages);
+                    this.inner.borrow_mut().joined = true;
+                    this.flush();
+                    // More to fetch, or a gap opened while this join was under way.
+                    if reply.truncated || this.held(&room, History::has_gap) {
+                        this.join();
+                    }
+                }
+                Err(Failure::Refused(e)) => {
+                    leptos::logging::warn!("natter: join refused: {}", e.message)
+                }
+                // Lost with the connection: the next connection joins again.
+                Err(Failure::Timeout | Failure::Lost) => {}
+            }
+        });
+    }
+
+    /// Sends the oldest unsent outbox message of the current room, if none is in flight.
+    pub fn flush(&self) {
+        let (room, joined, busy) = {
+            let inner = self.inner.borrow();
+            (inner.room.clone(), inner.joined, inner.in_flight.is_some())
+        };
+        let Some(room) = room else { return };
+        if !joined || busy || !self.socket.is_connected() {
+            return;
+        }
+        let next = self.client.state().outbox().with_untracked(|p| {
+            p.iter()
+                .find(|p| p.room == room && p.state == PendingState::Sending)
+                .cloned()
+        });
+        let Some(p) = next else { return };
+        self.inner.borrow_mut().in_flight = Some(p.key.clone());
+        let request = SendRequest {
+            room: p.room.clone(),
+            body: p.body,
+            key: Some(p.key.clone()),
+        };
+        let this = self.clone();
+        self.request(event::SEND, &request, move |reply: Result<SendReply, _>| {
+            let mine = this.inner.borrow().in_flight.as_deref() == Some(p.key.as_str());
+            if mine {
+                this.inner.borrow_mut().in_flight = None;
+            }
+            match reply {
+                Ok(reply) => this.client.add_messages(&p.room, vec![reply.message]),
+                Err(Failure::Refused(e)) => this
+                    .client
+                    .set_pending_state(&p.key, PendingState::Failed(e.message)),
+                // Stays in the outbox; sent again (same key) when the connection is back.
+                Err(Failure::Timeout) => {}
+                Err(Failure::Lost) => return,
+            }
+            if mine {
+                this.flush();
+            }
+        });
+    }
+}
+
+fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Reconnects at once when the browser says it is back online.
+fn watch_online(socket: Socket) {
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let cb = Closure::<dyn FnMut()>::new(move || socket.connect_now_if_waiting());
+    let _ = window.add_event_listener_with_callback("online", cb.as_ref().unchecked_ref());
+    // Lives as long as the page.
+    cb.forget();
+}

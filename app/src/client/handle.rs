@@ -1,0 +1,320 @@
+//! [`ChatClient`]: the one handle views use to chat, in both builds, and the one writer of the
+//! chat store ([`Chat`]).
+//!
+//! It seeds the store from the server-rendered data and keeps the outbox; what arrives from the
+//! server reaches the store through it too. Only the connection is browser-only: it is opened
+//! from an effect, and the few methods that use it do nothing before (or without) it.
+
+use crate::api::RoomPage;
+use crate::protocol::{ErrorBody, Message, MessageBody, Room};
+use crate::state::{Chat, ChatStoreFields, History, Pending, PendingState};
+use leptos::prelude::*;
+use reactive_stores::Store;
+
+/// A cheap (`Copy`) handle to the page's chat: the store and, in the browser, the connection.
+#[derive(Clone, Copy)]
+pub struct ChatClient {
+    state: Store<Chat>,
+    #[cfg(feature = "hydrate")]
+    conn: StoredValue<Option<super::connection::Connection>, LocalStorage>,
+}
+
+/// The chat client of this page (provided by the layout of every page behind the login).
+pub fn use_client() -> ChatClient {
+    expect_context::<ChatClient>()
+}
+
+impl ChatClient {
+    /// Creates the store and the client for logged-in `user` and provides both as context. In
+    /// the browser an effect then loads the user's saved outbox and the local time zone, and
+    /// connects; another saves the outbox on every change, so a reload does not lose it.
+    pub fn provide(user: &str) -> Self {
+        let client = Self::new();
+        provide_context(client.state);
+        provide_context(client);
+        let who = user.to_owned();
+        Effect::new(move |_| client.start(&who));
+        let who = user.to_owned();
+        let outbox = client.state.outbox();
+        Effect::new(move |first_run: Option<()>| {
+            outbox.with(|p| {
+                // The first run would save the empty outbox before the saved one is loaded.
+                if first_run.is_some() {
+                    crate::browser::save_outbox(&who, p)
+                }
+            })
+        });
+        client
+    }
+
+    fn new() -> Self {
+        Self {
+            state: Store::new(Chat::default()),
+            #[cfg(feature = "hydrate")]
+            conn: StoredValue::new_local(None),
+        }
+    }
+
+    /// The store the views read.
+    pub fn state(&self) -> Store<Chat> {
+        self.state
+    }
+
+    /// Browser only (called from an effect): the saved outbox, the time zone, the connection.
+    fn start(self, user: &str) {
+        self.state
+            .utc_offset_min()
+            .set(Some(crate::browser::utc_offset_min()));
+        self.state.outbox().set(crate::browser::load_outbox(user));
+        #[cfg(feature = "hydrate")]
+        if self.connection().is_none() {
+            let conn = super::connection::Connection::new(self);
+            self.conn.set_value(Some(conn.clone()));
+            conn.connect();
+        }
+    }
+
+    /// The connection, once started.
+    #[cfg(feature = "hydrate")]
+    pub(super) fn connection(&self) -> Option<super::connection::Connection> {
+        self.conn.try_with_value(Clone::clone).flatten()
+    }
+
+    /// Takes in the sidebar's server-rendered room list, once: after that, live events and
+    /// server-function results keep the list current.
+    ///
+    /// The seeding calls run while rendering, on the server and again while hydrating, before
+    /// the views that read what they write are built; so both sides render the same.
+    pub fn seed_rooms(&self, rooms: Vec<Room>) {
+        if self.state.rooms_seeded().get_untracked() {
+            return;
+        }
+        self.state.rooms_seeded().set(true);
+        let missing: Vec<Room> = self.state.rooms().with_untracked(|held| {
+            rooms
+                .into_iter()
+                .filter(|r| !held.contains_key(&r.name))
+                .collect()
+        });
+        if !missing.is_empty() {
+            self.state
+                .rooms()
+                .write()
+                .extend(missing.into_iter().map(|r| (r.name.clone(), r)));
+        }
+    }
+
+    /// Takes in a room page's server-rendered data: the room if it is not held yet, its
+    /// messages by seq (keeping those held), and how far the page goes.
+    pub fn seed_room(&self, page: &RoomPage) {
+        let name = &page.room.name;
+        if !self.state.rooms().with_untracked(|r| r.contains_key(name)) {
+            self.state
+                .rooms()
+                .write()
+                .insert(name.clone(), page.room.clone());
+        }
+        let newest = page.messages.last().map_or(0, |m| m.seq);
+        self.update_history(name, |h| {
+            h.loaded_upto = h.loaded_upto.max(newest);
+            h.insert(page.messages.iter().cloned());
+        });
+    }
+
+    /// Messages of `room` the server confirmed (events, ack replies); confirms the outbox
+    /// entries they answer.
+    pub fn add_messages(&self, room: &str, messages: Vec<Message>) {
+        if messages.is_empty() {
+            return;
+        }
+        let confirmed: Vec<String> = messages.iter().filter_map(|m| m.key.clone()).collect();
+        self.update_history(room, |h| h.insert(messages));
+        if !confirmed.is_empty() {
+            self.state
+                .outbox()
+                .write()
+                .retain(|p| !confirmed.contains(&p.key));
+        }
+    }
+
+    /// A room entered the user's list or changed (members): the newest version wins.
+    pub fn put_room(&self, room: Room) {
+        self.state.rooms().write().insert(room.name.clone(), room);
+    }
+
+    /// A room left the user's list. Its history stays for the page that shows it.
+    pub fn remove_room(&self, name: &str) {
+        if self.state.rooms().with_untracked(|r| r.contains_key(name)) {
+            self.state.rooms().write().remove(name);
+        }
+    }
+
+    /// Writes one room's history, creating it if the page holds none yet.
+    fn update_history(&self, room: &str, f: impl FnOnce(&mut History)) {
+        let histories = self.state.histories();
+        if histories.with_untracked(|h| h.contains_key(room)) {
+            f(&mut histories.at_key(room.to_owned()).write());
+        } else {
+            let mut history = History::default();
+            f(&mut history);
+            histories.write().insert(room.to_owned(), history);
+        }
+    }
+
+    /// The page now shows `room`: join it (catching up from what the page holds), and leave
+    /// the one shown before.
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    pub fn enter_room(&self, room: &str) {
+        #[cfg(feature = "hydrate")]
+        if let Some(conn) = self.connection() {
+            conn.enter_room(room);
+        }
+    }
+
+    /// Puts a message in the outbox and sends it when it can. Bad input is refused at once.
+    /// `author` is the logged-in user, shown on the pending message; the server sets the real one.
+    pub fn send(&self, room: &str, author: &str, body: &str) -> Result<(), ErrorBody> {
+        let body = MessageBody::parse(body)?;
+        self.state.outbox().write().push(Pending {
+            key: crate::browser::new_key(),
+            room: room.to_owned(),
+            author: author.to_owned(),
+            body: body.as_str().to_owned(),
+            state: PendingState::Sending,
+        });
+        self.flush();
+        Ok(())
+    }
+
+    /// Sends a failed message again, with its original key.
+    pub fn retry(&self, key: &str) {
+        self.set_pending_state(key, PendingState::Sending);
+        self.flush();
+    }
+
+    /// Drops a failed message from the outbox.
+    pub fn discard(&self, key: &str) {
+        self.state.outbox().write().retain(|p| p.key != key);
+    }
+
+    pub(crate) fn set_pending_state(&self, key: &str, state: PendingState) {
+        if let Some(p) = self
+            .state
+            .outbox()
+            .write()
+            .iter_mut()
+            .find(|p| p.key == key)
+        {
+            p.state = state;
+        }
+    }
+
+    /// Lets the connection send the next outbox message, if it can now.
+    fn flush(&self) {
+        #[cfg(feature = "hydrate")]
+        if let Some(conn) = self.connection() {
+            conn.flush();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::RoomKind;
+    use crate::state::tests::msg;
+
+    fn room(name: &str, members: &[&str]) -> Room {
+        Room {
+            name: name.into(),
+            kind: RoomKind::Private,
+            owner: None,
+            members: members.iter().map(|m| m.to_string()).collect(),
+            last_seq: 0,
+            created_at: 0,
+        }
+    }
+
+    fn names(client: &ChatClient) -> Vec<String> {
+        client
+            .state()
+            .rooms()
+            .with_untracked(|r| r.keys().cloned().collect())
+    }
+
+    fn seqs(client: &ChatClient, room: &str) -> Vec<i64> {
+        client.state().histories().with_untracked(|h| {
+            h.get(room)
+                .map(|h| h.messages.keys().copied().collect())
+                .unwrap_or_default()
+        })
+    }
+
+    #[test]
+    fn rooms_are_seeded_once_then_patched_live() {
+        Owner::new().with(|| {
+            let client = ChatClient::new();
+            client.seed_rooms(vec![room("b", &[]), room("a", &["x"])]);
+            client.put_room(room("a", &["x", "y"]));
+            client.put_room(room("c", &[]));
+            client.remove_room("b");
+            // A second seeding (a re-rendered sidebar) changes nothing.
+            client.seed_rooms(vec![room("a", &["x"]), room("b", &[])]);
+            assert_eq!(names(&client), ["a", "c"]);
+            let members = client
+                .state()
+                .rooms()
+                .with_untracked(|r| r["a"].members.clone());
+            assert_eq!(members, ["x", "y"]);
+        });
+    }
+
+    #[test]
+    fn a_room_page_keeps_what_is_held_and_lists_its_room() {
+        Owner::new().with(|| {
+            let client = ChatClient::new();
+            client.add_messages("general", vec![msg("general", 4)]);
+            let page = RoomPage {
+                room: room("general", &[]),
+                messages: vec![msg("general", 2), msg("general", 3)],
+            };
+            client.seed_room(&page);
+            client.seed_room(&page);
+            assert_eq!(seqs(&client, "general"), [2, 3, 4]);
+            assert_eq!(names(&client), ["general"]);
+            let upto = client
+                .state()
+                .histories()
+                .with_untracked(|h| h["general"].contiguous_upto());
+            assert_eq!(upto, 4);
+        });
+    }
+
+    #[test]
+    fn the_outbox_keeps_the_typed_order_until_confirmed() {
+        Owner::new().with(|| {
+            let client = ChatClient::new();
+            assert!(client.send("general", "ada", "   ").is_err());
+            client.send("general", "ada", "one").unwrap();
+            client.send("general", "ada", "two").unwrap();
+            let outbox = || client.state().outbox().get_untracked();
+            let keys: Vec<String> = outbox().into_iter().map(|p| p.key).collect();
+            assert_eq!(outbox().len(), 2);
+            assert_ne!(keys[0], keys[1]);
+            assert_eq!(outbox()[0].body, "one");
+
+            client.set_pending_state(&keys[1], PendingState::Failed("no".into()));
+            client.retry(&keys[1]);
+            assert_eq!(outbox()[1].state, PendingState::Sending);
+
+            let mut echo = msg("general", 1);
+            echo.key = Some(keys[0].clone());
+            client.add_messages("general", vec![echo]);
+            assert_eq!(outbox().len(), 1);
+            assert_eq!(outbox()[0].body, "two");
+            client.discard(&keys[1]);
+            assert!(outbox().is_empty());
+            assert_eq!(seqs(&client, "general"), [1]);
+        });
+    }
+}
