@@ -230,8 +230,7 @@ mod tests {
             kind: RoomKind::Private,
             owner: None,
             members: members.iter().map(|m| m.to_string()).collect(),
-            last_seq: 0,
-            created_at: 0,
+            ..Room::default()
         }
     }
 

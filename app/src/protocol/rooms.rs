@@ -90,7 +90,7 @@ impl RoomKind {
 }
 
 /// A room as the room list shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Room {
     pub name: String,
     #[serde(default)]
@@ -263,8 +263,7 @@ mod tests {
             kind: RoomKind::Direct,
             owner: None,
             members: vec!["ada".into(), "bob".into()],
-            last_seq: 0,
-            created_at: 0,
+            ..Room::default()
         };
         assert_eq!(room.title("ada"), "@bob");
         assert_eq!(room.title("bob"), "@ada");
