@@ -10,7 +10,7 @@
 #[cfg(feature = "ssr")]
 use crate::protocol::{
     AddMemberRequest, CreateRoomRequest, ErrorCode, JoinRequest, MemberRequest, OpenDirectRequest,
-    RemoveMemberRequest, RoomsRequest,
+    RemoveMemberRequest, RoomsRequest, SetTopicRequest,
 };
 use crate::protocol::{ErrorBody, Me, Message, Room};
 use leptos::prelude::*;
@@ -175,4 +175,11 @@ pub async fn remove_member(room: String, username: String) -> Result<Room, Error
     let req = Request::take()?;
     let member = MemberRequest { room, username };
     Ok(req.run(RemoveMemberRequest(member)).await?.room)
+}
+
+/// Sets the topic of `room` (an empty one clears it).
+#[server(prefix = "/api", endpoint = "set_topic")]
+pub async fn set_topic(room: String, topic: String) -> Result<Room, ErrorBody> {
+    let req = Request::take()?;
+    Ok(req.run(SetTopicRequest { room, topic }).await?.room)
 }

@@ -55,7 +55,7 @@ test('socket.io-client joins, sends with a key and receives the broadcast', asyn
   expect(bob.io.engine.transport.name).toBe('polling');
 
   const joined = await ada.emitWithAck('join', { room: 'general' });
-  expect(joined).toEqual({ room: { name: 'general', kind: 'public', last_seq: 0, created_at: expect.any(Number) }, messages: [], truncated: false });
+  expect(joined).toEqual({ room: { name: 'general', kind: 'public', topic: '', last_seq: 0, created_at: expect.any(Number) }, messages: [], truncated: false });
   await bob.emitWithAck('join', { room: 'general' });
 
   const received = next(bob, 'message');
@@ -122,4 +122,19 @@ test('socket.io-client creates a private room and opens a direct conversation', 
   const tooBig = await ada.emitWithAck('send', { room: 'plans', body: 'x', pad: 'y'.repeat(70_000) });
   expect(tooBig.error.code).toBe('payload_too_large');
   expect(ada.connected).toBe(true);
+});
+
+test('set_topic: set by anyone in a public room, pushed as room_updated, refused when too long', async () => {
+  const [ada, bob] = await Promise.all([connect(), connect()]);
+  const updated = next(bob, 'room_updated');
+  const reply = await ada.timeout(10_000).emitWithAck('set_topic', { room: 'general', topic: ' Release on Friday ' });
+  expect(reply.room.topic).toBe('Release on Friday');
+  expect((await updated).room).toMatchObject({ name: 'general', topic: 'Release on Friday' });
+  const tooLong = await ada.timeout(10_000).emitWithAck('set_topic', { room: 'general', topic: 'x'.repeat(201) });
+  expect(tooLong.error.code).toBe('invalid_topic');
+  // One object, not its fields as arguments.
+  const spread = await ada.timeout(10_000).emitWithAck('set_topic', 'general', 'hi');
+  expect(spread.error.code).toBe('bad_payload');
+  const joined = await bob.timeout(10_000).emitWithAck('join', { room: 'general' });
+  expect(joined.room.topic).toBe('Release on Friday');
 });

@@ -33,6 +33,8 @@ pub enum Error {
     OwnerCannotLeave(RoomName),
     #[error("{room} is a {kind:?} room, without members to change")]
     NotPrivate { room: RoomName, kind: RoomKind },
+    #[error("{room} is a {kind:?} room whose topic this user may not set")]
+    TopicNotAllowed { room: RoomName, kind: RoomKind },
     #[error("a direct conversation with oneself")]
     DirectWithSelf,
     #[error("not authenticated")]
@@ -96,6 +98,7 @@ impl Error {
             Error::NotOwner { .. }
             | Error::OwnerCannotLeave(_)
             | Error::NotPrivate { .. }
+            | Error::TopicNotAllowed { .. }
             | Error::DirectWithSelf => ErrorCode::Forbidden,
             Error::NotAuthenticated => ErrorCode::NotAuthenticated,
             Error::BadCredentials => ErrorCode::BadCredentials,
@@ -137,6 +140,10 @@ impl Error {
                 _ => format!(
                     "#{room} is open to everyone; only private rooms have members to add or remove."
                 ),
+            },
+            Error::TopicNotAllowed { room, kind } => match kind {
+                RoomKind::Direct => "Direct conversations have no topic.".into(),
+                _ => format!("Only the owner of #{room} can set its topic."),
             },
             Error::DirectWithSelf => "A direct conversation needs another user.".into(),
             Error::NotAuthenticated => ErrorBody::not_authenticated().message,

@@ -1,7 +1,7 @@
-use crate::api::{load_room, AddMember, RemoveMember};
+use crate::api::{load_room, AddMember, RemoveMember, SetTopic};
 use crate::client::use_client;
 use crate::components::{composer::Composer, message_list::MessageList};
-use crate::protocol::{ErrorBody, ErrorCode, Room, RoomKind};
+use crate::protocol::{ErrorBody, ErrorCode, Room, RoomKind, MAX_TOPIC_CHARS};
 use crate::state::ChatStoreFields;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -60,8 +60,12 @@ fn Room(loaded: Room) -> impl IntoView {
     view! {
         <Title text=title.clone()/>
         <header class="room-header">
-            <h1>{title}</h1>
+            <div class="room-title">
+                <h1>{title}</h1>
+                <p class="topic" data-testid="topic">{move || room.with(|r| r.topic.clone())}</p>
+            </div>
             // Erased: the full view type is too deep for the release WASM build.
+            {view! { <TopicForm room/> }.into_any()}
             {(loaded.kind == RoomKind::Private).then(|| view! { <Members room/> }.into_any())}
         </header>
         {view! { <MessageList room=name.clone()/> }.into_any()}
@@ -72,6 +76,55 @@ fn Room(loaded: Room) -> impl IntoView {
             }
         >
             <Composer room=name.clone() placeholder=placeholder.clone()/>
+        </Show>
+    }
+}
+
+/// Sets the room's topic: anyone in a public room, the owner of a private one (a plain form:
+/// it works without JavaScript too).
+#[component]
+fn TopicForm(room: Memo<Room>) -> impl IntoView {
+    let client = use_client();
+    let me = StoredValue::new(crate::state::use_me());
+    let set = ServerAction::<SetTopic>::new();
+    let open = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = set.value().get() {
+            client.put_room(r);
+            open.set(false);
+        }
+    });
+    let allowed = move || {
+        room.with(|r| match r.kind {
+            RoomKind::Public => true,
+            RoomKind::Private => me.with_value(|me| r.owner.as_deref() == Some(me.as_str())),
+            RoomKind::Direct => false,
+        })
+    };
+    let error = move || set.value().get().and_then(Result::err).map(|e| e.message);
+    view! {
+        <Show when=allowed>
+            <details class="topic-edit" prop:open=move || open.get() on:toggle=move |ev| {
+                open.set(event_target::<leptos::web_sys::HtmlDetailsElement>(&ev).open())
+            }>
+                <summary>"Set topic"</summary>
+                <ActionForm action=set attr:class="topic-form">
+                    <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
+                    <label for="topic-input">"Topic"</label>
+                    <div class="row">
+                        <input
+                            id="topic-input"
+                            name="topic"
+                            type="text"
+                            maxlength=MAX_TOPIC_CHARS
+                            placeholder="What is this room about?"
+                            prop:value=move || room.with(|r| r.topic.clone())
+                        />
+                        <button type="submit" disabled=move || set.pending().get()>"Save"</button>
+                    </div>
+                    {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                </ActionForm>
+            </details>
         </Show>
     }
 }

@@ -37,6 +37,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The room name breaks the naming rules.
     InvalidRoomName,
+    /// The topic is longer than [`crate::protocol::MAX_TOPIC_CHARS`] or spans lines.
+    InvalidTopic,
     /// The idempotency key is empty or longer than [`crate::protocol::MAX_KEY_CHARS`].
     InvalidKey,
     /// No room has that name, or it is private and you are not a member (the same answer, so
@@ -50,7 +52,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests and documentation checks.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::BadPayload,
         ErrorCode::UnknownEvent,
         ErrorCode::EmptyMessage,
@@ -66,6 +68,7 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::PayloadTooLarge,
         ErrorCode::InvalidRoomName,
+        ErrorCode::InvalidTopic,
         ErrorCode::InvalidKey,
         ErrorCode::UnknownRoom,
         ErrorCode::RoomExists,
@@ -94,6 +97,7 @@ impl ErrorCode {
             | ErrorCode::InvalidUsername
             | ErrorCode::InvalidPassword
             | ErrorCode::InvalidRoomName
+            | ErrorCode::InvalidTopic
             | ErrorCode::InvalidKey => 400,
         }
     }
@@ -213,6 +217,7 @@ mod tests {
                 | ErrorCode::RateLimited
                 | ErrorCode::PayloadTooLarge
                 | ErrorCode::InvalidRoomName
+                | ErrorCode::InvalidTopic
                 | ErrorCode::InvalidKey
                 | ErrorCode::UnknownRoom
                 | ErrorCode::RoomExists

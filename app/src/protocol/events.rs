@@ -48,12 +48,14 @@ pub mod event {
     pub const ADD_MEMBER: &str = "add_member";
     /// Client -> server: the owner removes a member, or a member leaves.
     pub const REMOVE_MEMBER: &str = "remove_member";
+    /// Client -> server: set a room's one-line topic.
+    pub const SET_TOPIC: &str = "set_topic";
     /// Server -> client: a new message in a joined room.
     pub const MESSAGE: &str = "message";
     /// Server -> client: a room entered your list (a new public room, you were added to a
     /// private one, someone opened a direct conversation with you).
     pub const ROOM_ADDED: &str = "room_added";
-    /// Server -> client: a room in your list changed (its members).
+    /// Server -> client: a room in your list changed (its members or its topic).
     pub const ROOM_UPDATED: &str = "room_updated";
     /// Server -> client: a room left your list (you left it or were removed).
     pub const ROOM_REMOVED: &str = "room_removed";

@@ -6,7 +6,7 @@
 //!   reply, and the size limit of one event.
 //! - [`errors`]: error codes, the error body of every ack and HTTP answer, [`Reply`].
 //! - [`rooms`], [`messages`], [`accounts`]: payloads and the validated newtypes (`RoomName`,
-//!   `MessageBody`, `ClientKey`, `Username`, `Password`), built at the edge with
+//!   `Topic`, `MessageBody`, `ClientKey`, `Username`, `Password`), built at the edge with
 //!   `parse`, so the inside of the program never checks them again.
 
 pub mod accounts;

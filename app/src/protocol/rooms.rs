@@ -1,4 +1,4 @@
-//! Rooms: names, kinds, and the payloads of the room events.
+//! Rooms: names, topics, kinds, and the payloads of the room events.
 
 use super::errors::{ErrorBody, ErrorCode};
 use super::events::{event, request};
@@ -7,6 +7,8 @@ use std::fmt;
 
 /// The most characters a room name may hold.
 pub const MAX_ROOM_CHARS: usize = 32;
+/// The most characters a room's topic may hold.
+pub const MAX_TOPIC_CHARS: usize = 200;
 /// Room names with this prefix are direct conversations; nobody can create one by name.
 pub const DIRECT_PREFIX: &str = "dm-";
 /// The room every fresh database starts with.
@@ -69,6 +71,36 @@ impl fmt::Display for RoomName {
     }
 }
 
+/// A room's topic: one line of at most [`MAX_TOPIC_CHARS`] characters, trimmed; empty clears it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topic(String);
+
+impl Topic {
+    pub fn parse(raw: &str) -> Result<Self, ErrorBody> {
+        let topic = raw.trim();
+        let len = topic.chars().count();
+        if len > MAX_TOPIC_CHARS {
+            return Err(ErrorBody::new(
+                ErrorCode::InvalidTopic,
+                format!(
+                    "A topic can hold at most {MAX_TOPIC_CHARS} characters; this one has {len}."
+                ),
+            ));
+        }
+        if topic.chars().any(char::is_control) {
+            return Err(ErrorBody::new(
+                ErrorCode::InvalidTopic,
+                "A topic is one line of text, without line breaks or control characters.",
+            ));
+        }
+        Ok(Self(topic.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Who may see a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -102,6 +134,9 @@ pub struct Room {
     /// The members of a private room or direct conversation, by username; empty for public rooms.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<String>,
+    /// The one-line topic shown under the room's title; empty when none was set.
+    #[serde(default)]
+    pub topic: String,
     /// The sequence number of the room's newest message (0 when it has none).
     pub last_seq: i64,
     /// Creation time, milliseconds since the Unix epoch (UTC).
@@ -195,8 +230,16 @@ pub struct AddMemberRequest(pub MemberRequest);
 #[serde(transparent)]
 pub struct RemoveMemberRequest(pub MemberRequest);
 
-/// The ack of `create_room`, `open_direct`, `add_member`, `remove_member`, and the payload
-/// of `room_added`, `room_updated` and `room_removed`.
+/// `set_topic` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetTopicRequest {
+    pub room: String,
+    /// The new topic; an empty one clears it.
+    pub topic: String,
+}
+
+/// The ack of `create_room`, `open_direct`, `add_member`, `remove_member`, `set_topic`, and the
+/// payload of `room_added`, `room_updated` and `room_removed`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomReply {
     pub room: Room,
@@ -229,6 +272,12 @@ request!(
     "{ room, username }",
     RoomReply
 );
+request!(
+    SetTopicRequest,
+    event::SET_TOPIC,
+    "{ room, topic }",
+    RoomReply
+);
 
 #[cfg(test)]
 mod tests {
@@ -252,6 +301,19 @@ mod tests {
                 RoomName::parse(bad).unwrap_err().code,
                 ErrorCode::InvalidRoomName,
                 "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn topics() {
+        assert_eq!(Topic::parse("  Ship it  ").unwrap().as_str(), "Ship it");
+        assert_eq!(Topic::parse("").unwrap().as_str(), "");
+        assert!(Topic::parse(&"é".repeat(MAX_TOPIC_CHARS)).is_ok());
+        for bad in ["x".repeat(MAX_TOPIC_CHARS + 1), "two\nlines".into()] {
+            assert_eq!(
+                Topic::parse(&bad).unwrap_err().code,
+                ErrorCode::InvalidTopic
             );
         }
     }

@@ -33,6 +33,22 @@ pub async fn room_added<A: Adapter>(io: &SocketIo<A>, room: &Room) {
     }
 }
 
+/// A room changed (its topic): those who see it get `room_updated`.
+pub async fn room_updated<A: Adapter>(io: &SocketIo<A>, room: &Room) {
+    let reply = RoomReply { room: room.clone() };
+    let sent = match room.kind {
+        RoomKind::Public => io.emit(event::ROOM_UPDATED, &reply).await,
+        _ => {
+            io.to(member_rooms(room))
+                .emit(event::ROOM_UPDATED, &reply)
+                .await
+        }
+    };
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, room = %room.name, "could not announce a room change");
+    }
+}
+
 /// A user was added to a private room: they get `room_added`, the others `room_updated`.
 pub async fn member_added<A: Adapter>(io: &SocketIo<A>, room: &Room, user: &User) {
     let reply = RoomReply { room: room.clone() };

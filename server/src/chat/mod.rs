@@ -139,6 +139,7 @@ impl<A: Adapter> Operations<A> {
         ops.add(rooms::leave);
         ops.add(rooms::list);
         ops.add(rooms::create);
+        ops.add(rooms::set_topic);
         ops.add(members::open_direct);
         ops.add(members::add);
         ops.add(members::remove);

@@ -1,11 +1,11 @@
-//! Joining, leaving, listing and creating rooms.
+//! Joining, leaving, listing and creating rooms, and their topics.
 
 use super::{announce, Caller, ChatService};
 use crate::error::Error;
 use crate::store::NewRoomKind;
 use app::protocol::{
     CreateRoomRequest, JoinReply, JoinRequest, LeaveReply, LeaveRequest, RoomName, RoomReply,
-    RoomsReply, RoomsRequest, HISTORY_PAGE, MAX_HISTORY_LIMIT,
+    RoomsReply, RoomsRequest, SetTopicRequest, Topic, HISTORY_PAGE, MAX_HISTORY_LIMIT,
 };
 use socketioxide::adapter::Adapter;
 
@@ -80,5 +80,18 @@ pub async fn create<A: Adapter>(
     let kind = NewRoomKind::from_private(req.private);
     let room = chat.store().create_room(&caller.user, &name, kind).await?;
     announce::room_added(chat.io(), &room).await;
+    Ok(RoomReply { room })
+}
+
+/// Sets a room's topic; everyone who sees the room gets `room_updated`.
+pub async fn set_topic<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    req: SetTopicRequest,
+) -> Result<RoomReply, Error> {
+    let name = RoomName::parse(&req.room)?;
+    let topic = Topic::parse(&req.topic)?;
+    let room = chat.store().set_topic(&caller.user, &name, &topic).await?;
+    announce::room_updated(chat.io(), &room).await;
     Ok(RoomReply { room })
 }

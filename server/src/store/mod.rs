@@ -10,7 +10,7 @@ mod sqlite;
 pub use sqlite::SqliteStore;
 
 use crate::error::Error;
-use app::protocol::{ClientKey, Message, MessageBody, Room, RoomKind, RoomName, Username};
+use app::protocol::{ClientKey, Message, MessageBody, Room, RoomKind, RoomName, Topic, Username};
 
 /// A registered user, as the server knows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +124,9 @@ pub trait Store: Send + Sync + 'static {
         room: &RoomName,
         who: &Username,
     ) -> Result<MemberChange, Error>;
+    /// Sets the topic of a room `actor` can see: any user for a public room, the owner for a
+    /// private one, nobody for a direct conversation.
+    async fn set_topic(&self, actor: &User, room: &RoomName, topic: &Topic) -> Result<Room, Error>;
     /// Stores a message with the room's next seq, in one transaction, if the author may post
     /// there. A key already stored in the room returns the original message instead.
     async fn append(&self, new: NewMessage<'_>) -> Result<Appended, Error>;

@@ -11,4 +11,5 @@ mod privacy;
 mod restart;
 mod rooms;
 mod security;
+mod topics;
 mod validation;

@@ -91,7 +91,7 @@ async fn visible_room_id(
 }
 
 /// The columns of [`RoomRow`], from `rooms r`.
-const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.last_seq, r.created_at, \
+const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.topic, r.last_seq, r.created_at, \
      (SELECT username FROM users WHERE id = r.owner_id) AS owner, \
      CASE WHEN r.kind = 'public' THEN NULL ELSE \
        (SELECT group_concat(u.username, ' ') FROM room_members m JOIN users u ON u.id = m.user_id \
@@ -110,6 +110,7 @@ struct RoomRow {
     owner: Option<String>,
     /// Space-separated usernames (private rooms and direct conversations).
     members: Option<String>,
+    topic: String,
     last_seq: i64,
     created_at: i64,
 }
@@ -126,6 +127,7 @@ impl From<RoomRow> for Room {
             kind: row.kind.into(),
             owner: row.owner,
             members,
+            topic: row.topic,
             last_seq: row.last_seq,
             created_at: row.created_at,
         }

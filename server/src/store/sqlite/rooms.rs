@@ -8,7 +8,7 @@ use crate::error::{Error, OwnerAction};
 use crate::store::{
     now_ms, Appended, Direct, MemberChange, NewMessage, NewRoomKind, Store, StoredKind, User,
 };
-use app::protocol::{Message, Room, RoomName, Username, DIRECT_PREFIX};
+use app::protocol::{Message, Room, RoomName, Topic, Username, DIRECT_PREFIX};
 use sqlx::SqliteConnection;
 
 /// A room `viewer` can see, or `UnknownRoom`.
@@ -245,6 +245,30 @@ impl Store for SqliteStore {
         let room = room_by_id(&mut tx, id).await?;
         tx.commit().await?;
         Ok(MemberChange { room, user })
+    }
+
+    async fn set_topic(&self, actor: &User, room: &RoomName, topic: &Topic) -> Result<Room, Error> {
+        let mut tx = self.pool.begin().await?;
+        let found = visible_room(&mut tx, actor, room).await?;
+        let allowed = match found.kind {
+            StoredKind::Public => true,
+            StoredKind::Private => found.owner_id == Some(actor.id),
+            StoredKind::Direct => false,
+        };
+        if !allowed {
+            return Err(Error::TopicNotAllowed {
+                room: room.clone(),
+                kind: found.kind.into(),
+            });
+        }
+        sqlx::query("UPDATE rooms SET topic = ? WHERE id = ?")
+            .bind(topic.as_str())
+            .bind(found.id)
+            .execute(&mut *tx)
+            .await?;
+        let room = room_by_id(&mut tx, found.id).await?;
+        tx.commit().await?;
+        Ok(room)
     }
 
     async fn append(&self, new: NewMessage<'_>) -> Result<Appended, Error> {

@@ -1,0 +1,2 @@
+-- A room's one-line topic, shown under its title; '' when none was set.
+ALTER TABLE rooms ADD COLUMN topic TEXT NOT NULL DEFAULT '';
