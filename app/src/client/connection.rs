@@ -5,12 +5,12 @@
 use super::socket::{AckError, Socket, SocketEvent};
 use super::ChatClient;
 use crate::protocol::{
-    event, ErrorBody, ErrorCode, JoinReply, JoinRequest, LeaveRequest, Message, Reply, RoomReply,
-    SendReply, SendRequest,
+    event, ErrorBody, ErrorCode, JoinReply, JoinRequest, LeaveRequest, Message, Reply, Request,
+    RoomReply, SendReply, SendRequest,
 };
 use crate::state::{ChatStoreFields, ConnStatus, History, PendingState, Transport};
 use leptos::prelude::*;
-use serde::{de::DeserializeOwned, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -82,7 +82,7 @@ impl Connection {
         };
         if let Some(prev) = previous.filter(|p| p != room) {
             self.socket
-                .emit(event::LEAVE, to_value(&LeaveRequest { room: prev }));
+                .emit(LeaveRequest::EVENT, to_value(&LeaveRequest { room: prev }));
         }
         self.join();
     }
@@ -156,18 +156,17 @@ impl Connection {
 
     /// Sends `request` as `event` and settles its ack, whatever becomes of it: the reply, the
     /// server's error, an answer not understood, no answer in time, or the connection lost.
-    fn request<Req: Serialize, Rep: DeserializeOwned>(
+    fn request<R: Request>(
         &self,
-        event: &str,
-        request: &Req,
-        then: impl FnOnce(Result<Rep, Failure>) + 'static,
+        request: &R,
+        then: impl FnOnce(Result<R::Reply, Failure>) + 'static,
     ) {
         let settle = move |answer: Result<Value, AckError>| {
             let value = answer.map_err(|e| match e {
                 AckError::Timeout => Failure::Timeout,
                 AckError::NotConnected | AckError::Disconnected => Failure::Lost,
             })?;
-            match serde_json::from_value::<Reply<Rep>>(value) {
+            match serde_json::from_value::<Reply<R::Reply>>(value) {
                 Ok(reply) => Result::from(reply).map_err(Failure::Refused),
                 Err(e) => Err(Failure::Refused(ErrorBody::new(
                     ErrorCode::Internal,
@@ -176,7 +175,7 @@ impl Connection {
             }
         };
         self.socket
-            .emit_with_ack(event, to_value(request), ACK_TIMEOUT, move |answer| {
+            .emit_with_ack(R::EVENT, to_value(request), ACK_TIMEOUT, move |answer| {
                 then(settle(answer))
             });
     }
@@ -201,7 +200,7 @@ impl Connection {
             after,
         };
         let this = self.clone();
-        self.request(event::JOIN, &request, move |reply: Result<JoinReply, _>| {
+        self.request(&request, move |reply: Result<JoinReply, _>| {
             this.inner.borrow_mut().joining = false;
             if this.inner.borrow().room.as_deref() != Some(room.as_str()) {
                 return;
@@ -248,7 +247,7 @@ impl Connection {
             key: Some(p.key.clone()),
         };
         let this = self.clone();
-        self.request(event::SEND, &request, move |reply: Result<SendReply, _>| {
+        self.request(&request, move |reply: Result<SendReply, _>| {
             let mine = this.inner.borrow().in_flight.as_deref() == Some(p.key.as_str());
             if mine {
                 this.inner.borrow_mut().in_flight = None;
