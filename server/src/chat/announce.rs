@@ -19,33 +19,23 @@ pub fn session_room(session: &crate::auth::Session) -> String {
 /// A room entered the lists of those who can see it: everyone for a public room, else its
 /// members.
 pub async fn room_added<A: Adapter>(io: &SocketIo<A>, room: &Room) {
-    let reply = RoomReply { room: room.clone() };
-    let sent = match room.kind {
-        RoomKind::Public => io.emit(event::ROOM_ADDED, &reply).await,
-        _ => {
-            io.to(member_rooms(room))
-                .emit(event::ROOM_ADDED, &reply)
-                .await
-        }
-    };
-    if let Err(e) = sent {
-        tracing::warn!(error = %e, room = %room.name, "could not announce a room");
-    }
+    to_viewers(io, room, event::ROOM_ADDED).await;
 }
 
 /// A room changed (its topic): those who see it get `room_updated`.
 pub async fn room_updated<A: Adapter>(io: &SocketIo<A>, room: &Room) {
+    to_viewers(io, room, event::ROOM_UPDATED).await;
+}
+
+/// Sends `event` with the room to everyone who sees it.
+async fn to_viewers<A: Adapter>(io: &SocketIo<A>, room: &Room, event: &'static str) {
     let reply = RoomReply { room: room.clone() };
     let sent = match room.kind {
-        RoomKind::Public => io.emit(event::ROOM_UPDATED, &reply).await,
-        _ => {
-            io.to(member_rooms(room))
-                .emit(event::ROOM_UPDATED, &reply)
-                .await
-        }
+        RoomKind::Public => io.emit(event, &reply).await,
+        _ => io.to(member_rooms(room)).emit(event, &reply).await,
     };
     if let Err(e) = sent {
-        tracing::warn!(error = %e, room = %room.name, "could not announce a room change");
+        tracing::warn!(error = %e, room = %room.name, event, "could not announce a room");
     }
 }
 

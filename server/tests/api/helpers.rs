@@ -399,3 +399,13 @@ pub fn error_code(reply: &Value) -> &str {
         .as_str()
         .unwrap_or_else(|| panic!("expected an error ack, got {reply}"))
 }
+
+/// The room names in a `rooms` reply, in its order.
+pub fn room_names(reply: &Value) -> Vec<String> {
+    reply["rooms"]
+        .as_array()
+        .expect("a rooms reply")
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -1,7 +1,7 @@
 //! Private rooms and direct conversations stay private: an outsider tries every way in.
 
-use crate::helpers::{error_code, TestClient, TestServer, TestUser};
-use serde_json::{json, Value};
+use crate::helpers::{error_code, room_names, TestClient, TestServer, TestUser};
+use serde_json::json;
 use std::time::Duration;
 
 const QUIET: Duration = Duration::from_millis(400);
@@ -26,15 +26,6 @@ async fn three_users() -> Three {
         bob,
         eve,
     }
-}
-
-fn names(rooms: &Value) -> Vec<String> {
-    rooms["rooms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test]
@@ -63,7 +54,7 @@ async fn an_outsider_cannot_reach_a_private_room_by_any_road() {
     assert_eq!(bob.next("message").await["body"], "for members only");
 
     // The socket: not listed, not joinable, not readable, not writable, not manageable.
-    assert!(!names(&eve.request("rooms", json!({})).await).contains(&"secret".into()));
+    assert!(!room_names(&eve.request("rooms", json!({})).await).contains(&"secret".into()));
     for (event, payload) in [
         ("join", json!({ "room": "secret" })),
         ("join", json!({ "room": "secret", "after": 0 })),
@@ -173,7 +164,7 @@ async fn a_direct_conversation_belongs_to_its_two_users() {
         .await;
     assert_eq!(again["room"]["name"], room.as_str());
     for c in [&ada, &bob] {
-        assert!(names(&c.request("rooms", json!({})).await).contains(&room));
+        assert!(room_names(&c.request("rooms", json!({})).await).contains(&room));
     }
 
     bob.join(&room).await;
@@ -181,7 +172,7 @@ async fn a_direct_conversation_belongs_to_its_two_users() {
     assert_eq!(bob.next("message").await["body"], "just us");
 
     // Eve knows (or guesses) its name: it does not help.
-    assert!(!names(&eve.request("rooms", json!({})).await).contains(&room));
+    assert!(!room_names(&eve.request("rooms", json!({})).await).contains(&room));
     assert_eq!(
         error_code(&eve.request("join", json!({ "room": room })).await),
         "unknown_room"

@@ -1,4 +1,4 @@
-use crate::helpers::{error_code, TestServer};
+use crate::helpers::{error_code, room_names, TestServer};
 use serde_json::json;
 
 #[tokio::test]
@@ -9,13 +9,7 @@ async fn rooms_lists_the_default_room_and_new_ones() {
     assert_eq!(rooms["rooms"][0]["name"], "general");
     c.request("create_room", json!({ "name": "ops" })).await;
     let rooms = c.request("rooms", json!({})).await;
-    let names: Vec<&str> = rooms["rooms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, vec!["general", "ops"]);
+    assert_eq!(room_names(&rooms), ["general", "ops"]);
 }
 
 #[tokio::test]

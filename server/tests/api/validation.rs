@@ -1,7 +1,7 @@
 //! Bad input gets an error ack with a code and a sentence, is never stored, and leaves the
 //! connection working.
 
-use crate::helpers::{error_code, TestServer};
+use crate::helpers::{error_code, room_names, TestServer};
 use rust_socketio::Payload;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -178,11 +178,9 @@ async fn every_event_refuses_payloads_that_are_not_one_object_and_changes_nothin
     let h = c.request("history", json!({ "room": "general" })).await;
     assert_eq!(h["messages"], json!([]), "no message was stored");
     let rooms = c.request("rooms", json!({})).await;
-    let names: Vec<&str> = rooms["rooms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["general"], "no room or conversation was created");
+    assert_eq!(
+        room_names(&rooms),
+        ["general"],
+        "no room or conversation was created"
+    );
 }
