@@ -80,7 +80,7 @@ impl Auth {
         }
         let found = self.accounts.credentials(&name).await?;
         let (user, phc) = match found {
-            Some((user, phc)) => (Some(user), Some(phc)),
+            Some(c) => (Some(c.user), Some(c.password_hash)),
             None => (None, None),
         };
         let ok = password::verify(password.to_owned(), phc).await?;
@@ -104,10 +104,10 @@ impl Auth {
             .accounts
             .session(&token_hash)
             .await?
-            .map(|(user, expires_at)| Session {
-                user,
+            .map(|stored| Session {
+                user: stored.user,
                 token_hash: token_hash.into(),
-                expires_at,
+                expires_at: stored.expires_at,
             }))
     }
 

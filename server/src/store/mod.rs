@@ -148,13 +148,26 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<Message>, Error>;
 }
 
+/// A user and their password hash, for logging in.
+pub struct Credentials {
+    pub user: User,
+    /// An argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// A live session as stored: its user and when it expires (ms since the epoch).
+pub struct StoredSession {
+    pub user: User,
+    pub expires_at: i64,
+}
+
 /// Users and their sessions.
 #[async_trait::async_trait]
 pub trait Accounts: Send + Sync + 'static {
     /// Registers a user, or `Error::UsernameTaken`.
     async fn create_user(&self, name: &Username, password_hash: &str) -> Result<User, Error>;
     /// A user and their password hash, for logging in.
-    async fn credentials(&self, name: &Username) -> Result<Option<(User, String)>, Error>;
+    async fn credentials(&self, name: &Username) -> Result<Option<Credentials>, Error>;
     /// Starts a session found by `token_hash` until `expires_at` (ms since the epoch).
     async fn create_session(
         &self,
@@ -163,7 +176,7 @@ pub trait Accounts: Send + Sync + 'static {
         expires_at: i64,
     ) -> Result<(), Error>;
     /// The user of a session that has not expired, and when it expires.
-    async fn session(&self, token_hash: &str) -> Result<Option<(User, i64)>, Error>;
+    async fn session(&self, token_hash: &str) -> Result<Option<StoredSession>, Error>;
     /// Ends a session; true when there was one.
     async fn delete_session(&self, token_hash: &str) -> Result<bool, Error>;
     /// Ends every session of `user`.

@@ -2,7 +2,7 @@
 
 use super::{is_unique_violation, SqliteStore, UserRow};
 use crate::error::Error;
-use crate::store::{now_ms, Accounts, User};
+use crate::store::{now_ms, Accounts, Credentials, StoredSession, User};
 use app::protocol::Username;
 
 #[async_trait::async_trait]
@@ -26,7 +26,7 @@ impl Accounts for SqliteStore {
         }
     }
 
-    async fn credentials(&self, name: &Username) -> Result<Option<(User, String)>, Error> {
+    async fn credentials(&self, name: &Username) -> Result<Option<Credentials>, Error> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -39,8 +39,13 @@ impl Accounts for SqliteStore {
         .bind(name.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok((r.user.try_into()?, r.password_hash)))
-            .transpose()
+        row.map(|r| {
+            Ok(Credentials {
+                user: r.user.try_into()?,
+                password_hash: r.password_hash,
+            })
+        })
+        .transpose()
     }
 
     async fn create_session(
@@ -68,7 +73,7 @@ impl Accounts for SqliteStore {
         Ok(())
     }
 
-    async fn session(&self, token_hash: &str) -> Result<Option<(User, i64)>, Error> {
+    async fn session(&self, token_hash: &str) -> Result<Option<StoredSession>, Error> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -83,8 +88,13 @@ impl Accounts for SqliteStore {
         .bind(now_ms())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok((r.user.try_into()?, r.expires_at)))
-            .transpose()
+        row.map(|r| {
+            Ok(StoredSession {
+                user: r.user.try_into()?,
+                expires_at: r.expires_at,
+            })
+        })
+        .transpose()
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<bool, Error> {

@@ -210,7 +210,7 @@ async fn sessions_expire_and_end() {
     let now = crate::store::now_ms();
     s.create_session(&ada, "live", now + 60_000).await.unwrap();
     s.create_session(&ada, "old", now - 1).await.unwrap();
-    assert_eq!(s.session("live").await.unwrap().unwrap().0, ada);
+    assert_eq!(s.session("live").await.unwrap().unwrap().user, ada);
     assert!(s.session("old").await.unwrap().is_none());
     assert!(s.delete_session("live").await.unwrap());
     assert!(s.session("live").await.unwrap().is_none());
