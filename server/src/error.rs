@@ -53,6 +53,8 @@ pub enum Error {
     Commit(String),
     #[error("password hashing: {0}")]
     Hashing(String),
+    #[error("encoding a reply: {0}")]
+    Encode(#[from] serde_json::Error),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration: {0}")]
@@ -106,6 +108,7 @@ impl Error {
             Error::RateLimited { .. } => ErrorCode::RateLimited,
             Error::Commit(_)
             | Error::Hashing(_)
+            | Error::Encode(_)
             | Error::Database(_)
             | Error::Migrate(_)
             | Error::Io(_) => ErrorCode::Internal,
@@ -161,6 +164,7 @@ impl Error {
             ),
             Error::Commit(_)
             | Error::Hashing(_)
+            | Error::Encode(_)
             | Error::Database(_)
             | Error::Migrate(_)
             | Error::Io(_) => ErrorBody::internal().message,

@@ -161,7 +161,7 @@ impl<A: Adapter> Operations<A> {
             let reply = request.map(|r| handler(chat, caller, r));
             Box::pin(async move {
                 let reply = reply?.await?;
-                serde_json::to_value(reply).map_err(|e| Error::Commit(e.to_string()))
+                Ok(serde_json::to_value(reply)?)
             })
         });
         self.0.insert(R::EVENT, op);
