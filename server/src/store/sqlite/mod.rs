@@ -52,6 +52,16 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// A write transaction that holds the write lock from its first statement (`BEGIN
+    /// IMMEDIATE`). A deferred one that reads first and writes later cannot take the lock once
+    /// another writer (the message writer) has it, and fails with "database is locked" instead of
+    /// waiting for it.
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
 /// Checkpoints the WAL every second without blocking writers (PASSIVE), so it stays small.
 async fn checkpoints(pool: SqlitePool) {
     let mut every = tokio::time::interval(Duration::from_secs(1));

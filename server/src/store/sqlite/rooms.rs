@@ -111,7 +111,7 @@ impl Store for SqliteStore {
             return Err(Error::ReservedRoomName(name.clone()));
         }
         let created_at = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let inserted: Result<i64, _> = sqlx::query_scalar(
             "INSERT INTO rooms (name, kind, owner_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
         )
@@ -140,7 +140,7 @@ impl Store for SqliteStore {
     }
 
     async fn open_direct(&self, me: &User, other: &Username) -> Result<Direct, Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let other = user_named(&mut tx, other).await?;
         if other.id == me.id {
             return Err(Error::DirectWithSelf);
@@ -190,7 +190,7 @@ impl Store for SqliteStore {
         room: &RoomName,
         who: &Username,
     ) -> Result<MemberChange, Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let found = private_room(&mut tx, actor, room).await?;
         if found.owner_id != Some(actor.id) {
             return Err(Error::NotOwner {
@@ -220,7 +220,7 @@ impl Store for SqliteStore {
         room: &RoomName,
         who: &Username,
     ) -> Result<MemberChange, Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let found = private_room(&mut tx, actor, room).await?;
         let id = found.id;
         let user = user_named(&mut tx, who).await?;
@@ -248,7 +248,7 @@ impl Store for SqliteStore {
     }
 
     async fn set_topic(&self, actor: &User, room: &RoomName, topic: &Topic) -> Result<Room, Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let found = visible_room(&mut tx, actor, room).await?;
         let allowed = match found.kind {
             StoredKind::Public => true,

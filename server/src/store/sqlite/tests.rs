@@ -288,3 +288,35 @@ async fn an_unknown_room_kind_in_the_database_is_an_error_not_a_guess() {
     ));
     assert!(matches!(s.rooms(&ada).await, Err(Error::Database(_))));
 }
+
+#[tokio::test]
+async fn membership_changes_succeed_while_messages_are_written() {
+    let (s, _dir) = store().await;
+    let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
+    let secret = room("secret");
+    s.create_room(&ada, &secret, NewRoomKind::Private)
+        .await
+        .unwrap();
+    // Chat traffic in the background, from both users.
+    let chatter = {
+        let (s, ada) = (s.clone(), ada.clone());
+        tokio::spawn(async move {
+            for i in 0..300 {
+                let target = if i % 2 == 0 {
+                    room("general")
+                } else {
+                    room("secret")
+                };
+                let _ = append(&s, &ada, &target, None).await.unwrap();
+            }
+        })
+    };
+    for i in 0..30 {
+        s.add_member(&ada, &secret, &name("bob")).await.unwrap();
+        s.remove_member(&ada, &secret, &name("bob")).await.unwrap();
+        s.create_room(&bob, &room(&format!("r{i}")), NewRoomKind::Public)
+            .await
+            .unwrap();
+    }
+    chatter.await.unwrap();
+}
