@@ -4,8 +4,8 @@ use super::{Caller, ChatService};
 use crate::error::Error;
 use crate::store::NewMessage;
 use app::protocol::{
-    event, ClientKey, HistoryLimit, HistoryReply, HistoryRequest, MessageBody, RoomName, SendReply,
-    SendRequest,
+    event, ClientKey, HistoryLimit, HistoryReply, HistoryRequest, Message, MessageBody, RoomName,
+    SendReply, SendRequest,
 };
 use socketioxide::adapter::Adapter;
 use std::time::Instant;
@@ -30,11 +30,17 @@ pub async fn send<A: Adapter>(
         })
         .await?;
     if !appended.duplicate {
+        // The key is the author's: the room hears the message without it (the sender matches
+        // its pending message by the ack).
+        let broadcast = Message {
+            key: None,
+            ..appended.message.clone()
+        };
         // Stored already: a failed broadcast loses nothing, members catch up on `join`.
         if let Err(e) = chat
             .io()
             .to(room.to_string())
-            .emit(event::MESSAGE, &appended.message)
+            .emit(event::MESSAGE, &broadcast)
             .await
         {
             tracing::warn!(error = %e, room = %room, "broadcast failed");

@@ -128,7 +128,8 @@ pub trait Store: Send + Sync + 'static {
     /// private one, nobody for a direct conversation.
     async fn set_topic(&self, actor: &User, room: &RoomName, topic: &Topic) -> Result<Room, Error>;
     /// Stores a message with the room's next seq, in one transaction, if the author may post
-    /// there. A key already stored in the room returns the original message instead.
+    /// there. A key the same author already used in the room returns their original message
+    /// instead; another author's key is theirs alone.
     async fn append(&self, new: NewMessage<'_>) -> Result<Appended, Error>;
     /// The newest `limit` messages with a seq below `before` (all when `None`), ascending.
     async fn history(

@@ -1,6 +1,6 @@
 use crate::helpers::{TestClient, TestServer, WAIT};
 use rust_socketio::TransportType;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::time::Duration;
 
 #[tokio::test]
@@ -182,4 +182,56 @@ async fn the_same_key_sent_concurrently_stores_one_message() {
         .request("history", json!({ "room": "general" }))
         .await;
     assert_eq!(h["messages"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_belongs_to_its_author() {
+    let (server, _dir) = TestServer::start().await;
+    let (ada, bob) = (server.register("ada").await, server.register("bob").await);
+    let a = TestClient::connect(&server.url, &ada).await;
+    let mut b = TestClient::connect(&server.url, &bob).await;
+    b.join("general").await;
+    let first = a
+        .request(
+            "send",
+            json!({ "room": "general", "body": "from ada", "key": "k-1" }),
+        )
+        .await;
+    assert_eq!(
+        first["message"]["key"], "k-1",
+        "the sender's ack carries the key"
+    );
+    // The others hear the message without the key.
+    let heard = b.next("message").await;
+    assert_eq!(heard["body"], "from ada");
+    assert!(heard.get("key").is_none(), "{heard}");
+
+    // Bob happens to use the same key: his own message is stored, Ada's is not returned.
+    let theirs = b
+        .request(
+            "send",
+            json!({ "room": "general", "body": "from bob", "key": "k-1" }),
+        )
+        .await;
+    assert_eq!(theirs["message"]["author"], "bob");
+    assert_eq!(theirs["message"]["body"], "from bob");
+    assert_eq!(theirs["message"]["seq"], 2);
+    // Ada's repeat still returns her own message.
+    let again = a
+        .request(
+            "send",
+            json!({ "room": "general", "body": "from ada", "key": "k-1" }),
+        )
+        .await;
+    assert_eq!(again, first);
+
+    // In history each reader sees only their own keys.
+    let seen_by_bob = b.request("history", json!({ "room": "general" })).await;
+    let keys: Vec<&Value> = seen_by_bob["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["key"])
+        .collect();
+    assert_eq!(keys, [&Value::Null, &json!("k-1")]);
 }

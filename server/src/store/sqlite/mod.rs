@@ -107,8 +107,10 @@ const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.topic, r.last_se
        (SELECT group_concat(u.username, ' ') FROM room_members m JOIN users u ON u.id = m.user_id \
         WHERE m.room_id = r.id) END AS members";
 
-/// The columns of [`MessageRow`], from `messages m JOIN rooms r`.
-const MESSAGE_COLUMNS: &str = "m.id, r.name AS room, m.seq, m.author, m.body, m.ts, m.client_key";
+/// The columns of [`MessageRow`], from `messages m JOIN rooms r`. Binds one user id, the reader:
+/// a message's idempotency key is shown to its author only.
+const MESSAGE_COLUMNS: &str = "m.id, r.name AS room, m.seq, m.author, m.body, m.ts, \
+     CASE WHEN m.author_id = ? THEN m.client_key END AS client_key";
 
 /// A room as [`ROOM_COLUMNS`] reads it.
 #[derive(sqlx::FromRow)]

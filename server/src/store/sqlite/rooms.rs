@@ -64,11 +64,12 @@ async fn room_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Room, Error>
     Ok(row.into())
 }
 
-/// Messages of room `room_id` by `sql` (a WHERE/ORDER/LIMIT tail binding the room id, a seq
-/// and a limit).
+/// Messages of room `room_id` as `viewer` reads them, by `tail` (a WHERE/ORDER/LIMIT tail
+/// binding the room id, a seq and a limit).
 async fn messages(
     conn: &mut SqliteConnection,
     tail: &str,
+    viewer: &User,
     room_id: i64,
     seq: i64,
     limit: u32,
@@ -76,6 +77,7 @@ async fn messages(
     let rows: Vec<MessageRow> = sqlx::query_as(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.id = m.room_id {tail}"
     ))
+    .bind(viewer.id)
     .bind(room_id)
     .bind(seq)
     .bind(i64::from(limit))
@@ -302,6 +304,7 @@ impl Store for SqliteStore {
         let mut messages = messages(
             &mut conn,
             "WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
+            viewer,
             room_id,
             before.unwrap_or(i64::MAX),
             limit,
@@ -325,6 +328,7 @@ impl Store for SqliteStore {
         messages(
             &mut conn,
             "WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?",
+            viewer,
             room_id,
             after,
             limit,

@@ -77,9 +77,11 @@ async fn append_one(
     if let Some(key) = &job.key {
         let existing: Option<MessageRow> = sqlx::query_as(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.id = m.room_id \
-             WHERE m.room_id = ? AND m.client_key = ?"
+             WHERE m.room_id = ? AND m.author_id = ? AND m.client_key = ?"
         ))
+        .bind(job.author.id)
         .bind(room_id)
+        .bind(job.author.id)
         .bind(key.as_str())
         .fetch_optional(&mut *conn)
         .await?;
