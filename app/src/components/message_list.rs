@@ -78,7 +78,7 @@ fn MessageRow(m: Message) -> impl IntoView {
                     {move || time_fmt::clock(ts, offset())}
                 </time>
             </div>
-            <p class="body">{m.body}</p>
+            <p class="body" dir="auto">{m.body}</p>
         </li>
     }
 }
@@ -111,7 +111,7 @@ fn PendingRow(p: Pending) -> impl IntoView {
                 <span class="author">{p.author}</span>
                 {state}
             </div>
-            <p class="body">{p.body}</p>
+            <p class="body" dir="auto">{p.body}</p>
         </li>
     }
 }

@@ -15,6 +15,8 @@ pub enum ErrorCode {
     EmptyMessage,
     /// The message body is longer than [`crate::protocol::MAX_BODY_CHARS`].
     MessageTooLong,
+    /// The message body holds control characters other than newline and tab.
+    InvalidCharacters,
     /// The request needs a logged-in user and the session is missing, expired or ended.
     NotAuthenticated,
     /// Login failed: unknown username or wrong password (the same answer for both).
@@ -52,11 +54,12 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests and documentation checks.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::BadPayload,
         ErrorCode::UnknownEvent,
         ErrorCode::EmptyMessage,
         ErrorCode::MessageTooLong,
+        ErrorCode::InvalidCharacters,
         ErrorCode::NotAuthenticated,
         ErrorCode::BadCredentials,
         ErrorCode::TooManyAttempts,
@@ -94,6 +97,7 @@ impl ErrorCode {
             | ErrorCode::UnknownEvent
             | ErrorCode::EmptyMessage
             | ErrorCode::MessageTooLong
+            | ErrorCode::InvalidCharacters
             | ErrorCode::InvalidUsername
             | ErrorCode::InvalidPassword
             | ErrorCode::InvalidRoomName
@@ -206,6 +210,7 @@ mod tests {
                 | ErrorCode::UnknownEvent
                 | ErrorCode::EmptyMessage
                 | ErrorCode::MessageTooLong
+                | ErrorCode::InvalidCharacters
                 | ErrorCode::NotAuthenticated
                 | ErrorCode::BadCredentials
                 | ErrorCode::TooManyAttempts

@@ -19,7 +19,22 @@ pub struct MessageBody(String);
 
 impl MessageBody {
     pub fn parse(raw: &str) -> Result<Self, ErrorBody> {
-        let body = raw.trim();
+        // Line breaks as `\r\n` (some clients) are plain newlines.
+        let normalized = raw.replace("\r\n", "\n");
+        let body = normalized.trim();
+        if let Some(c) = body
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+        {
+            return Err(ErrorBody::new(
+                ErrorCode::InvalidCharacters,
+                format!(
+                    "A message cannot hold control characters other than line breaks and tabs \
+                     (found U+{:04X}).",
+                    u32::from(c)
+                ),
+            ));
+        }
         if body.is_empty() {
             return Err(ErrorBody::new(
                 ErrorCode::EmptyMessage,
@@ -161,6 +176,16 @@ mod tests {
             ErrorCode::EmptyMessage
         );
         assert!(MessageBody::parse(&"é".repeat(MAX_BODY_CHARS)).is_ok());
+        assert_eq!(MessageBody::parse("a\r\nb\tc").unwrap().as_str(), "a\nb\tc");
+        for bad in ["bell\u{7}", "esc\u{1b}[31m", "nul\u{0}", "cr\ronly"] {
+            assert_eq!(
+                MessageBody::parse(bad).unwrap_err().code,
+                ErrorCode::InvalidCharacters,
+                "{bad:?}"
+            );
+        }
+        // Direction overrides are text, kept as typed: the page isolates each body instead.
+        assert!(MessageBody::parse("\u{202e}abc").is_ok());
         assert_eq!(
             MessageBody::parse(&"x".repeat(MAX_BODY_CHARS + 1))
                 .unwrap_err()

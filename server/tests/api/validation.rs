@@ -28,6 +28,10 @@ async fn every_bad_send_is_refused_with_its_code_and_nothing_is_stored() {
         ),
         (json!({ "room": "nowhere", "body": "hi" }), "unknown_room"),
         (
+            json!({ "room": "general", "body": "ding\u{7}\u{1b}[2J" }),
+            "invalid_characters",
+        ),
+        (
             json!({ "room": "general", "body": "hi", "pad": "x".repeat(70_000) }),
             "payload_too_large",
         ),
