@@ -59,6 +59,16 @@ pub struct Config {
     #[arg(long, env = "NATTER_SEND_BURST", default_value_t = 30)]
     pub send_burst: u32,
 
+    /// Who may create an account: `open` (anyone who reaches the server) or `closed` (only the
+    /// first account of an empty database, so a new server can still be set up).
+    #[arg(long, env = "NATTER_REGISTRATION", value_enum, default_value = "open")]
+    pub registration: Registration,
+
+    /// Accounts one network address may register per hour; 0 turns the limit off. Behind a
+    /// proxy every user shares the proxy's address, so raise it there.
+    #[arg(long, env = "NATTER_REGISTRATIONS_PER_HOUR", default_value_t = 30)]
+    pub registrations_per_hour: u32,
+
     /// Mark the session cookie `Secure` (set this when users reach Natter over HTTPS).
     #[arg(long, env = "NATTER_SECURE_COOKIES")]
     pub secure_cookies: bool,
@@ -87,4 +97,11 @@ impl Config {
 pub enum Transport {
     Polling,
     Websocket,
+}
+
+/// Who may create an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Registration {
+    Open,
+    Closed,
 }

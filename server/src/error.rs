@@ -41,6 +41,10 @@ pub enum Error {
     NotAuthenticated,
     #[error("wrong username or password")]
     BadCredentials,
+    #[error("registration is closed")]
+    RegistrationClosed,
+    #[error("too many registrations from one address; retry in {retry_after_s} s")]
+    TooManyRegistrations { retry_after_s: u64 },
     #[error("too many failed logins; retry in {retry_after_s} s")]
     TooManyAttempts { retry_after_s: u64 },
     #[error("send rate exceeded; retry in {retry_after_ms} ms")]
@@ -101,7 +105,9 @@ impl Error {
             | Error::OwnerCannotLeave(_)
             | Error::NotPrivate { .. }
             | Error::TopicNotAllowed { .. }
+            | Error::RegistrationClosed
             | Error::DirectWithSelf => ErrorCode::Forbidden,
+            Error::TooManyRegistrations { .. } => ErrorCode::RateLimited,
             Error::NotAuthenticated => ErrorCode::NotAuthenticated,
             Error::BadCredentials => ErrorCode::BadCredentials,
             Error::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
@@ -149,6 +155,13 @@ impl Error {
                 _ => format!("Only the owner of #{room} can set its topic."),
             },
             Error::DirectWithSelf => "A direct conversation needs another user.".into(),
+            Error::RegistrationClosed => {
+                "Registration is closed on this server. Ask its administrator for an account."
+                    .into()
+            }
+            Error::TooManyRegistrations { retry_after_s } => format!(
+                "Too many accounts were created from this address. Try again in {retry_after_s} s."
+            ),
             Error::NotAuthenticated => ErrorBody::not_authenticated().message,
             Error::BadCredentials => "Wrong username or password.".into(),
             Error::TooManyAttempts { retry_after_s } => {
@@ -183,13 +196,32 @@ impl From<Error> for ErrorBody {
     }
 }
 
+impl Error {
+    /// Seconds to wait before trying again, for the errors that have one (`Retry-After`).
+    pub fn retry_after_s(&self) -> Option<u64> {
+        match self {
+            Error::TooManyAttempts { retry_after_s }
+            | Error::TooManyRegistrations { retry_after_s } => Some(*retry_after_s),
+            _ => None,
+        }
+    }
+}
+
 impl IntoResponse for Error {
-    /// `{ "error": { code, message } }` with the code's status.
+    /// `{ "error": { code, message } }` with the code's status (and `Retry-After` when known).
     fn into_response(self) -> Response {
+        let retry_after = self.retry_after_s();
         let body = ErrorBody::from(self);
         let status = axum::http::StatusCode::from_u16(body.code.http_status())
             .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(serde_json::json!({ "error": body }))).into_response()
+        let mut response =
+            (status, axum::Json(serde_json::json!({ "error": body }))).into_response();
+        if let Some(s) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        response
     }
 }
 

@@ -37,7 +37,14 @@ pub async fn build_state(
         Arc::new(SqliteStore::open_with(&config.database_url(), config.commit_batch).await?);
     let store: Arc<dyn Store> = sqlite.clone();
     let accounts: Arc<dyn Accounts> = sqlite;
-    let auth = Auth::new(accounts, config.secure_cookies);
+    let auth = Auth::new(
+        accounts,
+        auth::Policy {
+            secure_cookies: config.secure_cookies,
+            registration: config.registration,
+            registrations_per_hour: config.registrations_per_hour,
+        },
+    );
     let builder = SocketIo::builder()
         // Packets queued per socket before an emit to it fails: room for bursts in busy rooms.
         .max_buffer_size(4096)
@@ -106,6 +113,8 @@ pub async fn serve(config: Config, listener: TcpListener) -> Result<(), Error> {
     let (state, layer) = build_state(&config).await?;
     let app = router(state, layer);
     tracing::info!("Natter listening on http://{}", listener.local_addr()?);
+    // Handlers see the client's address (per-address limits).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

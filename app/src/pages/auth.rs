@@ -127,6 +127,14 @@ fn error_sentence(code: &str, registering: bool) -> Option<String> {
                 "Passwords are {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters."
             ),
             Some(ErrorCode::NotAuthenticated) => "Please log in.".into(),
+            Some(ErrorCode::Forbidden) if registering => {
+                "Registration is closed on this server. Ask its administrator for an account."
+                    .into()
+            }
+            Some(ErrorCode::RateLimited) if registering => {
+                "Too many accounts were created from your network just now. Try again later."
+                    .into()
+            }
             _ if registering => "The account could not be created. Please try again.".into(),
             _ => "Logging in failed. Please try again.".into(),
         },

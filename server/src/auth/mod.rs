@@ -8,10 +8,14 @@ mod token;
 
 pub use token::hash_token;
 
+use crate::config::Registration;
 use crate::error::Error;
 use crate::store::{now_ms, Accounts, User};
 use app::protocol::{Password, Username, SESSION_COOKIE};
 use cookie::{Cookie, SameSite};
+use governor::clock::Clock;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Instant;
 use throttle::LoginThrottle;
@@ -41,29 +45,74 @@ pub struct Started {
     pub session: Session,
 }
 
+/// What the operator decided about accounts.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Mark the session cookie `Secure`.
+    pub secure_cookies: bool,
+    pub registration: Registration,
+    /// Per network address; 0: no limit.
+    pub registrations_per_hour: u32,
+}
+
+type AddressLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
+
 #[derive(Clone)]
 pub struct Auth {
     accounts: Arc<dyn Accounts>,
     throttle: Arc<LoginThrottle>,
-    secure_cookies: bool,
+    policy: Policy,
+    /// Registrations per address (none when unlimited).
+    registrations: Option<Arc<AddressLimiter>>,
 }
 
 impl Auth {
-    pub fn new(accounts: Arc<dyn Accounts>, secure_cookies: bool) -> Self {
+    pub fn new(accounts: Arc<dyn Accounts>, policy: Policy) -> Self {
+        let registrations = NonZeroU32::new(policy.registrations_per_hour)
+            .map(|n| Arc::new(governor::RateLimiter::keyed(governor::Quota::per_hour(n))));
         Self {
             accounts,
             throttle: Arc::default(),
-            secure_cookies,
+            policy,
+            registrations,
         }
     }
 
-    /// Creates an account and logs it in.
-    pub async fn register(&self, username: &str, password: &str) -> Result<Started, Error> {
+    /// Creates an account for someone at network address `from`, and logs it in. With
+    /// registration closed only the first account of an empty database is created.
+    pub async fn register(
+        &self,
+        username: &str,
+        password: &str,
+        from: IpAddr,
+    ) -> Result<Started, Error> {
         let name = Username::parse(username)?;
         let password = Password::parse(password)?;
+        let closed = self.policy.registration == Registration::Closed;
+        // Refused before the (deliberately slow) hashing.
+        if closed && self.accounts.has_users().await? {
+            return Err(Error::RegistrationClosed);
+        }
+        if let Some(limiter) = &self.registrations {
+            if let Err(not_until) = limiter.check_key(&from) {
+                let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+                return Err(Error::TooManyRegistrations {
+                    retry_after_s: wait.as_secs().max(1),
+                });
+            }
+            limiter.retain_recent();
+        }
         let phc = password::hash(password.as_str().to_owned()).await?;
-        let user = self.accounts.create_user(&name, &phc).await?;
-        tracing::info!(user = %user.name, "account created");
+        let user = if closed {
+            // The check above raced with another first registration: one of them wins.
+            self.accounts
+                .create_first_user(&name, &phc)
+                .await?
+                .ok_or(Error::RegistrationClosed)?
+        } else {
+            self.accounts.create_user(&name, &phc).await?
+        };
+        tracing::info!(user = %user.name, %from, "account created");
         self.start(user).await
     }
 
@@ -128,7 +177,7 @@ impl Auth {
             .path("/")
             .http_only(true)
             .same_site(SameSite::Lax)
-            .secure(self.secure_cookies)
+            .secure(self.policy.secure_cookies)
             .max_age(cookie::time::Duration::days(SESSION_DAYS))
             .build()
     }

@@ -8,13 +8,14 @@ use super::session::MaybeSession;
 use crate::error::Error;
 use crate::state::AppState;
 use app::protocol::Me;
-use axum::extract::{Form, State};
+use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -47,10 +48,14 @@ struct Logout {
 
 async fn register(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<Credentials>,
 ) -> Response {
-    let started = state.auth.register(&form.username, &form.password).await;
+    let started = state
+        .auth
+        .register(&form.username, &form.password, peer.ip())
+        .await;
     answer(&state, &headers, &form, "/register", started)
 }
 

@@ -167,6 +167,14 @@ pub struct StoredSession {
 pub trait Accounts: Send + Sync + 'static {
     /// Registers a user, or `Error::UsernameTaken`.
     async fn create_user(&self, name: &Username, password_hash: &str) -> Result<User, Error>;
+    /// Registers a user only if there is no user yet (atomically); `None` when there is.
+    async fn create_first_user(
+        &self,
+        name: &Username,
+        password_hash: &str,
+    ) -> Result<Option<User>, Error>;
+    /// True once any account exists.
+    async fn has_users(&self) -> Result<bool, Error>;
     /// A user and their password hash, for logging in.
     async fn credentials(&self, name: &Username) -> Result<Option<Credentials>, Error>;
     /// Starts a session found by `token_hash` until `expires_at` (ms since the epoch).

@@ -176,3 +176,70 @@ async fn logging_out_ends_the_session_and_closes_its_sockets() {
     phone.closed().await;
     assert_eq!(server.get("/auth/me", Some(&other)).await.status(), 401);
 }
+
+#[tokio::test]
+async fn a_closed_server_takes_only_its_first_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(dir.path(), &["--registration", "closed"]).await;
+    // An empty database: the first account can still be made, so the server can be set up.
+    let owner = server.register("owner").await;
+    let res = server
+        .post_form(
+            "/auth/register",
+            &[("username", "stranger"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "forbidden");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Registration is closed"));
+    // The form gets the reason on the register page.
+    let form = crate::helpers::http()
+        .post(format!("{}/auth/register", server.url))
+        .header("Origin", &server.url)
+        .form(&[("username", "stranger"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 303);
+    let location = form.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/register?error=forbidden"),
+        "{location}"
+    );
+    let page = server.get(&location, None).await.text().await.unwrap();
+    assert!(page.contains("Registration is closed on this server"));
+    // Existing users log in as before.
+    assert_eq!(server.login(&owner.name, PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn registrations_are_limited_per_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(dir.path(), &["--registrations-per-hour", "2"]).await;
+    server.register("first").await;
+    server.register("second").await;
+    let res = server
+        .post_form(
+            "/auth/register",
+            &[("username", "third"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&wait), "Retry-After: {wait}");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Nothing was created, and the others still log in.
+    assert_eq!(server.login("third", PASSWORD).await.status(), 401);
+    assert_eq!(server.login("first", PASSWORD).await.status(), 200);
+}

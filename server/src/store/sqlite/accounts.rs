@@ -26,6 +26,32 @@ impl Accounts for SqliteStore {
         }
     }
 
+    async fn create_first_user(
+        &self,
+        name: &Username,
+        password_hash: &str,
+    ) -> Result<Option<User>, Error> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO users (username, password_hash, created_at) \
+             SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id",
+        )
+        .bind(name.as_str())
+        .bind(password_hash)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(id.map(|id| User {
+            id,
+            name: name.clone(),
+        }))
+    }
+
+    async fn has_users(&self) -> Result<bool, Error> {
+        Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
     async fn credentials(&self, name: &Username) -> Result<Option<Credentials>, Error> {
         #[derive(sqlx::FromRow)]
         struct Row {
