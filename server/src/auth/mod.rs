@@ -17,8 +17,62 @@ use governor::clock::Clock;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use throttle::LoginThrottle;
+
+/// Failed logins allowed before waits start: for one username from one address (the guesser's
+/// own budget), from one address for any usernames, and for one username from anywhere. The
+/// last is far above the first, so a stranger cannot keep the owner (at another address) out.
+const FREE_PER_ADDRESS_AND_USER: u32 = 5;
+const FREE_PER_ADDRESS: u32 = 50;
+const FREE_PER_USER: u32 = 100;
+
+/// The three login throttles; an attempt waits for the longest.
+struct Throttles {
+    pair: LoginThrottle,
+    address: LoginThrottle,
+    user: LoginThrottle,
+}
+
+impl Default for Throttles {
+    fn default() -> Self {
+        Self {
+            pair: LoginThrottle::new(FREE_PER_ADDRESS_AND_USER),
+            address: LoginThrottle::new(FREE_PER_ADDRESS),
+            user: LoginThrottle::new(FREE_PER_USER),
+        }
+    }
+}
+
+impl Throttles {
+    fn keys(from: IpAddr, name: &Username) -> [String; 3] {
+        [format!("{from} {name}"), from.to_string(), name.to_string()]
+    }
+
+    fn each(&self) -> [&LoginThrottle; 3] {
+        [&self.pair, &self.address, &self.user]
+    }
+
+    fn check(&self, from: IpAddr, name: &Username, now: Instant) -> Result<(), Duration> {
+        let waits = self
+            .each()
+            .into_iter()
+            .zip(Self::keys(from, name))
+            .filter_map(|(t, k)| t.check(&k, now).err());
+        waits.max().map_or(Ok(()), Err)
+    }
+
+    fn failed(&self, from: IpAddr, name: &Username, now: Instant) {
+        for (t, k) in self.each().into_iter().zip(Self::keys(from, name)) {
+            t.failed(&k, now);
+        }
+    }
+
+    /// The owner got in from here: this address's budget for the name starts again.
+    fn succeeded(&self, from: IpAddr, name: &Username) {
+        self.pair.succeeded(&Self::keys(from, name)[0]);
+    }
+}
 
 /// How long a session lasts.
 pub const SESSION_DAYS: i64 = 30;
@@ -60,7 +114,7 @@ type AddressLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
 #[derive(Clone)]
 pub struct Auth {
     accounts: Arc<dyn Accounts>,
-    throttle: Arc<LoginThrottle>,
+    throttle: Arc<Throttles>,
     policy: Policy,
     /// Registrations per address (none when unlimited).
     registrations: Option<Arc<AddressLimiter>>,
@@ -72,7 +126,7 @@ impl Auth {
             .map(|n| Arc::new(governor::RateLimiter::keyed(governor::Quota::per_hour(n))));
         Self {
             accounts,
-            throttle: Arc::default(),
+            throttle: Arc::new(Throttles::default()),
             policy,
             registrations,
         }
@@ -118,11 +172,16 @@ impl Auth {
 
     /// Logs in. An unknown username and a wrong password give the same error, after the same
     /// work; a username with many recent failures must wait.
-    pub async fn login(&self, username: &str, password: &str) -> Result<Started, Error> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        from: IpAddr,
+    ) -> Result<Started, Error> {
         let Ok(name) = Username::parse(username) else {
             return Err(Error::BadCredentials);
         };
-        if let Err(wait) = self.throttle.check(name.as_str(), Instant::now()) {
+        if let Err(wait) = self.throttle.check(from, &name, Instant::now()) {
             return Err(Error::TooManyAttempts {
                 retry_after_s: wait.as_secs().max(1),
             });
@@ -135,12 +194,12 @@ impl Auth {
         let ok = password::verify(password.to_owned(), phc).await?;
         match user {
             Some(user) if ok => {
-                self.throttle.succeeded(name.as_str());
+                self.throttle.succeeded(from, &name);
                 self.start(user).await
             }
             _ => {
-                self.throttle.failed(name.as_str(), Instant::now());
-                tracing::info!(user = %name, "failed login");
+                self.throttle.failed(from, &name, Instant::now());
+                tracing::info!(user = %name, %from, "failed login");
                 Err(Error::BadCredentials)
             }
         }

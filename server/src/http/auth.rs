@@ -61,10 +61,14 @@ async fn register(
 
 async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<Credentials>,
 ) -> Response {
-    let started = state.auth.login(&form.username, &form.password).await;
+    let started = state
+        .auth
+        .login(&form.username, &form.password, peer.ip())
+        .await;
     answer(&state, &headers, &form, "/login", started)
 }
 

@@ -99,6 +99,34 @@ async fn repeated_failures_make_the_next_attempt_wait() {
 }
 
 #[tokio::test]
+async fn a_stranger_guessing_cannot_keep_the_owner_out() {
+    let (server, _dir) = TestServer::start().await;
+    server.register("ada").await;
+    // The stranger guesses from another address (127.0.0.2 is this machine too).
+    let stranger = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let guess = || {
+        stranger
+            .post(format!("{}/auth/login", server.url))
+            .header("Origin", &server.url)
+            .header("Accept", "application/json")
+            .form(&[("username", "ada"), ("password", "guess")])
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(guess().await.unwrap().status(), 401);
+    }
+    let slowed = guess().await.unwrap();
+    assert_eq!(slowed.status(), 429, "the guesser waits");
+    assert!(slowed.headers().contains_key("retry-after"));
+    // Ada, at her own address, logs in at once.
+    assert_eq!(server.login("ada", PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
 async fn the_forms_redirect_like_a_browser_expects() {
     let (server, _dir) = TestServer::start().await;
     server.register("ada").await;
