@@ -62,7 +62,7 @@ pub async fn build_state(
     };
     let (layer, io) = builder.build_layer();
     let send_limit = SendLimit::new(config.send_rate, config.send_burst);
-    let chat = ChatService::new(store, auth.clone(), io.clone(), send_limit);
+    let chat = ChatService::new(store, auth, io.clone(), send_limit);
     socket::mount(&io, chat.clone());
     let leptos_options = LeptosOptions::builder()
         .output_name("natter")
@@ -74,7 +74,6 @@ pub async fn build_state(
         AppState {
             leptos_options,
             chat,
-            auth,
             origins: Arc::new(AllowedOrigins::new(&config.allowed_origins)),
         },
         layer,

@@ -11,6 +11,12 @@ use std::sync::Arc;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub chat: ChatService,
-    pub auth: Auth,
     pub origins: Arc<crate::http::origin::AllowedOrigins>,
+}
+
+/// Accounts and sessions are the chat service's: extractors reach them through it.
+impl FromRef<AppState> for Auth {
+    fn from_ref(state: &AppState) -> Auth {
+        state.chat.auth().clone()
+    }
 }

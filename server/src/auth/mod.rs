@@ -154,7 +154,12 @@ impl Auth {
                     retry_after_s: wait.as_secs().max(1),
                 });
             }
-            limiter.retain_recent();
+            // Addresses whose budget is full again carry no information: forget them now and
+            // then, not on every registration.
+            if limiter.len() > 10_000 {
+                limiter.retain_recent();
+                limiter.shrink_to_fit();
+            }
         }
         let phc = password::hash(password.as_str().to_owned()).await?;
         let user = if closed {

@@ -53,7 +53,8 @@ async fn register(
     Form(form): Form<Credentials>,
 ) -> Response {
     let started = state
-        .auth
+        .chat
+        .auth()
         .register(&form.username, &form.password, peer.ip())
         .await;
     answer(&state, &headers, &form, "/register", started)
@@ -66,7 +67,8 @@ async fn login(
     Form(form): Form<Credentials>,
 ) -> Response {
     let started = state
-        .auth
+        .chat
+        .auth()
         .login(&form.username, &form.password, peer.ip())
         .await;
     answer(&state, &headers, &form, "/login", started)
@@ -82,7 +84,7 @@ fn answer(
     let next = safe_next(&form.next);
     match started {
         Ok(started) => {
-            let jar = CookieJar::new().add(state.auth.cookie(&started.token));
+            let jar = CookieJar::new().add(state.chat.auth().cookie(&started.token));
             let me = Me {
                 username: started.session.user.name.to_string(),
             };
@@ -113,10 +115,10 @@ async fn logout(
 ) -> Result<Response, Error> {
     let everywhere = matches!(form.everywhere.as_str(), "1" | "on" | "true");
     if let Some(session) = &session {
-        state.auth.logout(session, everywhere).await?;
+        state.chat.auth().logout(session, everywhere).await?;
         crate::socket::close_sockets(state.chat.io(), session, everywhere).await;
     }
-    let jar = CookieJar::new().add(state.auth.cleared_cookie());
+    let jar = CookieJar::new().add(state.chat.auth().cleared_cookie());
     Ok(if wants_json(&headers) {
         (jar, StatusCode::NO_CONTENT).into_response()
     } else {

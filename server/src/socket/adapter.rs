@@ -23,13 +23,12 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>, chat: &ChatService<A>) {
         socket.on(
             name,
             move |socket: SocketRef<A>, payload: Payload, ack: Ack<A>| async move {
-                let result = match payload.0 {
-                    Ok(payload) => match caller(&socket) {
-                        Ok(caller) => chat.call(name, caller, payload).await,
-                        Err(e) => Err(e),
-                    },
-                    Err(e) => Err(e),
-                };
+                let result = async {
+                    // A payload that cannot be read is refused before the session is looked at.
+                    let payload = payload.0?;
+                    chat.call(name, caller(&socket)?, payload).await
+                }
+                .await;
                 answer(&socket, ack, name, result.map_err(ErrorBody::from));
             },
         );
