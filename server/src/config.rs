@@ -59,6 +59,18 @@ pub struct Config {
     #[arg(long, env = "NATTER_SEND_BURST", default_value_t = 30)]
     pub send_burst: u32,
 
+    /// Rooms one user may create per hour (5 at once); 0 turns the limit off.
+    #[arg(long, env = "NATTER_ROOMS_PER_HOUR", default_value_t = 10)]
+    pub rooms_per_hour: u32,
+
+    /// Rooms one user may own in all.
+    #[arg(long, env = "NATTER_ROOMS_PER_USER", default_value_t = 100)]
+    pub rooms_per_user: u32,
+
+    /// Members one private room may have.
+    #[arg(long, env = "NATTER_MEMBERS_PER_ROOM", default_value_t = 1000)]
+    pub members_per_room: u32,
+
     /// Who may create an account: `open` (anyone who reaches the server) or `closed` (only the
     /// first account of an empty database, so a new server can still be set up).
     #[arg(long, env = "NATTER_REGISTRATION", value_enum, default_value = "open")]
@@ -84,6 +96,26 @@ pub struct Config {
 }
 
 impl Config {
+    /// The chat service's limits, from the flags (the rest are fixed; docs/security.md).
+    pub fn chat_settings(&self) -> crate::chat::Settings {
+        use crate::chat::limits::{Rate, Rates};
+        let defaults = Rates::default();
+        crate::chat::Settings {
+            rates: Rates {
+                send: Rate {
+                    per_second: self.send_rate,
+                    burst: self.send_burst,
+                },
+                create_room: Rate::per_hour(self.rooms_per_hour, defaults.create_room.burst),
+                ..defaults
+            },
+            caps: crate::chat::Caps {
+                rooms_per_user: self.rooms_per_user,
+                members_per_room: self.members_per_room,
+            },
+        }
+    }
+
     /// The database URL in force.
     pub fn database_url(&self) -> String {
         self.database_url

@@ -35,6 +35,10 @@ pub enum Error {
     NotPrivate { room: RoomName, kind: RoomKind },
     #[error("{room} is a {kind:?} room whose topic this user may not set")]
     TopicNotAllowed { room: RoomName, kind: RoomKind },
+    #[error("this user owns {most} rooms, the most allowed")]
+    TooManyRooms { most: u32 },
+    #[error("{room} has {most} members, the most allowed")]
+    RoomFull { room: RoomName, most: u32 },
     #[error("a direct conversation with oneself")]
     DirectWithSelf,
     #[error("not authenticated")]
@@ -47,12 +51,20 @@ pub enum Error {
     TooManyRegistrations { retry_after_s: u64 },
     #[error("too many failed logins; retry in {retry_after_s} s")]
     TooManyAttempts { retry_after_s: u64 },
-    #[error("send rate exceeded; retry in {retry_after_ms} ms")]
+    /// `allowed` says what the limit allows: "send at most 10 messages per second, 30 at once".
+    #[error("rate limit: may {allowed}; retry in {retry_after_ms} ms")]
     RateLimited {
-        rate: f64,
-        burst: u32,
+        allowed: String,
         retry_after_ms: u128,
     },
+    #[error("{0} requests in flight on one connection")]
+    TooManyInFlight(usize),
+    #[error("too busy; retry in {retry_after_s} s")]
+    Busy { retry_after_s: u64 },
+    #[error("storing messages is down: {0}")]
+    StorageDown(String),
+    #[error("the server is stopping")]
+    Stopping,
     #[error("database commit: {0}")]
     Commit(String),
     #[error("password hashing: {0}")]
@@ -108,10 +120,12 @@ impl Error {
             | Error::RegistrationClosed
             | Error::DirectWithSelf => ErrorCode::Forbidden,
             Error::TooManyRegistrations { .. } => ErrorCode::RateLimited,
+            Error::TooManyRooms { .. } | Error::RoomFull { .. } => ErrorCode::LimitReached,
             Error::NotAuthenticated => ErrorCode::NotAuthenticated,
             Error::BadCredentials => ErrorCode::BadCredentials,
             Error::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
-            Error::RateLimited { .. } => ErrorCode::RateLimited,
+            Error::RateLimited { .. } | Error::TooManyInFlight(_) => ErrorCode::RateLimited,
+            Error::Busy { .. } | Error::StorageDown(_) | Error::Stopping => ErrorCode::Unavailable,
             Error::Commit(_)
             | Error::Hashing(_)
             | Error::Encode(_)
@@ -155,6 +169,13 @@ impl Error {
                 _ => format!("Only the owner of #{room} can set its topic."),
             },
             Error::DirectWithSelf => "A direct conversation needs another user.".into(),
+            Error::TooManyRooms { most } => format!(
+                "You own {most} rooms, the most one user may have on this server. Delete or \
+                 hand over one first, or ask the administrator."
+            ),
+            Error::RoomFull { room, most } => {
+                format!("#{room} has {most} members, the most a room may have on this server.")
+            }
             Error::RegistrationClosed => {
                 "Registration is closed on this server. Ask its administrator for an account."
                     .into()
@@ -168,13 +189,29 @@ impl Error {
                 format!("Too many failed logins for this username. Try again in {retry_after_s} s.")
             }
             Error::RateLimited {
-                rate,
-                burst,
+                allowed,
                 retry_after_ms,
-            } => format!(
-                "Slow down: at most {rate} messages per second (bursts of {burst}). \
-                 Try again in {retry_after_ms} ms."
+            } => {
+                let wait = if *retry_after_ms < 1000 {
+                    format!("{retry_after_ms} ms")
+                } else {
+                    format!("{} s", retry_after_ms.div_ceil(1000))
+                };
+                format!("Slow down: you may {allowed}. Try again in {wait}.")
+            }
+            Error::TooManyInFlight(n) => format!(
+                "This connection has {n} requests waiting for answers already; wait for some \
+                 before sending more."
             ),
+            Error::Busy { retry_after_s } => format!(
+                "The server is busy checking other passwords. Try again in {retry_after_s} s."
+            ),
+            Error::StorageDown(_) => "The server cannot store messages just now; nothing was \
+                 stored. It is restarting: try again in a few seconds."
+                .into(),
+            Error::Stopping => "The server is restarting; nothing was stored. Try again in a \
+                 few seconds (your client reconnects by itself)."
+                .into(),
             Error::Commit(_)
             | Error::Hashing(_)
             | Error::Encode(_)
@@ -201,7 +238,12 @@ impl Error {
     pub fn retry_after_s(&self) -> Option<u64> {
         match self {
             Error::TooManyAttempts { retry_after_s }
-            | Error::TooManyRegistrations { retry_after_s } => Some(*retry_after_s),
+            | Error::TooManyRegistrations { retry_after_s }
+            | Error::Busy { retry_after_s } => Some(*retry_after_s),
+            Error::StorageDown(_) | Error::Stopping => Some(5),
+            Error::RateLimited { retry_after_ms, .. } => {
+                Some(u64::try_from(retry_after_ms.div_ceil(1000)).unwrap_or(u64::MAX))
+            }
             _ => None,
         }
     }

@@ -13,7 +13,6 @@ pub mod store;
 use app::api::Backend;
 use auth::Auth;
 use axum::Router;
-use chat::send_limit::SendLimit;
 use chat::ChatService;
 use config::{Config, Transport};
 use error::Error;
@@ -24,6 +23,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use socketioxide::SocketIo;
 use socketioxide::TransportType;
 use state::AppState;
+use std::future::IntoFuture;
 use std::sync::Arc;
 use store::{Accounts, SqliteStore, Store};
 use tokio::net::TcpListener;
@@ -46,8 +46,10 @@ pub async fn build_state(
         },
     );
     let builder = SocketIo::builder()
-        // Packets queued per socket before an emit to it fails: room for bursts in busy rooms.
-        .max_buffer_size(4096)
+        // Packets queued per socket before an emit to it fails: room for bursts in busy rooms,
+        // and with replies of at most MAX_REPLY_BYTES, a bound on what a client that stops
+        // reading can make the server hold (`socket::adapter::stalled`).
+        .max_buffer_size(socket::SOCKET_QUEUE)
         .ping_interval(std::time::Duration::from_millis(config.ping_interval_ms))
         .ping_timeout(std::time::Duration::from_millis(config.ping_timeout_ms))
         // Frames up to 1 MB are read and answered (`payload_too_large` above
@@ -61,8 +63,7 @@ pub async fn build_state(
         _ => builder,
     };
     let (layer, io) = builder.build_layer();
-    let send_limit = SendLimit::new(config.send_rate, config.send_burst);
-    let chat = ChatService::new(store, auth, io.clone(), send_limit);
+    let chat = ChatService::new(store, auth, io.clone(), config.chat_settings());
     socket::mount(&io, chat.clone());
     let leptos_options = LeptosOptions::builder()
         .output_name("natter")
@@ -88,6 +89,7 @@ pub fn router(state: AppState, socket_layer: socketioxide::layer::SocketIoLayer)
     let origins = state.origins.clone();
     Router::new()
         .merge(http::auth::router())
+        .route("/healthz", axum::routing::get(http::health::check))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -107,17 +109,73 @@ pub fn router(state: AppState, socket_layer: socketioxide::layer::SocketIoLayer)
         .with_state(state)
 }
 
-/// Serves until the process is stopped (Ctrl+C or SIGTERM).
+/// Why the server stops.
+enum Stop {
+    /// SIGTERM or Ctrl+C: exit 0.
+    Asked,
+    /// Messages can no longer be stored: exit non-zero, for a supervisor to restart it.
+    StorageDown(String),
+}
+
+/// The most a graceful stop takes: then the process exits whatever is still open.
+const STOP_WITHIN: std::time::Duration = std::time::Duration::from_millis(4500);
+
+/// Serves until the process is stopped (Ctrl+C or SIGTERM), or until storing fails for good.
+///
+/// A stop: accepting ends; every socket is closed, so clients reconnect (to another node, or
+/// to this one once restarted) and catch up by seq; open requests finish; the writer commits
+/// what is queued. All of it within [`STOP_WITHIN`], however many clients are connected.
 pub async fn serve(config: Config, listener: TcpListener) -> Result<(), Error> {
     let (state, layer) = build_state(&config).await?;
+    let chat = state.chat.clone();
     let app = router(state, layer);
     tracing::info!("Natter listening on http://{}", listener.local_addr()?);
     // Handlers see the client's address (per-address limits).
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    Ok(())
+    let (stop_accepting, accepting_stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut server = tokio::spawn(
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = accepting_stopped.await;
+            })
+            .into_future(),
+    );
+    let stop = tokio::select! {
+        () = shutdown_signal() => Stop::Asked,
+        why = chat.store().failed() => Stop::StorageDown(why),
+        ended = &mut server => {
+            // The listener failed on its own.
+            return match ended {
+                Ok(result) => result.map_err(Error::from),
+                Err(e) => Err(Error::Io(std::io::Error::other(e))),
+            };
+        }
+    };
+    let deadline = tokio::time::Instant::now() + STOP_WITHIN;
+    match &stop {
+        Stop::Asked => tracing::info!("stopping: closing connections, then storing what is queued"),
+        Stop::StorageDown(why) => tracing::error!(reason = %why, "stopping: messages cannot be stored"),
+    }
+    let _ = stop_accepting.send(());
+    let closing = deadline - std::time::Duration::from_millis(2500);
+    if tokio::time::timeout_at(closing, chat.io().close()).await.is_err() {
+        tracing::warn!("some sockets did not close in time");
+    }
+    let finishing = deadline - std::time::Duration::from_millis(1000);
+    if tokio::time::timeout_at(finishing, &mut server).await.is_err() {
+        tracing::warn!("some requests were still open at shutdown");
+        server.abort();
+    }
+    if tokio::time::timeout_at(deadline, chat.store().drain()).await.is_err() {
+        tracing::error!("the writer did not finish its queue in time");
+    }
+    match stop {
+        Stop::Asked => {
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Stop::StorageDown(why) => Err(Error::StorageDown(why)),
+    }
 }
 
 async fn shutdown_signal() {

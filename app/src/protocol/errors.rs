@@ -48,13 +48,18 @@ pub enum ErrorCode {
     UnknownRoom,
     /// A room with that name exists already.
     RoomExists,
+    /// A size limit of the server: rooms one user may own, members of one room.
+    LimitReached,
     /// The server failed; the message says nothing private. Retrying may help.
     Internal,
+    /// The server cannot do this now (too busy, storing is down, or it is stopping); the
+    /// message says when to retry. Nothing was changed.
+    Unavailable,
 }
 
 impl ErrorCode {
     /// Every code, for tests and documentation checks.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::BadPayload,
         ErrorCode::UnknownEvent,
         ErrorCode::EmptyMessage,
@@ -75,7 +80,9 @@ impl ErrorCode {
         ErrorCode::InvalidKey,
         ErrorCode::UnknownRoom,
         ErrorCode::RoomExists,
+        ErrorCode::LimitReached,
         ErrorCode::Internal,
+        ErrorCode::Unavailable,
     ];
 
     /// The wire name, as serde writes it.
@@ -89,10 +96,11 @@ impl ErrorCode {
             ErrorCode::UnknownRoom | ErrorCode::UnknownUser => 404,
             ErrorCode::RoomExists | ErrorCode::UsernameTaken => 409,
             ErrorCode::NotAuthenticated | ErrorCode::BadCredentials => 401,
-            ErrorCode::Forbidden => 403,
+            ErrorCode::Forbidden | ErrorCode::LimitReached => 403,
             ErrorCode::TooManyAttempts | ErrorCode::RateLimited => 429,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
             ErrorCode::BadPayload
             | ErrorCode::UnknownEvent
             | ErrorCode::EmptyMessage
@@ -197,7 +205,7 @@ mod tests {
             let json = serde_json::to_value(code).unwrap();
             assert_eq!(json, code.as_str(), "{code:?}");
             assert_eq!(serde_json::from_value::<ErrorCode>(json).unwrap(), code);
-            assert!((400..=500).contains(&code.http_status()));
+            assert!((400..=503).contains(&code.http_status()));
             assert!(
                 doc.contains(&format!("| `{code}` |")),
                 "docs/protocol.md lists `{code}`"
@@ -226,7 +234,9 @@ mod tests {
                 | ErrorCode::InvalidKey
                 | ErrorCode::UnknownRoom
                 | ErrorCode::RoomExists
-                | ErrorCode::Internal => {}
+                | ErrorCode::LimitReached
+                | ErrorCode::Internal
+                | ErrorCode::Unavailable => {}
             }
         }
         let distinct: std::collections::HashSet<_> = ErrorCode::ALL.iter().collect();

@@ -118,6 +118,7 @@ pub struct Auth {
     policy: Policy,
     /// Registrations per address (none when unlimited).
     registrations: Option<Arc<AddressLimiter>>,
+    hasher: password::Hasher,
 }
 
 impl Auth {
@@ -129,6 +130,7 @@ impl Auth {
             throttle: Arc::new(Throttles::default()),
             policy,
             registrations,
+            hasher: password::Hasher::default(),
         }
     }
 
@@ -161,7 +163,7 @@ impl Auth {
                 limiter.shrink_to_fit();
             }
         }
-        let phc = password::hash(password.as_str().to_owned()).await?;
+        let phc = self.hasher.hash(password.as_str().to_owned(), from).await?;
         let user = if closed {
             // The check above raced with another first registration: one of them wins.
             self.accounts
@@ -196,7 +198,7 @@ impl Auth {
             Some(c) => (Some(c.user), Some(c.password_hash)),
             None => (None, None),
         };
-        let ok = password::verify(password.to_owned(), phc).await?;
+        let ok = self.hasher.verify(password.to_owned(), phc, from).await?;
         match user {
             Some(user) if ok => {
                 self.throttle.succeeded(from, &name);

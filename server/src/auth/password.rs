@@ -1,38 +1,142 @@
-//! Password hashing with argon2id, off the async runtime (each hash takes tens of
-//! milliseconds of CPU on purpose).
+//! Password hashing with argon2id on a bounded pool. Each hash takes tens of milliseconds of CPU
+//! and about 19 MiB of memory on purpose, so the work is bounded three ways: at most one hash
+//! per core runs at once, a short queue waits behind them, and one network address holds at
+//! most [`PER_ADDRESS`] places of the two. Anything beyond is refused at once (`unavailable`,
+//! with a `Retry-After`), before any memory is spent.
 
 use crate::error::Error;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::Semaphore;
 
-/// An argon2id PHC string for `password`, with a fresh salt.
-pub async fn hash(password: String) -> Result<String, Error> {
-    blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| Error::Hashing(e.to_string()))
-    })
-    .await
+/// Hashes waiting for a core, at most, per core.
+const QUEUE_PER_CORE: usize = 4;
+/// Places (running or waiting) one address may hold.
+pub const PER_ADDRESS: usize = 2;
+/// What a refused client is told to wait, in seconds.
+const RETRY_AFTER_S: u64 = 1;
+
+/// The pool, cheap to clone.
+#[derive(Clone)]
+pub struct Hasher(Arc<Pool>);
+
+struct Pool {
+    /// Permits to run (one per core).
+    running: Arc<Semaphore>,
+    /// Permits to run or wait; refused when none is left.
+    admitted: Arc<Semaphore>,
+    /// Places held per address.
+    by_address: Mutex<HashMap<IpAddr, usize>>,
 }
 
-/// True when `password` matches `phc`. With `None` (no such user) it checks against a fixed
-/// hash and answers false, so both failures take the same time.
-pub async fn verify(password: String, phc: Option<String>) -> Result<bool, Error> {
-    blocking(move || {
-        let known = phc.is_some();
-        let phc = phc.unwrap_or_else(|| dummy_hash().to_owned());
-        let parsed = PasswordHash::new(&phc).map_err(|e| Error::Hashing(e.to_string()))?;
-        let matches = Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
-        Ok(known && matches)
-    })
-    .await
+/// A place in the pool, given back when dropped.
+struct Place<'a> {
+    pool: &'a Pool,
+    from: IpAddr,
+    _admitted: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        let mut held = self.pool.by_address.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = held.get_mut(&self.from) {
+            *n -= 1;
+            if *n == 0 {
+                held.remove(&self.from);
+            }
+        }
+    }
+}
+
+impl Default for Hasher {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::new(cores, cores * QUEUE_PER_CORE)
+    }
+}
+
+impl Hasher {
+    /// A pool running `workers` hashes at once with `queue` more waiting.
+    pub fn new(workers: usize, queue: usize) -> Self {
+        Self(Arc::new(Pool {
+            running: Arc::new(Semaphore::new(workers.max(1))),
+            admitted: Arc::new(Semaphore::new(workers.max(1) + queue)),
+            by_address: Mutex::default(),
+        }))
+    }
+
+    /// An argon2id PHC string for `password`, with a fresh salt; for a client at `from`.
+    pub async fn hash(&self, password: String, from: IpAddr) -> Result<String, Error> {
+        self.run(from, move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| Error::Hashing(e.to_string()))
+        })
+        .await
+    }
+
+    /// True when `password` matches `phc`. With `None` (no such user) it checks against a fixed
+    /// hash and answers false, so both failures take the same time.
+    pub async fn verify(
+        &self,
+        password: String,
+        phc: Option<String>,
+        from: IpAddr,
+    ) -> Result<bool, Error> {
+        self.run(from, move || {
+            let known = phc.is_some();
+            let phc = phc.unwrap_or_else(|| dummy_hash().to_owned());
+            let parsed = PasswordHash::new(&phc).map_err(|e| Error::Hashing(e.to_string()))?;
+            let matches = Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok();
+            Ok(known && matches)
+        })
+        .await
+    }
+
+    /// Takes a place (or refuses at once), waits for a core, then runs `f` off the runtime.
+    async fn run<T: Send + 'static>(
+        &self,
+        from: IpAddr,
+        f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let _place = self.place(from)?;
+        let _core = self
+            .0
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| Error::Hashing(e.to_string()))?;
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| Error::Hashing(e.to_string()))?
+    }
+
+    fn place(&self, from: IpAddr) -> Result<Place<'_>, Error> {
+        let busy = Error::Busy {
+            retry_after_s: RETRY_AFTER_S,
+        };
+        let mut held = self.0.by_address.lock().unwrap_or_else(|e| e.into_inner());
+        if held.get(&from).is_some_and(|&n| n >= PER_ADDRESS) {
+            return Err(busy);
+        }
+        let admitted = self.0.admitted.clone().try_acquire_owned().map_err(|_| busy)?;
+        *held.entry(from).or_default() += 1;
+        Ok(Place {
+            pool: &self.0,
+            from,
+            _admitted: admitted,
+        })
+    }
 }
 
 fn dummy_hash() -> &'static str {
@@ -46,26 +150,38 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
-) -> Result<T, Error> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Hashing(e.to_string()))?
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn addr(n: u8) -> IpAddr {
+        IpAddr::from([127, 0, 0, n])
+    }
+
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() {
-        let phc = hash("correct horse".into()).await.unwrap();
+        let pool = Hasher::default();
+        let phc = pool.hash("correct horse".into(), addr(1)).await.unwrap();
         assert!(phc.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), Some(phc.clone()))
+        assert!(pool
+            .verify("correct horse".into(), Some(phc.clone()), addr(1))
             .await
             .unwrap());
-        assert!(!verify("wrong horse".into(), Some(phc)).await.unwrap());
-        assert!(!verify("anything".into(), None).await.unwrap());
+        assert!(!pool.verify("wrong horse".into(), Some(phc), addr(1)).await.unwrap());
+        assert!(!pool.verify("anything".into(), None, addr(1)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn work_beyond_the_queue_or_an_address_share_is_refused_at_once() {
+        let pool = Hasher::new(1, 2);
+        // One address: two places, the third refused.
+        let a = pool.place(addr(1)).unwrap();
+        let _b = pool.place(addr(1)).unwrap();
+        assert!(matches!(pool.place(addr(1)), Err(Error::Busy { .. })));
+        // Another address takes the last place; then the pool is full for everyone.
+        let _c = pool.place(addr(2)).unwrap();
+        assert!(matches!(pool.place(addr(3)), Err(Error::Busy { .. })));
+        drop(a);
+        assert!(pool.place(addr(3)).is_ok(), "a place given back is free again");
     }
 }

@@ -1,5 +1,6 @@
 //! Who is in a private room, and direct conversations.
 
+use super::limits::Action;
 use super::{announce, Caller, ChatService};
 use crate::error::Error;
 use app::protocol::{
@@ -13,6 +14,7 @@ pub async fn open_direct<A: Adapter>(
     req: OpenDirectRequest,
 ) -> Result<RoomReply, Error> {
     let other = Username::parse(&req.username)?;
+    chat.limit(Action::OpenDirect, &caller)?;
     let direct = chat.store().open_direct(&caller.user, &other).await?;
     if direct.created {
         announce::room_added(chat.io(), &direct.room).await;
@@ -28,7 +30,12 @@ pub async fn add<A: Adapter>(
 ) -> Result<RoomReply, Error> {
     let room = RoomName::parse(&req.room)?;
     let who = Username::parse(&req.username)?;
-    let change = chat.store().add_member(&caller.user, &room, &who).await?;
+    chat.limit(Action::ChangeMembers, &caller)?;
+    let most = chat.caps().members_per_room;
+    let change = chat
+        .store()
+        .add_member(&caller.user, &room, &who, most)
+        .await?;
     announce::member_added(chat.io(), &change.room, &change.user).await;
     Ok(RoomReply { room: change.room })
 }
@@ -41,6 +48,7 @@ pub async fn remove<A: Adapter>(
 ) -> Result<RoomReply, Error> {
     let room = RoomName::parse(&req.room)?;
     let who = Username::parse(&req.username)?;
+    chat.limit(Action::ChangeMembers, &caller)?;
     let change = chat
         .store()
         .remove_member(&caller.user, &room, &who)

@@ -1,5 +1,6 @@
 //! Sending messages and paging through history.
 
+use super::limits::Action;
 use super::{Caller, ChatService};
 use crate::error::Error;
 use crate::store::NewMessage;
@@ -8,7 +9,6 @@ use app::protocol::{
     SendReply, SendRequest,
 };
 use socketioxide::adapter::Adapter;
-use std::time::Instant;
 
 /// Stores the message, then broadcasts it to the room (the sender included), then answers.
 pub async fn send<A: Adapter>(
@@ -19,7 +19,7 @@ pub async fn send<A: Adapter>(
     let room = RoomName::parse(&req.room)?;
     let body = MessageBody::parse(&req.body)?;
     let key = req.key.as_deref().map(ClientKey::parse).transpose()?;
-    chat.0.send_limit.take(caller.user.id, Instant::now())?;
+    chat.limit(Action::Send, &caller)?;
     let appended = chat
         .store()
         .append(NewMessage {
@@ -58,9 +58,84 @@ pub async fn history<A: Adapter>(
 ) -> Result<HistoryReply, Error> {
     let room = RoomName::parse(&req.room)?;
     let limit = HistoryLimit::parse(req.limit)?;
-    let messages = chat
+    let mut messages = chat
         .store()
         .history(&caller.user, &room, req.before, limit.get())
         .await?;
+    // Trimmed from the oldest end: the client pages on from the first seq it got.
+    keep_within_reply(&mut messages, Keep::Newest);
     Ok(HistoryReply { messages })
+}
+
+/// The most message text one reply carries (plus its fields), so that what a server queues
+/// for a client that does not read stays small; a page cut short says so, or pages on.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// Which end of a page to keep when it is cut.
+pub enum Keep {
+    Oldest,
+    Newest,
+}
+
+/// Cuts `messages` (ascending by seq) to at most [`MAX_REPLY_BYTES`] of bodies, always keeping
+/// one; true when it cut any.
+pub fn keep_within_reply(messages: &mut Vec<Message>, keep: Keep) -> bool {
+    let mut total = 0;
+    let mut fits = |m: &&Message| {
+        total += m.body.len() + 128;
+        total <= MAX_REPLY_BYTES
+    };
+    let kept = match keep {
+        Keep::Oldest => messages.iter().take_while(&mut fits).count(),
+        Keep::Newest => messages.iter().rev().take_while(&mut fits).count(),
+    }
+    .max(1);
+    let cut = messages.len().saturating_sub(kept);
+    match keep {
+        Keep::Oldest => messages.truncate(kept),
+        Keep::Newest => {
+            messages.drain(..cut);
+        }
+    }
+    cut > 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(n: i64, body_len: usize) -> Vec<Message> {
+        (1..=n)
+            .map(|seq| Message {
+                id: seq.to_string(),
+                room: "general".into(),
+                seq,
+                author: "ada".into(),
+                body: "x".repeat(body_len),
+                ts: 0,
+                key: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_reply_keeps_the_end_it_pages_from() {
+        let mut small = page(50, 100);
+        assert!(!keep_within_reply(&mut small, Keep::Newest));
+        assert_eq!(small.len(), 50);
+
+        let mut newest = page(50, 4000);
+        assert!(keep_within_reply(&mut newest, Keep::Newest));
+        assert_eq!(newest.last().unwrap().seq, 50);
+        assert!(newest.len() < 50 && newest.len() > 10);
+
+        let mut oldest = page(50, 4000);
+        assert!(keep_within_reply(&mut oldest, Keep::Oldest));
+        assert_eq!(oldest[0].seq, 1);
+        assert_eq!(oldest.len(), newest.len());
+
+        let mut huge = page(2, MAX_REPLY_BYTES * 2);
+        keep_within_reply(&mut huge, Keep::Oldest);
+        assert_eq!(huge.len(), 1, "one message always fits");
+    }
 }

@@ -12,7 +12,7 @@ mod backend;
 mod members;
 mod messages;
 mod rooms;
-pub mod send_limit;
+pub mod limits;
 
 pub use announce::{session_room, user_room};
 
@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::store::{Store, User};
 use app::protocol::Request;
 use futures_util::future::BoxFuture;
-use send_limit::SendLimit;
+use limits::{Limits, Rates};
 use serde_json::Value;
 use socketioxide::adapter::{Adapter, LocalAdapter};
 use socketioxide::extract::SocketRef;
@@ -37,8 +37,34 @@ struct Inner<A: Adapter> {
     store: Arc<dyn Store>,
     auth: Auth,
     io: SocketIo<A>,
-    send_limit: SendLimit,
+    limits: Limits,
+    caps: Caps,
     operations: Operations<A>,
+}
+
+/// What a server lets each user have, decided by its operator.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub rates: Rates,
+    pub caps: Caps,
+}
+
+/// Sizes beyond which creating refuses (`limit_reached`).
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    /// Rooms one user may own (public and private; direct conversations do not count).
+    pub rooms_per_user: u32,
+    /// Members of one private room.
+    pub members_per_room: u32,
+}
+
+impl Default for Caps {
+    fn default() -> Self {
+        Self {
+            rooms_per_user: 100,
+            members_per_room: 1000,
+        }
+    }
 }
 
 impl<A: Adapter> Clone for ChatService<A> {
@@ -48,12 +74,13 @@ impl<A: Adapter> Clone for ChatService<A> {
 }
 
 impl<A: Adapter> ChatService<A> {
-    pub fn new(store: Arc<dyn Store>, auth: Auth, io: SocketIo<A>, send_limit: SendLimit) -> Self {
+    pub fn new(store: Arc<dyn Store>, auth: Auth, io: SocketIo<A>, settings: Settings) -> Self {
         Self(Arc::new(Inner {
             store,
             auth,
             io,
-            send_limit,
+            limits: Limits::new(settings.rates),
+            caps: settings.caps,
             operations: Operations::new(),
         }))
     }
@@ -68,6 +95,15 @@ impl<A: Adapter> ChatService<A> {
 
     pub fn io(&self) -> &SocketIo<A> {
         &self.0.io
+    }
+
+    /// Takes one `action` from the caller's rate limit, or refuses with `rate_limited`.
+    fn limit(&self, action: limits::Action, caller: &Caller<A>) -> Result<(), Error> {
+        self.0.limits.take(action, &caller.user)
+    }
+
+    fn caps(&self) -> Caps {
+        self.0.caps
     }
 
     pub fn operations(&self) -> &Operations<A> {

@@ -1,5 +1,7 @@
 //! Joining, leaving, listing and creating rooms, and their topics.
 
+use super::limits::Action;
+use super::messages::{keep_within_reply, Keep};
 use super::{announce, Caller, ChatService};
 use crate::error::Error;
 use crate::store::NewRoomKind;
@@ -26,13 +28,18 @@ pub async fn join<A: Adapter>(
         None => store
             .history(&caller.user, &room, None, HISTORY_PAGE)
             .await
-            .map(|m| (m, false)),
+            .map(|mut messages| {
+                // The older ones are paged in with `history`.
+                keep_within_reply(&mut messages, Keep::Newest);
+                (messages, false)
+            }),
         Some(after) => store
             .after(&caller.user, &room, after, MAX_HISTORY_LIMIT + 1)
             .await
             .map(|mut messages| {
-                let truncated = messages.len() > MAX_HISTORY_LIMIT as usize;
+                let mut truncated = messages.len() > MAX_HISTORY_LIMIT as usize;
                 messages.truncate(MAX_HISTORY_LIMIT as usize);
+                truncated |= keep_within_reply(&mut messages, Keep::Oldest);
                 (messages, truncated)
             }),
     };
@@ -78,7 +85,12 @@ pub async fn create<A: Adapter>(
 ) -> Result<RoomReply, Error> {
     let name = RoomName::parse(req.name.trim())?;
     let kind = NewRoomKind::from_private(req.private);
-    let room = chat.store().create_room(&caller.user, &name, kind).await?;
+    chat.limit(Action::CreateRoom, &caller)?;
+    let most = chat.caps().rooms_per_user;
+    let room = chat
+        .store()
+        .create_room(&caller.user, &name, kind, most)
+        .await?;
     announce::room_added(chat.io(), &room).await;
     Ok(RoomReply { room })
 }
@@ -91,6 +103,7 @@ pub async fn set_topic<A: Adapter>(
 ) -> Result<RoomReply, Error> {
     let name = RoomName::parse(&req.room)?;
     let topic = Topic::parse(&req.topic)?;
+    chat.limit(Action::SetTopic, &caller)?;
     let room = chat.store().set_topic(&caller.user, &name, &topic).await?;
     announce::room_updated(chat.io(), &room).await;
     Ok(RoomReply { room })

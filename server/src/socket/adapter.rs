@@ -1,7 +1,13 @@
-//! The one road from a socket event to the chat service and back. For every event it: checks
-//! the payload's size, decodes it (one JSON object), re-checks the session, calls the
-//! operation, and answers with the ack, or with a `request_error` event when the client asked
-//! for no ack, so no bad request goes unanswered.
+//! The one road from a socket event to the chat service and back. For every event it: takes a
+//! place among the socket's requests in flight, checks the payload's size, decodes it (one JSON
+//! object), re-checks the session, calls the operation, and answers with the ack, or with a
+//! `request_error` event when the client asked for no ack, so no bad request goes unanswered.
+//!
+//! Work per socket is bounded: [`RUNNING`] requests run at once and [`WAITING`] more wait; a
+//! request beyond those is answered `rate_limited` at once. What the server queues for a socket
+//! is bounded by the outgoing queue (`SOCKET_QUEUE` packets, each reply at most
+//! `MAX_REPLY_BYTES` of messages): a client that stops reading fills it, and is then cut off
+//! (`stalled`).
 
 use crate::auth::Session;
 use crate::chat::{Caller, ChatService};
@@ -13,30 +19,70 @@ use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, Event, SocketRef};
 use socketioxide::handler::{FromMessageParts, Value as Packet};
 use socketioxide::socket::Socket;
+use socketioxide::{SendError, SocketError};
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Requests of one socket that run at once.
+pub const RUNNING: usize = 4;
+/// Requests of one socket that may wait for those; more are refused.
+pub const WAITING: usize = 28;
+
+/// One socket's places for requests, and whether it was cut off for not reading.
+#[derive(Clone)]
+struct InFlight(Arc<InFlightInner>);
+
+struct InFlightInner {
+    running: Arc<Semaphore>,
+    admitted: Arc<Semaphore>,
+    stalled: AtomicBool,
+}
+
+impl InFlight {
+    fn new() -> Self {
+        Self(Arc::new(InFlightInner {
+            running: Arc::new(Semaphore::new(RUNNING)),
+            admitted: Arc::new(Semaphore::new(RUNNING + WAITING)),
+            stalled: AtomicBool::new(false),
+        }))
+    }
+}
 
 /// Registers every operation of `chat` on `socket`, and `unknown_event` for anything else.
 pub fn register<A: Adapter>(socket: &SocketRef<A>, chat: &ChatService<A>) {
+    let in_flight = InFlight::new();
     for name in chat.operations().events() {
         let chat = chat.clone();
+        let in_flight = in_flight.clone();
         socket.on(
             name,
             move |socket: SocketRef<A>, payload: Payload, ack: Ack<A>| async move {
+                let Ok(_admitted) = in_flight.0.admitted.clone().try_acquire_owned() else {
+                    let refused = Error::TooManyInFlight(RUNNING + WAITING);
+                    return answer::<A, ()>(&socket, &in_flight, ack, name, Err(refused.into()));
+                };
+                let Ok(_running) = in_flight.0.running.clone().acquire_owned().await else {
+                    return;
+                };
+                if in_flight.0.stalled.load(Ordering::Relaxed) {
+                    return;
+                }
                 let result = async {
                     // A payload that cannot be read is refused before the session is looked at.
                     let payload = payload.0?;
                     chat.call(name, caller(&socket)?, payload).await
                 }
                 .await;
-                answer(&socket, ack, name, result.map_err(ErrorBody::from));
+                answer(&socket, &in_flight, ack, name, result.map_err(ErrorBody::from));
             },
         );
     }
     socket.on_fallback(
-        |socket: SocketRef<A>, Event(name): Event, ack: Ack<A>| async move {
+        move |socket: SocketRef<A>, Event(name): Event, ack: Ack<A>| async move {
             let error = ErrorBody::from(Error::UnknownEvent(name.clone()));
-            answer::<A, ()>(&socket, ack, &name, Err(error));
+            answer::<A, ()>(&socket, &in_flight, ack, &name, Err(error));
         },
     );
 }
@@ -67,6 +113,7 @@ struct RequestError<'a> {
 /// The ack when the client asked for one; else a `request_error` event for a failure.
 fn answer<A: Adapter, T: Serialize>(
     socket: &SocketRef<A>,
+    in_flight: &InFlight,
     ack: Ack<A>,
     event: &str,
     result: Result<T, ErrorBody>,
@@ -79,8 +126,39 @@ fn answer<A: Adapter, T: Serialize>(
         (false, Err(error)) => socket.emit(event::REQUEST_ERROR, &RequestError { event, error }),
         (false, Ok(_)) => Ok(()),
     };
-    if let Err(e) = sent {
-        tracing::debug!(sid = %socket.id, event, error = %e, "could not answer (socket gone?)");
+    match sent {
+        Ok(()) => {}
+        Err(SendError::Socket(SocketError::InternalChannelFull)) => stalled(socket, in_flight),
+        Err(e) => {
+            tracing::debug!(sid = %socket.id, event, error = %e, "could not answer (socket gone?)")
+        }
+    }
+}
+
+/// The socket's outgoing queue is full: its client stopped reading. It leaves every room, so it
+/// is sent nothing more (a client that comes back catches up by seq), its requests are dropped,
+/// and the heartbeat, which cannot be queued either, closes it.
+fn stalled<A: Adapter>(socket: &SocketRef<A>, in_flight: &InFlight) {
+    if !in_flight.0.stalled.swap(true, Ordering::Relaxed) {
+        let user = socket.extensions.get::<Session>().map(|s| s.user.name.to_string());
+        tracing::warn!(
+            sid = %socket.id,
+            user = user.as_deref().unwrap_or("?"),
+            "client stopped reading: its outgoing queue is full; cutting it off until the \
+             heartbeat closes it"
+        );
+        socket.leave_all();
+        // A disconnect needs one free place in the queue: try until the client reads one
+        // packet (then it reconnects at once and catches up), or the heartbeat closes it.
+        let socket = socket.clone();
+        tokio::spawn(async move {
+            for _ in 0..600 {
+                if !socket.connected() || socket.clone().disconnect().is_ok() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        });
     }
 }
 

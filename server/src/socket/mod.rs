@@ -4,6 +4,11 @@
 
 mod adapter;
 
+pub use adapter::{RUNNING, WAITING};
+
+/// Packets queued for one socket, at most (socketioxide's `max_buffer_size`).
+pub const SOCKET_QUEUE: usize = 512;
+
 use crate::auth::Session;
 use crate::chat::{session_room, user_room, ChatService};
 use crate::http::session::MaybeSession;

@@ -89,6 +89,16 @@ pub struct MemberChange {
     pub user: User,
 }
 
+/// Whether the store can take messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Up,
+    /// Storing failed for good (the reason, for the log and `/healthz`).
+    Down(String),
+    /// Drained for shutdown.
+    Stopped,
+}
+
 /// A direct conversation, and whether this call created it.
 pub struct Direct {
     pub room: Room,
@@ -101,21 +111,25 @@ pub trait Store: Send + Sync + 'static {
     async fn rooms(&self, viewer: &User) -> Result<Vec<Room>, Error>;
     /// One room `viewer` can see, or `Error::UnknownRoom`.
     async fn room(&self, viewer: &User, name: &RoomName) -> Result<Room, Error>;
-    /// Creates a room owned by `owner` (its first member when private), or `Error::RoomExists`.
+    /// Creates a room owned by `owner` (its first member when private), or `Error::RoomExists`;
+    /// `Error::TooManyRooms` when they own `most` rooms already.
     async fn create_room(
         &self,
         owner: &User,
         name: &RoomName,
         kind: NewRoomKind,
+        most: u32,
     ) -> Result<Room, Error>;
     /// The direct conversation of `me` and `other`, created on first use.
     async fn open_direct(&self, me: &User, other: &Username) -> Result<Direct, Error>;
-    /// The owner of private room `room` adds `who`. Adding a member twice changes nothing.
+    /// The owner of private room `room` adds `who`. Adding a member twice changes nothing;
+    /// `Error::RoomFull` when the room has `most` members already.
     async fn add_member(
         &self,
         actor: &User,
         room: &RoomName,
         who: &Username,
+        most: u32,
     ) -> Result<MemberChange, Error>;
     /// The owner removes `who`, or a member (`who` = `actor`) leaves.
     async fn remove_member(
@@ -131,6 +145,15 @@ pub trait Store: Send + Sync + 'static {
     /// there. A key the same author already used in the room returns their original message
     /// instead; another author's key is theirs alone.
     async fn append(&self, new: NewMessage<'_>) -> Result<Appended, Error>;
+    /// Whether messages can be stored now.
+    fn health(&self) -> Health;
+    /// Resolves, with the reason, once storing messages has failed for good (the server then
+    /// exits, for its supervisor to restart it).
+    async fn failed(&self) -> String;
+    /// Commits every message queued so far, then refuses more (`unavailable`): for shutdown.
+    async fn drain(&self);
+    /// Ok when the database answers a read.
+    async fn ping(&self) -> Result<(), Error>;
     /// The newest `limit` messages with a seq below `before` (all when `None`), ascending.
     async fn history(
         &self,

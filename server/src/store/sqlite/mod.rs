@@ -17,10 +17,12 @@ use super::{StoredKind, User};
 
 #[derive(Clone)]
 pub struct SqliteStore {
+    /// Reads and the rare other writes (rooms, members, accounts).
     pool: SqlitePool,
-    /// The queue of the one task that appends messages (group commit).
-    writer: tokio::sync::mpsc::Sender<writer::Job>,
+    /// The one task that appends messages (group commit), on its own connection.
+    writer: writer::Writer,
 }
+
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
@@ -43,10 +45,10 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let writer = writer::spawn(pool.clone(), max_batch);
+        let writer = writer::Writer::start(options, max_batch).await?;
         tokio::spawn(checkpoints(pool.clone()));
         Ok(Self { pool, writer })
     }

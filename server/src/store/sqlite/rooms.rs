@@ -6,7 +6,8 @@ use super::{
 };
 use crate::error::{Error, OwnerAction};
 use crate::store::{
-    now_ms, Appended, Direct, MemberChange, NewMessage, NewRoomKind, Store, StoredKind, User,
+    now_ms, Appended, Direct, Health, MemberChange, NewMessage, NewRoomKind, Store, StoredKind,
+    User,
 };
 use app::protocol::{Message, Room, RoomName, Topic, Username, DIRECT_PREFIX};
 use sqlx::SqliteConnection;
@@ -108,12 +109,20 @@ impl Store for SqliteStore {
         owner: &User,
         name: &RoomName,
         kind: NewRoomKind,
+        most: u32,
     ) -> Result<Room, Error> {
         if name.is_direct() {
             return Err(Error::ReservedRoomName(name.clone()));
         }
         let created_at = now_ms();
         let mut tx = self.write().await?;
+        let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rooms WHERE owner_id = ?")
+            .bind(owner.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if owned >= i64::from(most) {
+            return Err(Error::TooManyRooms { most });
+        }
         let inserted: Result<i64, _> = sqlx::query_scalar(
             "INSERT INTO rooms (name, kind, owner_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
         )
@@ -191,6 +200,7 @@ impl Store for SqliteStore {
         actor: &User,
         room: &RoomName,
         who: &Username,
+        most: u32,
     ) -> Result<MemberChange, Error> {
         let mut tx = self.write().await?;
         let found = private_room(&mut tx, actor, room).await?;
@@ -202,6 +212,19 @@ impl Store for SqliteStore {
         }
         let id = found.id;
         let user = user_named(&mut tx, who).await?;
+        let (members, already): (i64, bool) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(MAX(user_id = ?), 0) FROM room_members WHERE room_id = ?",
+        )
+        .bind(user.id)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !already && members >= i64::from(most) {
+            return Err(Error::RoomFull {
+                room: room.clone(),
+                most,
+            });
+        }
         sqlx::query(
             "INSERT INTO room_members (room_id, user_id, added_at) VALUES (?, ?, ?) \
              ON CONFLICT DO NOTHING",
@@ -274,20 +297,24 @@ impl Store for SqliteStore {
     }
 
     async fn append(&self, new: NewMessage<'_>) -> Result<Appended, Error> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let job = super::writer::Job {
-            room: new.room.clone(),
-            author: new.author.clone(),
-            body: new.body.clone(),
-            key: new.key.cloned(),
-            reply,
-        };
-        if self.writer.send(job).await.is_err() {
-            return Err(Error::Commit("the writer task has stopped".into()));
-        }
-        answer
-            .await
-            .unwrap_or_else(|_| Err(Error::Commit("the writer task has stopped".into())))
+        self.writer.append(new).await
+    }
+
+    fn health(&self) -> Health {
+        self.writer.health()
+    }
+
+    async fn failed(&self) -> String {
+        self.writer.failed().await
+    }
+
+    async fn drain(&self) {
+        self.writer.drain().await
+    }
+
+    async fn ping(&self) -> Result<(), Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn history(

@@ -46,7 +46,7 @@ async fn sequences_are_per_room_and_gapless() {
     let (s, _dir) = store().await;
     let ada = user(&s, "ada").await;
     let (general, other) = (room("general"), room("other"));
-    s.create_room(&ada, &other, NewRoomKind::Public)
+    s.create_room(&ada, &other, NewRoomKind::Public, 100)
         .await
         .unwrap();
     for expected in 1..=3 {
@@ -92,12 +92,12 @@ async fn unknown_duplicate_and_reserved_rooms_are_errors() {
         Err(Error::UnknownRoom(_))
     ));
     assert!(matches!(
-        s.create_room(&ada, &room("general"), NewRoomKind::Public)
+        s.create_room(&ada, &room("general"), NewRoomKind::Public, 100)
             .await,
         Err(Error::RoomExists(_))
     ));
     assert!(matches!(
-        s.create_room(&ada, &room("dm-1-2"), NewRoomKind::Public)
+        s.create_room(&ada, &room("dm-1-2"), NewRoomKind::Public, 100)
             .await,
         Err(Error::ReservedRoomName(_))
     ));
@@ -117,14 +117,14 @@ async fn private_rooms_are_invisible_to_outsiders() {
     );
     let secret = room("secret");
     let created = s
-        .create_room(&ada, &secret, NewRoomKind::Private)
+        .create_room(&ada, &secret, NewRoomKind::Private, 100)
         .await
         .unwrap();
     assert_eq!(created.kind, RoomKind::Private);
     assert_eq!(created.members, vec!["ada"]);
     assert_eq!(created.owner.as_deref(), Some("ada"));
 
-    let added = s.add_member(&ada, &secret, &name("bob")).await.unwrap();
+    let added = s.add_member(&ada, &secret, &name("bob"), 1000).await.unwrap();
     assert_eq!(added.room.members, vec!["ada", "bob"]);
     append(&s, &bob, &secret, None).await.unwrap();
 
@@ -152,13 +152,13 @@ async fn private_rooms_are_invisible_to_outsiders() {
         Err(Error::UnknownRoom(_))
     ));
     assert!(matches!(
-        s.add_member(&eve, &secret, &name("eve")).await,
+        s.add_member(&eve, &secret, &name("eve"), 1000).await,
         Err(Error::UnknownRoom(_))
     ));
 
     // Only the owner adds or removes; a member may leave; the owner may not.
     assert!(matches!(
-        s.add_member(&bob, &secret, &name("eve")).await,
+        s.add_member(&bob, &secret, &name("eve"), 1000).await,
         Err(Error::NotOwner { .. })
     ));
     assert!(matches!(
@@ -166,7 +166,7 @@ async fn private_rooms_are_invisible_to_outsiders() {
         Err(Error::OwnerCannotLeave(_))
     ));
     assert!(matches!(
-        s.add_member(&ada, &room("general"), &name("bob")).await,
+        s.add_member(&ada, &room("general"), &name("bob"), 1000).await,
         Err(Error::NotPrivate { .. })
     ));
     s.remove_member(&bob, &secret, &name("bob")).await.unwrap();
@@ -221,7 +221,7 @@ async fn concurrent_appends_share_commits_and_stay_gapless() {
     let (s, _dir) = store().await;
     let ada = user(&s, "ada").await;
     let other = room("other");
-    s.create_room(&ada, &other, NewRoomKind::Public)
+    s.create_room(&ada, &other, NewRoomKind::Public, 100)
         .await
         .unwrap();
     let mut tasks = Vec::new();
@@ -294,7 +294,7 @@ async fn membership_changes_succeed_while_messages_are_written() {
     let (s, _dir) = store().await;
     let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
     let secret = room("secret");
-    s.create_room(&ada, &secret, NewRoomKind::Private)
+    s.create_room(&ada, &secret, NewRoomKind::Private, 100)
         .await
         .unwrap();
     // Chat traffic in the background, from both users.
@@ -312,9 +312,9 @@ async fn membership_changes_succeed_while_messages_are_written() {
         })
     };
     for i in 0..30 {
-        s.add_member(&ada, &secret, &name("bob")).await.unwrap();
+        s.add_member(&ada, &secret, &name("bob"), 1000).await.unwrap();
         s.remove_member(&ada, &secret, &name("bob")).await.unwrap();
-        s.create_room(&bob, &room(&format!("r{i}")), NewRoomKind::Public)
+        s.create_room(&bob, &room(&format!("r{i}")), NewRoomKind::Public, 100)
             .await
             .unwrap();
     }

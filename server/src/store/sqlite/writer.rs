@@ -2,62 +2,198 @@
 //! moment in one transaction, so one fsync covers them, and only then answers each. Alone, a
 //! message commits at once; under load a commit carries many. Being the only writer of
 //! messages also makes "is this key stored already?" and "take the next seq" race-free.
+//!
+//! The task has its own connection, so appends never wait behind reads for one of the pool's.
+//! It is supervised: when a commit fails twice (the second time on a fresh connection), or the
+//! task panics, it stops for good and says so through [`Health`]; appends are then refused
+//! with `unavailable`, and the server exits so its supervisor restarts it. On shutdown it is
+//! drained: everything queued before [`Writer::drain`] is committed and answered.
 
 use super::{visible_room_id, MessageRow, MESSAGE_COLUMNS};
 use crate::error::Error;
-use crate::store::{now_ms, Appended, User};
+use crate::store::{now_ms, Appended, Health, User};
 use app::protocol::{ClientKey, Message, MessageBody, RoomName};
-use sqlx::{SqliteConnection, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, SqliteConnection};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// The most appends one transaction carries, unless configured otherwise.
 pub const MAX_BATCH: usize = 512;
 
 /// One append, owned so it can wait in the queue.
-pub struct Job {
-    pub room: RoomName,
-    pub author: User,
-    pub body: MessageBody,
-    pub key: Option<ClientKey>,
-    pub reply: oneshot::Sender<Result<Appended, Error>>,
+struct Job {
+    room: RoomName,
+    author: User,
+    body: MessageBody,
+    key: Option<ClientKey>,
+    reply: oneshot::Sender<Result<Appended, Error>>,
 }
 
-/// Starts the writer task, committing up to `max_batch` appends at a time; appends are sent
-/// to the returned queue.
-pub fn spawn(pool: SqlitePool, max_batch: usize) -> mpsc::Sender<Job> {
-    let max_batch = max_batch.max(1);
-    let (tx, rx) = mpsc::channel(max_batch.max(64) * 8);
-    tokio::spawn(run(pool, rx, max_batch));
-    tx
+enum Command {
+    Append(Job),
+    /// Commit everything queued so far, then stop.
+    Drain(oneshot::Sender<()>),
 }
 
-async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, max_batch: usize) {
+/// The handle to the writer task.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Command>,
+    health: watch::Receiver<Health>,
+}
+
+impl Writer {
+    /// Opens the writer's connection and starts the task, committing up to `max_batch` appends
+    /// at a time.
+    pub async fn start(options: SqliteConnectOptions, max_batch: usize) -> Result<Self, Error> {
+        let max_batch = max_batch.max(1);
+        let conn = SqliteConnection::connect_with(&options).await?;
+        let (tx, rx) = mpsc::channel(max_batch.max(64) * 8);
+        let (health_tx, health) = watch::channel(Health::Up);
+        let task = tokio::spawn(run(conn, options, rx, max_batch, health_tx.clone()));
+        // Supervision: a panic is a failure too.
+        tokio::spawn(async move {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "the message writer panicked");
+                let _ = health_tx.send(Health::Down(format!("the writer panicked: {e}")));
+            }
+        });
+        Ok(Self { queue: tx, health })
+    }
+
+    /// Stores one message (or finds the author's earlier one with the same key).
+    pub async fn append(&self, new: crate::store::NewMessage<'_>) -> Result<Appended, Error> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            room: new.room.clone(),
+            author: new.author.clone(),
+            body: new.body.clone(),
+            key: new.key.cloned(),
+            reply,
+        };
+        if self.queue.send(Command::Append(job)).await.is_err() {
+            return Err(self.refusal());
+        }
+        answer.await.unwrap_or_else(|_| Err(self.refusal()))
+    }
+
+    /// Why appends are refused now that the writer is gone.
+    fn refusal(&self) -> Error {
+        match &*self.health.borrow() {
+            Health::Stopped => Error::Stopping,
+            Health::Down(why) => Error::StorageDown(why.clone()),
+            Health::Up => Error::StorageDown("the writer stopped".into()),
+        }
+    }
+
+    pub fn health(&self) -> Health {
+        self.health.borrow().clone()
+    }
+
+    /// Resolves with the reason once the writer has failed (never after a drain).
+    pub async fn failed(&self) -> String {
+        let mut health = self.health.clone();
+        loop {
+            if let Health::Down(why) = &*health.borrow_and_update() {
+                return why.clone();
+            }
+            if health.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// Commits what is queued, then stops; later appends get `unavailable`.
+    pub async fn drain(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.queue.send(Command::Drain(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn run(
+    mut conn: SqliteConnection,
+    options: SqliteConnectOptions,
+    mut queue: mpsc::Receiver<Command>,
+    max_batch: usize,
+    health: watch::Sender<Health>,
+) {
+    let mut commands = Vec::with_capacity(max_batch);
     let mut batch = Vec::with_capacity(max_batch);
-    while queue.recv_many(&mut batch, max_batch).await > 0 {
-        match commit(&pool, &batch).await {
+    let mut draining: Option<oneshot::Sender<()>> = None;
+    while queue.recv_many(&mut commands, max_batch).await > 0 {
+        for command in commands.drain(..) {
+            match command {
+                Command::Append(job) => batch.push(job),
+                Command::Drain(done) => {
+                    // Nothing new is taken; what is queued already is still committed.
+                    queue.close();
+                    draining = Some(done);
+                }
+            }
+        }
+        if batch.is_empty() {
+            continue;
+        }
+        let mut outcome = commit(&mut conn, &batch).await;
+        if let Err(e) = &outcome {
+            // Once more on a fresh connection: a broken connection is not a broken database.
+            tracing::warn!(error = %e, messages = batch.len(), "commit failed; retrying once");
+            match SqliteConnection::connect_with(&options).await {
+                Ok(fresh) => {
+                    conn = fresh;
+                    outcome = commit(&mut conn, &batch).await;
+                }
+                Err(e) => outcome = Err(e.into()),
+            }
+        }
+        match outcome {
             Ok(results) => {
                 for (job, result) in batch.drain(..).zip(results) {
                     let _ = job.reply.send(result);
                 }
             }
             Err(e) => {
-                // Nothing of this batch was stored: every sender hears so (and may retry).
-                tracing::error!(error = %e, messages = batch.len(), "commit failed");
+                // Nothing of this batch was stored: every sender hears so (and may retry
+                // elsewhere), and so does everyone queued behind it.
                 let why = e.to_string();
+                tracing::error!(error = %why, "the message writer stops: storing failed twice");
+                let _ = health.send(Health::Down(why.clone()));
+                queue.close();
                 for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(Error::Commit(why.clone())));
+                    let _ = job.reply.send(Err(Error::StorageDown(why.clone())));
                 }
+                while let Ok(command) = queue.try_recv() {
+                    match command {
+                        Command::Append(job) => {
+                            let _ = job.reply.send(Err(Error::StorageDown(why.clone())));
+                        }
+                        Command::Drain(done) => draining = Some(done),
+                    }
+                }
+                if let Some(done) = draining {
+                    let _ = done.send(());
+                }
+                return;
             }
         }
+    }
+    let _ = health.send(Health::Stopped);
+    if let Some(done) = draining {
+        let _ = done.send(());
     }
 }
 
 /// Stores a batch in one transaction. The outer error means nothing was stored; the inner
 /// ones are per message (unknown room, …) and leave the others unaffected.
-async fn commit(pool: &SqlitePool, batch: &[Job]) -> Result<Vec<Result<Appended, Error>>, Error> {
+async fn commit(
+    conn: &mut SqliteConnection,
+    batch: &[Job],
+) -> Result<Vec<Result<Appended, Error>>, Error> {
     // IMMEDIATE: take the write lock now, so no other writer can slip in between this
     // transaction's reads and writes.
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         results.push(append_one(&mut tx, job).await?);
