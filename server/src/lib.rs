@@ -154,19 +154,38 @@ pub async fn serve(config: Config, listener: TcpListener) -> Result<(), Error> {
     let deadline = tokio::time::Instant::now() + STOP_WITHIN;
     match &stop {
         Stop::Asked => tracing::info!("stopping: closing connections, then storing what is queued"),
-        Stop::StorageDown(why) => tracing::error!(reason = %why, "stopping: messages cannot be stored"),
+        Stop::StorageDown(why) => {
+            tracing::error!(reason = %why, "stopping: messages cannot be stored")
+        }
     }
     let _ = stop_accepting.send(());
-    let closing = deadline - std::time::Duration::from_millis(2500);
-    if tokio::time::timeout_at(closing, chat.io().close()).await.is_err() {
+    // Requests being served are answered (a send in flight gets its ack); new ones are refused.
+    let answering = deadline - std::time::Duration::from_millis(3000);
+    if tokio::time::timeout_at(answering, chat.finish_requests())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some requests were not answered in time");
+    }
+    let closing = deadline - std::time::Duration::from_millis(2000);
+    if tokio::time::timeout_at(closing, chat.io().close())
+        .await
+        .is_err()
+    {
         tracing::warn!("some sockets did not close in time");
     }
     let finishing = deadline - std::time::Duration::from_millis(1000);
-    if tokio::time::timeout_at(finishing, &mut server).await.is_err() {
+    if tokio::time::timeout_at(finishing, &mut server)
+        .await
+        .is_err()
+    {
         tracing::warn!("some requests were still open at shutdown");
         server.abort();
     }
-    if tokio::time::timeout_at(deadline, chat.store().drain()).await.is_err() {
+    if tokio::time::timeout_at(deadline, chat.store().drain())
+        .await
+        .is_err()
+    {
         tracing::error!("the writer did not finish its queue in time");
     }
     match stop {

@@ -202,7 +202,26 @@ impl SocketPacket {
             Some(Value::Array(a)) => Ok(a),
             _ => Err(PacketError::Malformed("expected a JSON array")),
         };
+        // Only events and acks carry an id, and each type's payload is checked as socket.io-parser
+        // checks it. Otherwise text could read as another packet: `Connect` with data `5`
+        // encodes to `05`, which is also a connect with ack id 5 and no data.
+        if id.is_some() && matches!(kind, '0' | '1' | '4') {
+            return Err(PacketError::Malformed(
+                "only events and acks carry an ack id",
+            ));
+        }
         Ok(match kind {
+            '0' if !matches!(data, None | Some(Value::Object(_))) => {
+                return Err(PacketError::Malformed("a connect payload is an object"))
+            }
+            '1' if data.is_some() => {
+                return Err(PacketError::Malformed("a disconnect carries no payload"))
+            }
+            '4' if !matches!(data, None | Some(Value::Object(_) | Value::String(_))) => {
+                return Err(PacketError::Malformed(
+                    "a connect error carries an object or a string",
+                ))
+            }
             '0' => SocketPacket::Connect { nsp, data },
             '1' => SocketPacket::Disconnect { nsp },
             '2' => {
@@ -222,6 +241,9 @@ impl SocketPacket {
         })
     }
 }
+
+#[cfg(test)]
+mod proptests;
 
 #[cfg(test)]
 mod tests {
@@ -392,6 +414,21 @@ mod tests {
         assert_eq!(
             SocketPacket::decode("9"),
             Err(PacketError::UnknownType('9'))
+        );
+        // Ids only on events and acks, payloads of the type's shape: `Connect` with data 5
+        // encodes to `05`, which must not read back as ack id 5 and no data.
+        for bad in ["05", "0 5", "0\"x\"", "1[1]", "17", "44", "4 4", "4[1]"] {
+            assert!(
+                matches!(SocketPacket::decode(bad), Err(PacketError::Malformed(_))),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            SocketPacket::decode(r#"4"Not authorized""#).unwrap(),
+            SocketPacket::ConnectError {
+                nsp: "/".into(),
+                data: Some(json!("Not authorized"))
+            }
         );
     }
 

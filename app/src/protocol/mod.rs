@@ -15,6 +15,9 @@ pub mod events;
 pub mod messages;
 pub mod rooms;
 
+#[cfg(test)]
+pub(crate) mod proptests;
+
 pub use accounts::*;
 pub use errors::*;
 pub use events::*;

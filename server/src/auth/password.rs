@@ -43,7 +43,11 @@ struct Place<'a> {
 
 impl Drop for Place<'_> {
     fn drop(&mut self) {
-        let mut held = self.pool.by_address.lock().unwrap_or_else(|e| e.into_inner());
+        let mut held = self
+            .pool
+            .by_address
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if let Some(n) = held.get_mut(&self.from) {
             *n -= 1;
             if *n == 0 {
@@ -129,7 +133,12 @@ impl Hasher {
         if held.get(&from).is_some_and(|&n| n >= PER_ADDRESS) {
             return Err(busy);
         }
-        let admitted = self.0.admitted.clone().try_acquire_owned().map_err(|_| busy)?;
+        let admitted = self
+            .0
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| busy)?;
         *held.entry(from).or_default() += 1;
         Ok(Place {
             pool: &self.0,
@@ -167,7 +176,10 @@ mod tests {
             .verify("correct horse".into(), Some(phc.clone()), addr(1))
             .await
             .unwrap());
-        assert!(!pool.verify("wrong horse".into(), Some(phc), addr(1)).await.unwrap());
+        assert!(!pool
+            .verify("wrong horse".into(), Some(phc), addr(1))
+            .await
+            .unwrap());
         assert!(!pool.verify("anything".into(), None, addr(1)).await.unwrap());
     }
 
@@ -182,6 +194,9 @@ mod tests {
         let _c = pool.place(addr(2)).unwrap();
         assert!(matches!(pool.place(addr(3)), Err(Error::Busy { .. })));
         drop(a);
-        assert!(pool.place(addr(3)).is_ok(), "a place given back is free again");
+        assert!(
+            pool.place(addr(3)).is_ok(),
+            "a place given back is free again"
+        );
     }
 }

@@ -4,7 +4,15 @@
 use crate::store::User;
 use app::protocol::{event, Room, RoomKind, RoomReply};
 use socketioxide::adapter::Adapter;
+use socketioxide::operators::BroadcastOperators;
 use socketioxide::SocketIo;
+
+/// The sockets of the namespace, or none once the server has closed them (it is stopping):
+/// then nothing is announced, and clients catch up when they reconnect. (`SocketIo::to`
+/// would panic then.)
+pub fn sockets<A: Adapter>(io: &SocketIo<A>) -> Option<BroadcastOperators<A>> {
+    io.of("/")
+}
 
 /// The Socket.IO room every socket of a user joins.
 pub fn user_room(name: &str) -> String {
@@ -29,10 +37,11 @@ pub async fn room_updated<A: Adapter>(io: &SocketIo<A>, room: &Room) {
 
 /// Sends `event` with the room to everyone who sees it.
 async fn to_viewers<A: Adapter>(io: &SocketIo<A>, room: &Room, event: &'static str) {
+    let Some(all) = sockets(io) else { return };
     let reply = RoomReply { room: room.clone() };
     let sent = match room.kind {
-        RoomKind::Public => io.emit(event, &reply).await,
-        _ => io.to(member_rooms(room)).emit(event, &reply).await,
+        RoomKind::Public => all.emit(event, &reply).await,
+        _ => all.to(member_rooms(room)).emit(event, &reply).await,
     };
     if let Err(e) = sent {
         tracing::warn!(error = %e, room = %room.name, event, "could not announce a room");
@@ -47,9 +56,12 @@ pub async fn member_added<A: Adapter>(io: &SocketIo<A>, room: &Room, user: &User
         .into_iter()
         .filter(|r| *r != added)
         .collect();
+    let (Some(to_added), Some(to_others)) = (sockets(io), sockets(io)) else {
+        return;
+    };
     let results = [
-        io.to(added).emit(event::ROOM_ADDED, &reply).await,
-        io.to(others).emit(event::ROOM_UPDATED, &reply).await,
+        to_added.to(added).emit(event::ROOM_ADDED, &reply).await,
+        to_others.to(others).emit(event::ROOM_UPDATED, &reply).await,
     ];
     for e in results.into_iter().filter_map(Result::err) {
         tracing::warn!(error = %e, room = %room.name, "could not announce a new member");
@@ -61,12 +73,21 @@ pub async fn member_added<A: Adapter>(io: &SocketIo<A>, room: &Room, user: &User
 pub async fn member_removed<A: Adapter>(io: &SocketIo<A>, room: &Room, user: &User) {
     let reply = RoomReply { room: room.clone() };
     let removed = user_room(user.name.as_str());
-    if let Err(e) = io.to(removed.clone()).leave(room.name.clone()).await {
+    let (Some(leaving), Some(to_removed), Some(to_others)) =
+        (sockets(io), sockets(io), sockets(io))
+    else {
+        return;
+    };
+    if let Err(e) = leaving.to(removed.clone()).leave(room.name.clone()).await {
         tracing::error!(error = %e, room = %room.name, "could not unsubscribe a removed member");
     }
     let results = [
-        io.to(removed).emit(event::ROOM_REMOVED, &reply).await,
-        io.to(member_rooms(room))
+        to_removed
+            .to(removed)
+            .emit(event::ROOM_REMOVED, &reply)
+            .await,
+        to_others
+            .to(member_rooms(room))
             .emit(event::ROOM_UPDATED, &reply)
             .await,
     ];

@@ -32,6 +32,7 @@ impl<A: Adapter> Backend for ChatService<A> {
             id: viewer.id,
             name: viewer.name.clone(),
         };
+        let _serving = self.serving()?;
         Ok(ChatService::call(self, event, Caller::over_http(user), request).await?)
     }
 }

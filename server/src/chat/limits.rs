@@ -200,11 +200,16 @@ mod tests {
         let body = app::protocol::ErrorBody::from(refused);
         assert_eq!(body.code, app::protocol::ErrorCode::RateLimited);
         assert!(
-            body.message.contains("Slow down: you may create at most 10 rooms per hour, 2 at once. Try again in "),
+            body.message.contains(
+                "Slow down: you may create at most 10 rooms per hour, 2 at once. Try again in "
+            ),
             "{}",
             body.message
         );
-        assert!(limits.take(Action::CreateRoom, &user(2)).is_ok(), "another user");
+        assert!(
+            limits.take(Action::CreateRoom, &user(2)).is_ok(),
+            "another user"
+        );
         assert!(limits.take(Action::Send, &ada).is_ok(), "another action");
     }
 

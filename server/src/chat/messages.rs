@@ -37,13 +37,14 @@ pub async fn send<A: Adapter>(
             ..appended.message.clone()
         };
         // Stored already: a failed broadcast loses nothing, members catch up on `join`.
-        if let Err(e) = chat
-            .io()
-            .to(room.to_string())
-            .emit(event::MESSAGE, &broadcast)
-            .await
-        {
-            tracing::warn!(error = %e, room = %room, "broadcast failed");
+        if let Some(sockets) = super::sockets(chat.io()) {
+            let sent = sockets
+                .to(room.to_string())
+                .emit(event::MESSAGE, &broadcast)
+                .await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, room = %room, "broadcast failed");
+            }
         }
     }
     Ok(SendReply {

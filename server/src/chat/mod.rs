@@ -9,12 +9,14 @@
 
 mod announce;
 mod backend;
+#[cfg(test)]
+mod decode_proptests;
+pub mod limits;
 mod members;
 mod messages;
 mod rooms;
-pub mod limits;
 
-pub use announce::{session_room, user_room};
+pub use announce::{session_room, sockets, user_room};
 
 use crate::auth::Auth;
 use crate::error::Error;
@@ -28,6 +30,7 @@ use socketioxide::extract::SocketRef;
 use socketioxide::SocketIo;
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// The service, cheap to clone.
@@ -40,6 +43,26 @@ struct Inner<A: Adapter> {
     limits: Limits,
     caps: Caps,
     operations: Operations<A>,
+    /// Requests being served, and whether new ones are refused (the server is stopping).
+    in_flight: InFlight,
+}
+
+#[derive(Default)]
+struct InFlight {
+    calls: std::sync::atomic::AtomicUsize,
+    stopping: std::sync::atomic::AtomicBool,
+    idle: tokio::sync::Notify,
+}
+
+/// One request being served; dropped when it is answered.
+pub struct Serving<'a>(&'a InFlight);
+
+impl Drop for Serving<'_> {
+    fn drop(&mut self) {
+        if self.0.calls.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
 }
 
 /// What a server lets each user have, decided by its operator.
@@ -82,6 +105,7 @@ impl<A: Adapter> ChatService<A> {
             limits: Limits::new(settings.rates),
             caps: settings.caps,
             operations: Operations::new(),
+            in_flight: InFlight::default(),
         }))
     }
 
@@ -110,7 +134,20 @@ impl<A: Adapter> ChatService<A> {
         &self.0.operations
     }
 
-    /// Runs operation `event` for `caller` with a JSON payload, as every transport does.
+    /// A request starts being served: held by the transport until it has answered, so a stop
+    /// waits for it. Once the server is stopping, new requests get `unavailable`.
+    pub fn serving(&self) -> Result<Serving<'_>, Error> {
+        let in_flight = &self.0.in_flight;
+        in_flight.calls.fetch_add(1, Ordering::AcqRel);
+        let serving = Serving(in_flight);
+        if in_flight.stopping.load(Ordering::Acquire) {
+            return Err(Error::Stopping);
+        }
+        Ok(serving)
+    }
+
+    /// Runs operation `event` for `caller` with a JSON payload, as every transport does
+    /// (inside [`ChatService::serving`]).
     pub async fn call(
         &self,
         event: &str,
@@ -120,6 +157,19 @@ impl<A: Adapter> ChatService<A> {
         match self.0.operations.get(event) {
             Some(op) => op(self.clone(), caller, payload).await,
             None => Err(Error::UnknownEvent(event.to_owned())),
+        }
+    }
+
+    /// Refuses new requests from now on, and resolves once those being served are answered.
+    pub async fn finish_requests(&self) {
+        let in_flight = &self.0.in_flight;
+        in_flight.stopping.store(true, Ordering::Release);
+        loop {
+            let idle = in_flight.idle.notified();
+            if in_flight.calls.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            idle.await;
         }
     }
 }

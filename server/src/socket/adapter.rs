@@ -69,13 +69,23 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>, chat: &ChatService<A>) {
                 if in_flight.0.stalled.load(Ordering::Relaxed) {
                     return;
                 }
+                // Held until answered, so a stopping server waits for this answer.
+                let serving = chat.serving();
                 let result = async {
+                    serving.as_ref().map_err(|_| Error::Stopping)?;
                     // A payload that cannot be read is refused before the session is looked at.
                     let payload = payload.0?;
                     chat.call(name, caller(&socket)?, payload).await
                 }
                 .await;
-                answer(&socket, &in_flight, ack, name, result.map_err(ErrorBody::from));
+                answer(
+                    &socket,
+                    &in_flight,
+                    ack,
+                    name,
+                    result.map_err(ErrorBody::from),
+                );
+                drop(serving);
             },
         );
     }
@@ -140,7 +150,10 @@ fn answer<A: Adapter, T: Serialize>(
 /// and the heartbeat, which cannot be queued either, closes it.
 fn stalled<A: Adapter>(socket: &SocketRef<A>, in_flight: &InFlight) {
     if !in_flight.0.stalled.swap(true, Ordering::Relaxed) {
-        let user = socket.extensions.get::<Session>().map(|s| s.user.name.to_string());
+        let user = socket
+            .extensions
+            .get::<Session>()
+            .map(|s| s.user.name.to_string());
         tracing::warn!(
             sid = %socket.id,
             user = user.as_deref().unwrap_or("?"),

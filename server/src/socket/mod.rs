@@ -74,7 +74,10 @@ pub async fn close_sockets<A: Adapter>(io: &SocketIo<A>, session: &Session, ever
     } else {
         session_room(session)
     };
-    if let Err(e) = io.to(room).disconnect().await {
+    let Some(sockets) = crate::chat::sockets(io) else {
+        return;
+    };
+    if let Err(e) = sockets.to(room).disconnect().await {
         tracing::warn!(error = %e, "could not close a logged-out session's sockets");
     }
 }

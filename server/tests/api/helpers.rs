@@ -91,6 +91,24 @@ impl TestServer {
         TestServer { url, child }
     }
 
+    /// Sends SIGTERM, as a service manager stopping it would.
+    pub fn terminate(&self) {
+        let pid = self.child.id().expect("natter is running").to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
+        assert!(sent.success());
+    }
+
+    /// Waits up to `within` for the process to exit on its own; its status if it did.
+    pub async fn exited(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        tokio::time::timeout(within, self.child.wait())
+            .await
+            .ok()
+            .map(|s| s.expect("wait for natter"))
+    }
+
     /// Kills the process at once (SIGKILL), as a crash would.
     pub async fn kill(mut self) {
         self.child.kill().await.expect("kill natter");
@@ -150,6 +168,27 @@ impl TestServer {
             req = req.header("Cookie", &u.cookie);
         }
         req.send().await.expect("POST")
+    }
+
+    /// Logs in from network address `from` (a 127.0.0.x address on this machine).
+    pub async fn login_from(
+        &self,
+        from: std::net::IpAddr,
+        name: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(from)
+            .build()
+            .expect("HTTP client")
+            .post(format!("{}/auth/login", self.url))
+            .header("Accept", "application/json")
+            .header("Origin", &self.url)
+            .form(&[("username", name), ("password", password)])
+            .send()
+            .await
+            .expect("POST /auth/login")
     }
 
     /// GETs `path` as a browser would (asking for HTML), with `user`'s cookie (or none).

@@ -1,10 +1,13 @@
 //! Integration tests: the real server binary on port 0 with a fresh database, driven by
 //! `rust_socketio` clients and plain HTTP, as users' programs would.
 
+mod abuse;
 mod accounts;
 mod delivery;
 mod heartbeat;
 mod helpers;
+mod lifecycle;
+mod limits;
 mod messaging;
 mod pages;
 mod privacy;

@@ -23,7 +23,6 @@ pub struct SqliteStore {
     writer: writer::Writer,
 }
 
-
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
     pub async fn open(url: &str) -> Result<Self, Error> {

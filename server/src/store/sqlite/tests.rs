@@ -124,7 +124,10 @@ async fn private_rooms_are_invisible_to_outsiders() {
     assert_eq!(created.members, vec!["ada"]);
     assert_eq!(created.owner.as_deref(), Some("ada"));
 
-    let added = s.add_member(&ada, &secret, &name("bob"), 1000).await.unwrap();
+    let added = s
+        .add_member(&ada, &secret, &name("bob"), 1000)
+        .await
+        .unwrap();
     assert_eq!(added.room.members, vec!["ada", "bob"]);
     append(&s, &bob, &secret, None).await.unwrap();
 
@@ -166,7 +169,8 @@ async fn private_rooms_are_invisible_to_outsiders() {
         Err(Error::OwnerCannotLeave(_))
     ));
     assert!(matches!(
-        s.add_member(&ada, &room("general"), &name("bob"), 1000).await,
+        s.add_member(&ada, &room("general"), &name("bob"), 1000)
+            .await,
         Err(Error::NotPrivate { .. })
     ));
     s.remove_member(&bob, &secret, &name("bob")).await.unwrap();
@@ -312,7 +316,9 @@ async fn membership_changes_succeed_while_messages_are_written() {
         })
     };
     for i in 0..30 {
-        s.add_member(&ada, &secret, &name("bob"), 1000).await.unwrap();
+        s.add_member(&ada, &secret, &name("bob"), 1000)
+            .await
+            .unwrap();
         s.remove_member(&ada, &secret, &name("bob")).await.unwrap();
         s.create_room(&bob, &room(&format!("r{i}")), NewRoomKind::Public, 100)
             .await
