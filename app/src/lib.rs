@@ -8,6 +8,7 @@ pub mod client;
 pub mod components;
 pub mod pages;
 pub mod protocol;
+pub mod security;
 pub mod state;
 pub mod time_fmt;
 
@@ -20,6 +21,7 @@ use leptos_router::{
 
 /// The HTML document around the app, rendered by the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    security::declare();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -81,7 +81,14 @@ pub struct Config {
     #[arg(long, env = "NATTER_REGISTRATIONS_PER_HOUR", default_value_t = 30)]
     pub registrations_per_hour: u32,
 
-    /// Mark the session cookie `Secure` (set this when users reach Natter over HTTPS).
+    /// The address users reach Natter at, e.g. `https://chat.example.com`: the one origin pages
+    /// and sockets must come from (scheme, host and port compared; plus `--allowed-origins`).
+    /// An `https` URL also makes the session cookie `Secure` with the `__Host-` prefix.
+    /// Without it, any origin naming the request's own host is accepted.
+    #[arg(long, env = "NATTER_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+
+    /// Mark the session cookie `Secure` (implied by an `https` `--public-url`).
     #[arg(long, env = "NATTER_SECURE_COOKIES")]
     pub secure_cookies: bool,
 
@@ -96,6 +103,29 @@ pub struct Config {
 }
 
 impl Config {
+    /// The public URL, checked: `http` or `https`, with nothing after the host and port.
+    pub fn public_url(&self) -> Result<Option<&url::Url>, String> {
+        let Some(url) = &self.public_url else {
+            return Ok(None);
+        };
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(format!("--public-url {url}: give http(s)://host[:port]"));
+        }
+        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+            return Err(format!(
+                "--public-url {url}: Natter is served at the root of its host; give no path"
+            ));
+        }
+        Ok(Some(url))
+    }
+
+    /// True when users reach Natter over HTTPS (an `https` public URL).
+    pub fn https(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+
     /// The chat service's limits, from the flags (the rest are fixed; docs/security.md).
     pub fn chat_settings(&self) -> crate::chat::Settings {
         use crate::chat::limits::{Rate, Rates};

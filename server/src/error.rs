@@ -77,6 +77,9 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A flag or setting that cannot work; said at startup.
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 /// What only a room's owner may do.
@@ -131,7 +134,8 @@ impl Error {
             | Error::Encode(_)
             | Error::Database(_)
             | Error::Migrate(_)
-            | Error::Io(_) => ErrorCode::Internal,
+            | Error::Io(_)
+            | Error::Config(_) => ErrorCode::Internal,
         }
     }
 
@@ -217,7 +221,8 @@ impl Error {
             | Error::Encode(_)
             | Error::Database(_)
             | Error::Migrate(_)
-            | Error::Io(_) => ErrorBody::internal().message,
+            | Error::Io(_)
+            | Error::Config(_) => ErrorBody::internal().message,
         }
     }
 }

@@ -32,6 +32,10 @@ use tokio::net::TcpListener;
 pub async fn build_state(
     config: &Config,
 ) -> Result<(AppState, socketioxide::layer::SocketIoLayer), Error> {
+    let origins = config
+        .public_url()
+        .and_then(|public| AllowedOrigins::new(public, &config.allowed_origins))
+        .map_err(Error::Config)?;
     tokio::fs::create_dir_all(&config.data_dir).await?;
     let sqlite =
         Arc::new(SqliteStore::open_with(&config.database_url(), config.commit_batch).await?);
@@ -40,7 +44,8 @@ pub async fn build_state(
     let auth = Auth::new(
         accounts,
         auth::Policy {
-            secure_cookies: config.secure_cookies,
+            secure_cookies: config.secure_cookies || config.https(),
+            host_only_cookie: config.https(),
             registration: config.registration,
             registrations_per_hour: config.registrations_per_hour,
         },
@@ -75,7 +80,7 @@ pub async fn build_state(
         AppState {
             leptos_options,
             chat,
-            origins: Arc::new(AllowedOrigins::new(&config.allowed_origins)),
+            origins: Arc::new(origins),
         },
         layer,
     ))
@@ -87,7 +92,7 @@ pub fn router(state: AppState, socket_layer: socketioxide::layer::SocketIoLayer)
     let backend: Arc<dyn Backend> = Arc::new(state.chat.clone());
     let shell_options = state.leptos_options.clone();
     let origins = state.origins.clone();
-    Router::new()
+    let app = Router::new()
         .merge(http::auth::router())
         .route("/healthz", axum::routing::get(http::health::check))
         .leptos_routes_with_context(
@@ -99,7 +104,8 @@ pub fn router(state: AppState, socket_layer: socketioxide::layer::SocketIoLayer)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
-        .layer(axum::middleware::from_fn(http::redirect::pages))
+        .layer(axum::middleware::from_fn(http::redirect::pages));
+    http::headers::secure(app)
         .layer(socket_layer)
         // Outside the Socket.IO layer, so it sees the handshake first.
         .layer(axum::middleware::from_fn_with_state(
@@ -107,6 +113,19 @@ pub fn router(state: AppState, socket_layer: socketioxide::layer::SocketIoLayer)
             http::origin::guard,
         ))
         .with_state(state)
+}
+
+/// How long a connection may leave what the server sent it unread before the kernel drops it.
+pub const WRITE_STALL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A client that stops reading leaves the server's writes waiting forever, and with them the
+/// packets queued for it (Engine.IO cannot close a connection whose write is blocked). With
+/// `TCP_USER_TIMEOUT` the kernel resets a connection whose sent data (or window probes) go
+/// unacknowledged for [`WRITE_STALL`]; the blocked write then fails and everything is freed.
+fn drop_stalled_readers(tcp: &mut tokio::net::TcpStream) {
+    if let Err(e) = socket2::SockRef::from(&*tcp).set_tcp_user_timeout(Some(WRITE_STALL)) {
+        tracing::debug!(error = %e, "TCP_USER_TIMEOUT not set");
+    }
 }
 
 /// Why the server stops.
@@ -132,6 +151,7 @@ pub async fn serve(config: Config, listener: TcpListener) -> Result<(), Error> {
     tracing::info!("Natter listening on http://{}", listener.local_addr()?);
     // Handlers see the client's address (per-address limits).
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let listener = axum::serve::ListenerExt::tap_io(listener, drop_stalled_readers);
     let (stop_accepting, accepting_stopped) = tokio::sync::oneshot::channel::<()>();
     let mut server = tokio::spawn(
         axum::serve(listener, app)

@@ -83,9 +83,9 @@ pub fn join_after(room: &str, after: i64, id: u64) -> String {
     format!("42{id}[\"join\",{{\"room\":\"{room}\",\"after\":{after}}}]")
 }
 
-/// `history` of the newest 50, with ack id `id`.
-pub fn history(room: &str, id: u64) -> String {
-    format!("42{id}[\"history\",{{\"room\":\"{room}\",\"limit\":50}}]")
+/// `history` of the newest `limit` messages, with ack id `id`.
+pub fn history(room: &str, limit: u32, id: u64) -> String {
+    format!("42{id}[\"history\",{{\"room\":\"{room}\",\"limit\":{limit}}}]")
 }
 
 /// `send` with ack id `id`.
@@ -152,7 +152,7 @@ mod tests {
             r#"423["join",{"room":"r2","after":9}]"#
         );
         assert_eq!(
-            history("r2", 4),
+            history("r2", 50, 4),
             r#"424["history",{"room":"r2","limit":50}]"#
         );
     }

@@ -1,4 +1,4 @@
-//! History latency: one client asks for the newest 50 messages of a room, again and again,
+//! History latency: one client asks for the newest `limit` messages of a room, again and again,
 //! one request at a time, and records how long each answer took.
 
 use crate::conn::{self, Rng};
@@ -6,7 +6,13 @@ use crate::frames;
 use crate::stats::Stats;
 use std::time::{Duration, Instant};
 
-pub async fn run(url: &str, cookie: Option<&str>, room: &str, requests: u64) -> serde_json::Value {
+pub async fn run(
+    url: &str,
+    cookie: Option<&str>,
+    room: &str,
+    requests: u64,
+    limit: u32,
+) -> serde_json::Value {
     let mut ws = conn::connect(&conn::ws_url(url), cookie, Duration::from_secs(15))
         .await
         .expect("history client could not connect");
@@ -17,7 +23,7 @@ pub async fn run(url: &str, cookie: Option<&str>, room: &str, requests: u64) -> 
         let started = Instant::now();
         let ack = conn::request(
             &mut ws,
-            frames::history(room, id),
+            frames::history(room, limit, id),
             id,
             Duration::from_secs(30),
             |_| {},

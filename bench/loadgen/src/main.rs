@@ -1,11 +1,15 @@
 //! Drives a Socket.IO chat server (Natter, or any server speaking its `join` / `send` /
 //! `message` events) with many clients over raw WebSockets: open-loop sends at a fixed total rate,
-//! latency from send to each other member's receipt, counts of sent, delivered and lost.
+//! latency from send to each other member's receipt, counts of sent, delivered and lost. Other
+//! modes (`--mode`) measure history reads, a reconnect storm, and abusive clients.
 
 mod conn;
 mod frames;
 mod history;
+mod readflood;
+mod stalled;
 mod stats;
+mod steady;
 mod storm;
 
 use clap::Parser;
@@ -28,6 +32,15 @@ enum Mode {
     History,
     /// Every client drops at `--storm-at` and reconnects with jittered backoff.
     Storm,
+    /// One client writes `--requests` `history` requests to `--room`, then never reads; when
+    /// (within `--seconds`) the server closes the connection.
+    Stalled,
+    /// One client writes `--requests` `history` requests to `--room` as fast as it can while
+    /// reading the answers; their latency and outcomes.
+    Readflood,
+    /// One client sends `--rate` acked messages per second into `--room` until `--seconds`
+    /// pass or SIGTERM; send-to-ack latency and outcomes.
+    Steady,
 }
 
 #[derive(Parser, Debug, Clone)]
@@ -35,12 +48,15 @@ enum Mode {
 struct Args {
     #[arg(long, value_enum, default_value = "fanout")]
     mode: Mode,
-    /// History mode: the room to read.
+    /// History, stalled, readflood and steady modes: the room to use.
     #[arg(long, default_value = "r0")]
     room: String,
-    /// History mode: how many requests.
+    /// History, stalled and readflood modes: how many requests.
     #[arg(long, default_value_t = 1000)]
     requests: u64,
+    /// History, stalled and readflood modes: messages per `history` request (1–200).
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
     /// Storm mode: seconds after sending starts when every client drops.
     #[arg(long, default_value_t = 3.0)]
     storm_at: f64,
@@ -56,7 +72,7 @@ struct Args {
     /// Total messages per second, spread evenly over the clients (open loop).
     #[arg(long, default_value_t = 100.0)]
     rate: f64,
-    /// Seconds of sending.
+    /// Seconds of sending (stalled mode: of watching the connection).
     #[arg(long, default_value_t = 10.0)]
     seconds: f64,
     /// Seconds to wait after the last send for deliveries still under way.
@@ -80,28 +96,9 @@ pub(crate) fn now_us() -> u64 {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    match args.mode {
-        Mode::Fanout => {}
-        Mode::History => {
-            let out =
-                history::run(&args.url, args.cookie.as_deref(), &args.room, args.requests).await;
-            println!("{out}");
-            return;
-        }
-        Mode::Storm => {
-            let out = storm::run(storm::Plan {
-                url: args.url.clone(),
-                cookie: args.cookie.clone(),
-                clients: args.clients,
-                rooms: args.rooms,
-                rate: args.rate,
-                seconds: args.seconds,
-                storm_at: args.storm_at,
-            })
-            .await;
-            println!("{out}");
-            return;
-        }
+    if let Some(out) = other_mode(&args).await {
+        println!("{out}");
+        return;
     }
     let ws_url = format!(
         "{}/socket.io/?EIO=4&transport=websocket",
@@ -243,4 +240,43 @@ async fn main() {
         "max_ms": total.max_ms(),
     });
     println!("{summary}");
+}
+
+/// The JSON summary of a run in any mode but fan-out (`None` for fan-out).
+async fn other_mode(args: &Args) -> Option<serde_json::Value> {
+    let (url, cookie, room) = (
+        args.url.as_str(),
+        args.cookie.as_deref(),
+        args.room.as_str(),
+    );
+    Some(match args.mode {
+        Mode::Fanout => return None,
+        Mode::History => history::run(url, cookie, room, args.requests, args.limit).await,
+        Mode::Storm => {
+            storm::run(storm::Plan {
+                url: args.url.clone(),
+                cookie: args.cookie.clone(),
+                clients: args.clients,
+                rooms: args.rooms,
+                rate: args.rate,
+                seconds: args.seconds,
+                storm_at: args.storm_at,
+            })
+            .await
+        }
+        Mode::Stalled => {
+            stalled::run(url, cookie, room, args.requests, args.limit, args.seconds).await
+        }
+        Mode::Readflood => readflood::run(url, cookie, room, args.requests, args.limit).await,
+        Mode::Steady => {
+            steady::run(steady::Plan {
+                url: args.url.clone(),
+                cookie: args.cookie.clone(),
+                room: args.room.clone(),
+                rate: args.rate,
+                seconds: args.seconds,
+            })
+            .await
+        }
+    })
 }

@@ -1,6 +1,7 @@
 //! What one run measured: counts and a latency histogram, merged from every connection.
 
 use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
 
 /// Per-connection (and, merged, per-run) results.
 pub struct Stats {
@@ -40,6 +41,23 @@ impl Stats {
 
     pub fn max_ms(&self) -> f64 {
         self.latency_us.max() as f64 / 1000.0
+    }
+}
+
+/// How a run's acknowledged requests ended: a count per outcome, `ok` or an error code (see
+/// [`crate::conn::ack_outcome`]).
+#[derive(Default)]
+pub struct Outcomes(BTreeMap<String, u64>);
+
+impl Outcomes {
+    /// Counts the ack frame `frame` under its outcome.
+    pub fn record(&mut self, frame: &str) {
+        *self.0.entry(crate::conn::ack_outcome(frame)).or_default() += 1;
+    }
+
+    /// `{"ok": n, "<code>": n, …}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!(self.0)
     }
 }
 

@@ -74,6 +74,9 @@ impl Throttles {
     }
 }
 
+/// The session cookie's name over HTTPS with a public URL.
+const HOST_SESSION_COOKIE: &str = "__Host-natter_session";
+
 /// How long a session lasts.
 pub const SESSION_DAYS: i64 = 30;
 
@@ -104,6 +107,9 @@ pub struct Started {
 pub struct Policy {
     /// Mark the session cookie `Secure`.
     pub secure_cookies: bool,
+    /// Name it `__Host-natter_session` (HTTPS only): browsers then refuse it unless it is
+    /// `Secure`, for the whole host (`Path=/`) and set by this host, not a sibling domain.
+    pub host_only_cookie: bool,
     pub registration: Registration,
     /// Per network address; 0: no limit.
     pub registrations_per_hour: u32,
@@ -237,13 +243,22 @@ impl Auth {
         Ok(())
     }
 
+    /// The session cookie's name.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.policy.host_only_cookie {
+            HOST_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        }
+    }
+
     /// The cookie that hands `token` to the browser.
     pub fn cookie(&self, token: &str) -> Cookie<'static> {
-        Cookie::build((SESSION_COOKIE, token.to_owned()))
+        Cookie::build((self.cookie_name(), token.to_owned()))
             .path("/")
             .http_only(true)
             .same_site(SameSite::Lax)
-            .secure(self.policy.secure_cookies)
+            .secure(self.policy.secure_cookies || self.policy.host_only_cookie)
             .max_age(cookie::time::Duration::days(SESSION_DAYS))
             .build()
     }

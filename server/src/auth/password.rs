@@ -1,8 +1,10 @@
 //! Password hashing with argon2id on a bounded pool. Each hash takes tens of milliseconds of CPU
-//! and about 19 MiB of memory on purpose, so the work is bounded three ways: at most one hash
-//! per core runs at once, a short queue waits behind them, and one network address holds at
-//! most [`PER_ADDRESS`] places of the two. Anything beyond is refused at once (`unavailable`,
-//! with a `Retry-After`), before any memory is spent.
+//! and about 19 MiB of memory on purpose, so the work is bounded three ways: it runs on one
+//! thread per core (dedicated threads, not the runtime's blocking pool: each thread's allocator
+//! keeps the memory it used, so few threads means little memory held), a short queue waits
+//! behind them, and one network address holds at most [`PER_ADDRESS`] places of the two.
+//! Anything beyond is refused at once (`unavailable`, with a `Retry-After`), before any memory
+//! is spent.
 
 use crate::error::Error;
 use argon2::password_hash::{
@@ -25,9 +27,12 @@ const RETRY_AFTER_S: u64 = 1;
 #[derive(Clone)]
 pub struct Hasher(Arc<Pool>);
 
+/// Work for a hashing thread.
+type Work = Box<dyn FnOnce() + Send>;
+
 struct Pool {
-    /// Permits to run (one per core).
-    running: Arc<Semaphore>,
+    /// The hashing threads' queue (they share its receiving end).
+    work: std::sync::mpsc::Sender<Work>,
     /// Permits to run or wait; refused when none is left.
     admitted: Arc<Semaphore>,
     /// Places held per address.
@@ -67,8 +72,26 @@ impl Default for Hasher {
 impl Hasher {
     /// A pool running `workers` hashes at once with `queue` more waiting.
     pub fn new(workers: usize, queue: usize) -> Self {
+        let (work, jobs) = std::sync::mpsc::channel::<Work>();
+        let jobs = Arc::new(Mutex::new(jobs));
+        for n in 0..workers.max(1) {
+            let jobs = jobs.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("natter-hash-{n}"))
+                .spawn(move || loop {
+                    let job = jobs.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    match job {
+                        Ok(job) => job(),
+                        // The pool is gone.
+                        Err(_) => return,
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start a password hashing thread");
+            }
+        }
         Self(Arc::new(Pool {
-            running: Arc::new(Semaphore::new(workers.max(1))),
+            work,
             admitted: Arc::new(Semaphore::new(workers.max(1) + queue)),
             by_address: Mutex::default(),
         }))
@@ -106,23 +129,24 @@ impl Hasher {
         .await
     }
 
-    /// Takes a place (or refuses at once), waits for a core, then runs `f` off the runtime.
+    /// Takes a place (or refuses at once), then runs `f` on a hashing thread.
     async fn run<T: Send + 'static>(
         &self,
         from: IpAddr,
         f: impl FnOnce() -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
         let _place = self.place(from)?;
-        let _core = self
-            .0
-            .running
-            .clone()
-            .acquire_owned()
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Work = Box::new(move || {
+            let _ = done.send(f());
+        });
+        self.0
+            .work
+            .send(job)
+            .map_err(|_| Error::Hashing("no hashing thread is running".into()))?;
+        result
             .await
-            .map_err(|e| Error::Hashing(e.to_string()))?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| Error::Hashing(e.to_string()))?
+            .map_err(|_| Error::Hashing("a hashing thread stopped".into()))?
     }
 
     fn place(&self, from: IpAddr) -> Result<Place<'_>, Error> {

@@ -4,38 +4,67 @@
 //! - a request that changes state (any method but GET, HEAD, OPTIONS) must name its origin
 //!   (`Origin`, else `Referer`) and it must be allowed (cross-site request forgery).
 //!
-//! Allowed: the server's own origin (the request's `Host`), plus the configured list.
+//! Allowed: the server's one origin when `--public-url` names it (scheme, host and port), else
+//! any origin naming the request's `Host`; plus `--allowed-origins`.
 
 use axum::extract::{Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
+use url::{Origin, Url};
 
-/// Extra origins allowed besides the server's own, as `scheme://host[:port]`.
+/// The origins pages and sockets may come from.
 #[derive(Debug, Default)]
-pub struct AllowedOrigins(Vec<String>);
+pub struct AllowedOrigins {
+    /// `--public-url`: when set, the one origin of the server (scheme, host and port compared).
+    public: Option<Origin>,
+    /// `--allowed-origins`.
+    listed: Vec<Origin>,
+}
 
 impl AllowedOrigins {
-    pub fn new(list: &[String]) -> Self {
-        Self(
-            list.iter()
-                .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
-                .filter(|o| !o.is_empty())
-                .collect(),
-        )
+    /// From `--public-url` and `--allowed-origins`; an entry that is not a URL is an error.
+    pub fn new(public: Option<&Url>, list: &[String]) -> Result<Self, String> {
+        let listed = list
+            .iter()
+            .map(|o| o.trim())
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                Url::parse(o)
+                    .map(|u| u.origin())
+                    .map_err(|e| format!("--allowed-origins: {o} is not a URL ({e})"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            public: public.map(Url::origin),
+            listed,
+        })
     }
 
-    /// True when `origin` (`scheme://host[:port]`) is the request's own or a listed one.
+    /// True when `origin` (`scheme://host[:port]`) may send requests: the public URL's origin or
+    /// a listed one; without a public URL, also any origin whose `host[:port]` is the request's
+    /// `Host` (whatever the scheme: the server cannot tell behind a proxy).
     pub fn allows(&self, origin: &str, host: Option<&str>) -> bool {
-        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-        if self.0.contains(&origin) {
+        let Ok(url) = Url::parse(origin) else {
+            return false;
+        };
+        let origin = url.origin();
+        if !origin.is_tuple() {
+            return false;
+        }
+        if self.public.as_ref() == Some(&origin) || self.listed.contains(&origin) {
             return true;
         }
-        let authority = origin
-            .strip_prefix("http://")
-            .or_else(|| origin.strip_prefix("https://"));
-        matches!((authority, host), (Some(a), Some(h)) if a == h.to_ascii_lowercase())
+        if self.public.is_some() {
+            return false;
+        }
+        let authority = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            _ => return false,
+        };
+        matches!(host, Some(h) if h.eq_ignore_ascii_case(&authority))
     }
 }
 
@@ -104,7 +133,7 @@ mod tests {
 
     #[test]
     fn own_origin_and_listed_ones_only() {
-        let allowed = AllowedOrigins::new(&["https://chat.example.com/".into()]);
+        let allowed = AllowedOrigins::new(None, &["https://chat.example.com/".into()]).unwrap();
         let host = Some("127.0.0.1:3000");
         assert!(allowed.allows("http://127.0.0.1:3000", host));
         assert!(allowed.allows("https://chat.example.com", host));
@@ -112,6 +141,35 @@ mod tests {
         assert!(!allowed.allows("http://evil.example", host));
         assert!(!allowed.allows("null", host));
         assert!(!allowed.allows("http://127.0.0.1:3000", None));
+        assert!(
+            !allowed.allows("http://chat.example.com", host),
+            "listed with https only"
+        );
+    }
+
+    #[test]
+    fn a_public_url_is_the_one_origin() {
+        let public = Url::parse("https://chat.example.com").unwrap();
+        let allowed = AllowedOrigins::new(Some(&public), &[]).unwrap();
+        let host = Some("chat.example.com");
+        assert!(allowed.allows("https://chat.example.com", host));
+        assert!(
+            allowed.allows("https://chat.example.com:443", host),
+            "default port"
+        );
+        assert!(
+            !allowed.allows("http://chat.example.com", host),
+            "scheme compared"
+        );
+        assert!(
+            !allowed.allows("https://chat.example.com:8443", host),
+            "port compared"
+        );
+        assert!(
+            !allowed.allows("http://127.0.0.1:3000", Some("127.0.0.1:3000")),
+            "the Host rule is off"
+        );
+        assert!(AllowedOrigins::new(None, &["not a url".into()]).is_err());
     }
 
     #[test]

@@ -4,7 +4,6 @@
 
 use crate::auth::{Auth, Session};
 use crate::error::Error;
-use app::protocol::SESSION_COOKIE;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
@@ -19,7 +18,7 @@ pub struct RequireSession(pub Session);
 impl MaybeSession {
     pub async fn from_parts(parts: &Parts, auth: &Auth) -> Result<Self, Error> {
         let jar = CookieJar::from_headers(&parts.headers);
-        match jar.get(SESSION_COOKIE).map(|c| c.value()) {
+        match jar.get(auth.cookie_name()).map(|c| c.value()) {
             Some(token) if !token.is_empty() => Ok(Self(auth.session(token).await?)),
             _ => Ok(Self(None)),
         }

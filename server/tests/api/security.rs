@@ -1,7 +1,8 @@
 //! The socket is locked down: no session, no socket; foreign origins are refused; state changes
-//! need the right Origin; sends are rate-limited without closing anything.
+//! need the right Origin (the public URL's alone when set); sends are rate-limited without closing
+//! anything; pages carry security headers and a nonce'd policy.
 
-use crate::helpers::{connect_refusal, error_code, http, TestClient, TestServer};
+use crate::helpers::{connect_refusal, error_code, http, TestClient, TestServer, PASSWORD};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -133,4 +134,100 @@ async fn sends_are_rate_limited_per_user_and_nothing_closes() {
         .is_some());
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert!(c.send("general", "later").await.get("message").is_some());
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_a_policy_with_their_scripts_nonce() {
+    let (server, _dir) = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let page = server.get("/r/general", Some(&ada)).await;
+    assert_eq!(page.status(), 200);
+    let headers = page.headers().clone();
+    let html = page.text().await.unwrap();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    assert_eq!(
+        headers["cache-control"], "no-store",
+        "a page with Ada's data"
+    );
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the inline scripts carry the policy's nonce"
+    );
+    for tag in html.split("<script").skip(1) {
+        assert!(
+            tag.contains("nonce="),
+            "every inline script has the nonce: {tag:.80}"
+        );
+    }
+    let again = server.get("/r/general", Some(&ada)).await;
+    assert_ne!(
+        again.headers()["content-security-policy"],
+        headers["content-security-policy"],
+        "a fresh nonce per response"
+    );
+    // Not a page: nothing may run.
+    let health = crate::helpers::http()
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .await
+        .unwrap();
+    let csp = health.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+}
+
+#[tokio::test]
+async fn a_public_url_is_the_one_origin_and_makes_the_cookie_host_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let server =
+        TestServer::start_with(dir.path(), &["--public-url", "https://chat.example.com"]).await;
+    let post = |origin: &'static str| {
+        crate::helpers::http()
+            .post(format!("{}/auth/register", server.url))
+            .header("Origin", origin)
+            .header("Accept", "application/json")
+            .form(&[("username", "ada"), ("password", PASSWORD)])
+            .send()
+    };
+    // The server's own host over plain http is not its public origin.
+    let own_host = Box::leak(server.url.clone().into_boxed_str());
+    assert_eq!(post(own_host).await.unwrap().status(), 403);
+    assert_eq!(
+        post("http://chat.example.com").await.unwrap().status(),
+        403,
+        "scheme"
+    );
+    let ok = post("https://chat.example.com").await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let cookie = ok
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("__Host-natter_session="))
+        .expect("a __Host- session cookie");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    // The cookie works under its name.
+    let pair = cookie.split(';').next().unwrap();
+    let me = crate::helpers::http()
+        .get(format!("{}/auth/me", server.url))
+        .header("Cookie", pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
 }
