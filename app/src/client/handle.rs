@@ -86,7 +86,8 @@ impl ChatClient {
     /// The seeding calls run while rendering, on the server and again while hydrating, before
     /// the views that read what they write are built; so both sides render the same.
     pub fn seed_rooms(&self, rooms: Vec<Room>) {
-        if self.state.rooms_seeded().get_untracked() {
+        // Seeded already, or the page's state is gone (its response was dropped).
+        if self.state.rooms_seeded().try_get_untracked() != Some(false) {
             return;
         }
         self.state.rooms_seeded().set(true);

@@ -73,13 +73,16 @@ fn RoomList() -> impl IntoView {
                         Ok(loaded) => {
                             client.seed_rooms(loaded);
                             let of = move |direct: bool| {
+                                // `try_with`: a page whose response was dropped mid-render (the
+                                // browser went away) may resume after its state is disposed.
                                 move || {
-                                    held.with(|r| {
+                                    held.try_with(|r| {
                                         r.values()
                                             .filter(|r| (r.kind == RoomKind::Direct) == direct)
                                             .cloned()
                                             .collect::<Vec<_>>()
                                     })
+                                    .unwrap_or_default()
                                 }
                             };
                             view! {
