@@ -3,6 +3,7 @@ use server::config::Config;
 
 fn main() -> std::process::ExitCode {
     let config = Config::parse();
+    return_big_allocations_at_once();
     // One worker thread per CPU this process may run on (its affinity mask, e.g. a container's
     // cpuset or `taskset`), not per CPU of the machine: extra workers on the same core only
     // take turns.
@@ -37,5 +38,18 @@ async fn run(config: Config) -> std::process::ExitCode {
             tracing::error!("natter stopped: {e}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// Each password hash allocates about 19 MiB and frees it. glibc serves an allocation that big
+/// with its own mmap, returned on free, until the first such free raises its "mmap threshold"
+/// above that size; from then on these blocks come from the hashing threads' heaps and were
+/// measured to stay there: RSS grew by 19.5 MB with every login. A fixed threshold (glibc's
+/// default value, now without the raising) returns them to the system at once.
+fn return_big_allocations_at_once() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
