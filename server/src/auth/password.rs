@@ -14,7 +14,6 @@ use argon2::Argon2;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, OnceLock};
-use tokio::sync::Semaphore;
 
 /// Hashes waiting for a core, at most, per core.
 const QUEUE_PER_CORE: usize = 4;
@@ -33,9 +32,9 @@ type Work = Box<dyn FnOnce() + Send>;
 struct Pool {
     /// The hashing threads' queue (they share its receiving end).
     work: std::sync::mpsc::Sender<Work>,
-    /// Permits to run or wait; refused when none is left.
-    admitted: Arc<Semaphore>,
-    /// Places held per address.
+    /// Places (running or waiting) in all; refused when all are held.
+    places: usize,
+    /// Places held, per address (their sum is the number held in all).
     by_address: Mutex<HashMap<IpAddr, usize>>,
 }
 
@@ -43,7 +42,6 @@ struct Pool {
 struct Place<'a> {
     pool: &'a Pool,
     from: IpAddr,
-    _admitted: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl Drop for Place<'_> {
@@ -92,7 +90,7 @@ impl Hasher {
         }
         Self(Arc::new(Pool {
             work,
-            admitted: Arc::new(Semaphore::new(workers.max(1) + queue)),
+            places: workers.max(1) + queue,
             by_address: Mutex::default(),
         }))
     }
@@ -154,20 +152,15 @@ impl Hasher {
             retry_after_s: RETRY_AFTER_S,
         };
         let mut held = self.0.by_address.lock().unwrap_or_else(|e| e.into_inner());
-        if held.get(&from).is_some_and(|&n| n >= PER_ADDRESS) {
+        // At most `places` entries, each holding one or more: a short sum.
+        let in_all: usize = held.values().sum();
+        if in_all >= self.0.places || held.get(&from).is_some_and(|&n| n >= PER_ADDRESS) {
             return Err(busy);
         }
-        let admitted = self
-            .0
-            .admitted
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| busy)?;
         *held.entry(from).or_default() += 1;
         Ok(Place {
             pool: &self.0,
             from,
-            _admitted: admitted,
         })
     }
 }

@@ -81,15 +81,6 @@ pub struct Caps {
     pub members_per_room: u32,
 }
 
-impl Default for Caps {
-    fn default() -> Self {
-        Self {
-            rooms_per_user: 100,
-            members_per_room: 1000,
-        }
-    }
-}
-
 impl<A: Adapter> Clone for ChatService<A> {
     fn clone(&self) -> Self {
         Self(self.0.clone())
