@@ -44,22 +44,23 @@ struct Inner<A: Adapter> {
     caps: Caps,
     operations: Operations<A>,
     /// Requests being served, and whether new ones are refused (the server is stopping).
-    in_flight: InFlight,
+    calls: Calls,
 }
 
+/// The requests being served, server-wide (the per-socket cap is `socket::adapter`'s `InFlight`).
 #[derive(Default)]
-struct InFlight {
-    calls: std::sync::atomic::AtomicUsize,
+struct Calls {
+    count: std::sync::atomic::AtomicUsize,
     stopping: std::sync::atomic::AtomicBool,
     idle: tokio::sync::Notify,
 }
 
 /// One request being served; dropped when it is answered.
-pub struct Serving<'a>(&'a InFlight);
+pub struct Serving<'a>(&'a Calls);
 
 impl Drop for Serving<'_> {
     fn drop(&mut self) {
-        if self.0.calls.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.0.idle.notify_waiters();
         }
     }
@@ -96,7 +97,7 @@ impl<A: Adapter> ChatService<A> {
             limits: Limits::new(settings.rates),
             caps: settings.caps,
             operations: Operations::new(),
-            in_flight: InFlight::default(),
+            calls: Calls::default(),
         }))
     }
 
@@ -128,10 +129,10 @@ impl<A: Adapter> ChatService<A> {
     /// A request starts being served: held by the transport until it has answered, so a stop
     /// waits for it. Once the server is stopping, new requests get `unavailable`.
     pub fn serving(&self) -> Result<Serving<'_>, Error> {
-        let in_flight = &self.0.in_flight;
-        in_flight.calls.fetch_add(1, Ordering::AcqRel);
-        let serving = Serving(in_flight);
-        if in_flight.stopping.load(Ordering::Acquire) {
+        let calls = &self.0.calls;
+        calls.count.fetch_add(1, Ordering::AcqRel);
+        let serving = Serving(calls);
+        if calls.stopping.load(Ordering::Acquire) {
             return Err(Error::Stopping);
         }
         Ok(serving)
@@ -153,11 +154,11 @@ impl<A: Adapter> ChatService<A> {
 
     /// Refuses new requests from now on, and resolves once those being served are answered.
     pub async fn finish_requests(&self) {
-        let in_flight = &self.0.in_flight;
-        in_flight.stopping.store(true, Ordering::Release);
+        let calls = &self.0.calls;
+        calls.stopping.store(true, Ordering::Release);
         loop {
-            let idle = in_flight.idle.notified();
-            if in_flight.calls.load(Ordering::Acquire) == 0 {
+            let idle = calls.idle.notified();
+            if calls.count.load(Ordering::Acquire) == 0 {
                 return;
             }
             idle.await;
