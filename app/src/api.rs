@@ -9,8 +9,8 @@
 
 #[cfg(feature = "ssr")]
 use crate::protocol::{
-    AddMemberRequest, CreateRoomRequest, ErrorCode, JoinRequest, MemberRequest, OpenDirectRequest,
-    RemoveMemberRequest, RoomsRequest, SetTopicRequest,
+    AddMemberRequest, BrowseRequest, CreateRoomRequest, ErrorCode, JoinRequest, MemberRequest,
+    OpenDirectRequest, RemoveMemberRequest, RoomsRequest, SetTopicRequest,
 };
 use crate::protocol::{ErrorBody, Me, Message, Room};
 use leptos::prelude::*;
@@ -116,6 +116,31 @@ pub async fn current_user() -> Result<Option<Me>, ErrorBody> {
 pub async fn list_rooms() -> Result<Vec<Room>, ErrorBody> {
     let req = Request::take()?;
     Ok(req.run(RoomsRequest {}).await?.rooms)
+}
+
+/// One page of the public rooms, as the browse page shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BrowsePage {
+    pub rooms: Vec<Room>,
+    /// The `after` of the next page; `None` on the last one.
+    pub next: Option<String>,
+}
+
+/// Public rooms whose name contains `query`, a page at a time from after `after`.
+#[server(prefix = "/api", endpoint = "browse")]
+pub async fn browse_rooms(query: String, after: Option<String>) -> Result<BrowsePage, ErrorBody> {
+    let req = Request::take()?;
+    let reply = req
+        .run(BrowseRequest {
+            query,
+            after,
+            limit: None,
+        })
+        .await?;
+    Ok(BrowsePage {
+        rooms: reply.rooms,
+        next: reply.next,
+    })
 }
 
 /// A room's page: the room and its newest messages.

@@ -55,7 +55,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("register") view=pages::Register ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=pages::Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::Home ssr=SsrMode::Async/>
+                    <Route path=path!("rooms") view=pages::Browse ssr=SsrMode::Async/>
                     <Route path=path!("r/:room") view=pages::RoomPage ssr=SsrMode::Async/>
+                    // A private room: `/r/<owner>/<name>`.
+                    <Route path=path!("r/:owner/:room") view=pages::RoomPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

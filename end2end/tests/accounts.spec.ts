@@ -29,7 +29,7 @@ test('register, create a private room, invite, chat, log out; an outsider sees n
   await ada.getByLabel('New room').fill('secret');
   await ada.getByLabel(/Private/).check();
   await ada.getByRole('button', { name: 'Create' }).click();
-  await expect(ada).toHaveURL(/\/r\/secret$/);
+  await expect(ada).toHaveURL(/\/r\/ada\/secret$/);
   await expectConnected(ada);
 
   const bob = await openRoom(b, `${t.server.url}/r/general`, 'bob', t.problems);
@@ -42,7 +42,7 @@ test('register, create a private room, invite, chat, log out; an outsider sees n
   await ada.getByRole('button', { name: 'Add', exact: true }).click();
   await expect(ada.getByRole('list', { name: 'Members' }).getByRole('listitem')).toHaveCount(2);
   await bob.getByRole('link', { name: /secret/ }).click();
-  await expect(bob).toHaveURL(/\/r\/secret$/);
+  await expect(bob).toHaveURL(/\/r\/ada\/secret$/);
   await expectConnected(bob);
 
   await send(ada, 'members only');
@@ -53,7 +53,7 @@ test('register, create a private room, invite, chat, log out; an outsider sees n
   // Eve: not in her list, and the address gives a not-found page.
   await expect(eve.getByRole('link', { name: /secret/ })).toHaveCount(0);
   t.expectedProblems.push(/status of 404/);
-  const res = await eve.goto(`${t.server.url}/r/secret`);
+  const res = await eve.goto(`${t.server.url}/r/ada/secret`);
   expect(res?.status()).toBe(404);
   await expect(eve.getByRole('heading', { name: 'Room not found' })).toBeVisible();
   await expect(eve.getByText('members only')).toHaveCount(0);
@@ -61,11 +61,11 @@ test('register, create a private room, invite, chat, log out; an outsider sees n
   // Ada logs out in one tab: her other tab's socket is closed and it goes to the login page.
   const adaTab2 = await a.newPage();
   watchConsole(adaTab2, t.problems);
-  await adaTab2.goto(`${t.server.url}/r/secret`);
+  await adaTab2.goto(`${t.server.url}/r/ada/secret`);
   await expectConnected(adaTab2);
   await ada.getByRole('button', { name: 'Log out' }).click();
   await expect(ada).toHaveURL(/\/login$/);
-  await expect(adaTab2).toHaveURL(/\/login\?next=\/r\/secret$/, { timeout: 15_000 });
+  await expect(adaTab2).toHaveURL(/\/login\?next=\/r\/ada\/secret$/, { timeout: 15_000 });
   // Bob is not affected.
   await expectConnected(bob);
 

@@ -15,13 +15,13 @@ test('members come and go live; a removed member is told so', async ({ browser }
   await ada.getByLabel('New room').fill('team');
   await ada.getByLabel(/Private/).check();
   await ada.getByRole('button', { name: 'Create' }).click();
-  await expect(ada).toHaveURL(/\/r\/team$/);
+  await expect(ada).toHaveURL(/\/r\/ada\/team$/);
   await ada.getByText(/1 members/).click();
   await ada.getByLabel('Add a member').fill('bob');
   await ada.getByRole('button', { name: 'Add', exact: true }).click();
 
   await bob.getByRole('link', { name: /team/ }).click();
-  await expect(bob).toHaveURL(/\/r\/team$/);
+  await expect(bob).toHaveURL(/\/r\/ada\/team$/);
   await expectConnected(bob);
   await send(ada, 'welcome');
   await expect(messages(bob)).toHaveText(['welcome']);

@@ -117,12 +117,12 @@ test('socket.io-client creates a private room and opens a direct conversation', 
   await register('bob');
   const ada = await connect(['websocket'], adaCookie);
   const created = await ada.emitWithAck('create_room', { name: 'plans', private: true });
-  expect(created.room).toMatchObject({ name: 'plans', kind: 'private', owner: 'ada', members: ['ada'] });
-  const added = await ada.emitWithAck('add_member', { room: 'plans', username: 'bob' });
+  expect(created.room).toMatchObject({ name: 'ada/plans', kind: 'private', owner: 'ada', members: ['ada'] });
+  const added = await ada.emitWithAck('add_member', { room: 'ada/plans', username: 'bob' });
   expect(added.room.members).toEqual(['ada', 'bob']);
   const dm = await ada.emitWithAck('open_direct', { username: 'bob' });
   expect(dm.room).toMatchObject({ kind: 'direct', members: ['ada', 'bob'] });
-  const tooBig = await ada.emitWithAck('send', { room: 'plans', body: 'x', pad: 'y'.repeat(70_000) });
+  const tooBig = await ada.emitWithAck('send', { room: 'ada/plans', body: 'x', pad: 'y'.repeat(70_000) });
   expect(tooBig.error.code).toBe('payload_too_large');
   expect(ada.connected).toBe(true);
 });

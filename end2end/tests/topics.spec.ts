@@ -33,7 +33,7 @@ test('only the owner of a private room sees the topic form', async ({ browser })
   await ada.getByLabel('New room').fill('plans');
   await ada.getByLabel(/Private/).check();
   await ada.getByRole('button', { name: 'Create' }).click();
-  await expect(ada).toHaveURL(/\/r\/plans$/);
+  await expect(ada).toHaveURL(/\/r\/ada\/plans$/);
   await expectConnected(ada);
   await ada.getByText(/1 members/).click();
   const bob = await openRoom(b, `${t.server.url}/r/general`, 'bob', t.problems);
@@ -45,7 +45,7 @@ test('only the owner of a private room sees the topic form', async ({ browser })
   await expect(ada.getByTestId('topic')).toHaveText('Q3 roadmap');
 
   await bob.getByRole('link', { name: /plans/ }).click();
-  await expect(bob).toHaveURL(/\/r\/plans$/);
+  await expect(bob).toHaveURL(/\/r\/ada\/plans$/);
   await expectConnected(bob);
   await expect(bob.getByTestId('topic')).toHaveText('Q3 roadmap');
   await expect(bob.getByText('Set topic')).toHaveCount(0);

@@ -165,7 +165,8 @@ impl Error {
             Error::NotPrivate { room, kind } => match kind {
                 RoomKind::Direct => "The members of a direct conversation cannot change.".into(),
                 _ => format!(
-                    "#{room} is open to everyone; only private rooms have members to add or remove."
+                    "#{room} is open to everyone: people join and leave it themselves; only \
+                     private rooms have members to add or remove."
                 ),
             },
             Error::TopicNotAllowed { room, kind } => match kind {

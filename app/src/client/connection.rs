@@ -138,7 +138,10 @@ impl Connection {
             event::ROOM_ADDED | event::ROOM_UPDATED | event::ROOM_REMOVED => {
                 match serde_json::from_value::<RoomReply>(data) {
                     Ok(r) if name == event::ROOM_REMOVED => self.client.remove_room(&r.room.name),
-                    Ok(r) => self.client.put_room(r.room),
+                    Ok(r) if name == event::ROOM_ADDED => self.client.put_room(r.room),
+                    // A change to a room read but not listed (a public room being browsed)
+                    // must not add it to the list.
+                    Ok(r) => self.client.update_room(r.room),
                     Err(e) => leptos::logging::warn!("natter: bad {name} event: {e}"),
                 }
             }

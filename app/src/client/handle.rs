@@ -143,6 +143,17 @@ impl ChatClient {
         self.state.rooms().write().insert(room.name.clone(), room);
     }
 
+    /// A room in the user's list changed; a room not in it stays out.
+    pub fn update_room(&self, room: Room) {
+        if self
+            .state
+            .rooms()
+            .with_untracked(|r| r.contains_key(&room.name))
+        {
+            self.put_room(room);
+        }
+    }
+
     /// A room left the user's list. Its history stays for the page that shows it.
     pub fn remove_room(&self, name: &str) {
         if self.state.rooms().with_untracked(|r| r.contains_key(name)) {

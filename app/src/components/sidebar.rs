@@ -43,7 +43,7 @@ fn RoomList() -> impl IntoView {
     let rooms = Resource::new(|| (), |_| list_rooms());
     let location = use_location();
     let link = move |room: Room| {
-        let href = format!("/r/{}", room.name);
+        let href = room.href();
         let current = {
             let href = href.clone();
             move || (location.pathname.get() == href).then_some("page")
@@ -86,7 +86,10 @@ fn RoomList() -> impl IntoView {
                                 }
                             };
                             view! {
-                                <h2>"Rooms"</h2>
+                                <div class="rooms-head">
+                                    <h2>"Rooms"</h2>
+                                    <a href="/rooms" class="browse-link" aria-current=move || (location.pathname.get() == "/rooms").then_some("page")>"Browse"</a>
+                                </div>
                                 <ul>
                                     <For each=of(false) key=|r| (r.name.clone(), r.members.clone()) children=link/>
                                 </ul>
@@ -173,7 +176,7 @@ fn go_to_room_when_done(
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(room)) = value.get() {
-            let href = format!("/r/{}", room.name);
+            let href = room.href();
             client.put_room(room);
             reset(form);
             navigate(&href, Default::default());

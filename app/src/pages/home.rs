@@ -8,7 +8,7 @@ pub fn Home() -> impl IntoView {
         <Title text=""/>
         <section class="welcome">
             <h1>"Welcome to Natter"</h1>
-            <p>"Pick a room on the left, create one (public, or private for invited members), or start a direct conversation with someone by their username."</p>
+            <p>"Pick one of your rooms on the left, find more under Browse, create one (public, or private for invited members), or start a direct conversation with someone by their username."</p>
             <p><a class="button" href="/r/general">"Go to #general"</a></p>
         </section>
     }

@@ -1,12 +1,14 @@
 //! The pages the router shows.
 
 mod auth;
+mod browse;
 mod home;
 mod layout;
 mod not_found;
 mod room;
 
 pub use auth::{Login, Register};
+pub use browse::Browse;
 pub use home::Home;
 pub use layout::{next_query, Layout};
 pub use not_found::NotFound;

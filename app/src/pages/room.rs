@@ -11,7 +11,14 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 #[component]
 pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
-    let room = move || params.read().get("room").unwrap_or_default();
+    let room = move || {
+        let params = params.read();
+        let room = params.get("room").unwrap_or_default();
+        match params.get("owner") {
+            Some(owner) => format!("{owner}/{room}"),
+            None => room,
+        }
+    };
     let page = Resource::new(room, load_room);
     let client = use_client();
     view! {
@@ -67,6 +74,7 @@ fn Room(loaded: Room) -> impl IntoView {
             // Erased: the full view type is too deep for the release WASM build.
             {view! { <TopicForm room/> }.into_any()}
             {(loaded.kind == RoomKind::Private).then(|| view! { <Members room/> }.into_any())}
+            {(loaded.kind == RoomKind::Public).then(|| view! { <LeaveRoom room/> }.into_any())}
         </header>
         {view! { <MessageList room=name.clone()/> }.into_any()}
         <Show
@@ -204,6 +212,41 @@ fn Members(room: Memo<Room>) -> impl IntoView {
             </Show>
             {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
         </details>
+    }
+}
+
+/// Takes a public room out of the user's list (they can find it again under Browse).
+#[component]
+fn LeaveRoom(room: Memo<Room>) -> impl IntoView {
+    let client = use_client();
+    let remove = ServerAction::<RemoveMember>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = remove.value().get() {
+            client.remove_room(&r.name);
+            navigate("/", Default::default());
+        }
+    });
+    let listed = move || {
+        let name = room.with(|r| r.name.clone());
+        client.state().rooms().with(|r| r.contains_key(&name))
+    };
+    let error = move || {
+        remove
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.message)
+    };
+    view! {
+        <Show when=listed>
+            <ActionForm action=remove attr:class="leave-room">
+                <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
+                <input type="hidden" name="username" value=crate::state::use_me()/>
+                <button type="submit" class="link" disabled=move || remove.pending().get()>"Leave room"</button>
+                {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            </ActionForm>
+        </Show>
     }
 }
 

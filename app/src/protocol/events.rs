@@ -38,8 +38,11 @@ pub mod event {
     pub const SEND: &str = "send";
     /// Client -> server: page back through a room's history.
     pub const HISTORY: &str = "history";
-    /// Client -> server: list the rooms.
+    /// Client -> server: list your rooms (the ones you joined, private rooms you are a member
+    /// of, your direct conversations).
     pub const ROOMS: &str = "rooms";
+    /// Client -> server: list public rooms, a page at a time, optionally by part of the name.
+    pub const BROWSE: &str = "browse";
     /// Client -> server: create a room (public or private).
     pub const CREATE_ROOM: &str = "create_room";
     /// Client -> server: open (or find) the direct conversation with another user.
@@ -52,8 +55,8 @@ pub mod event {
     pub const SET_TOPIC: &str = "set_topic";
     /// Server -> client: a new message in a joined room.
     pub const MESSAGE: &str = "message";
-    /// Server -> client: a room entered your list (a new public room, you were added to a
-    /// private one, someone opened a direct conversation with you).
+    /// Server -> client: a room entered your list (you created or joined it on another tab or
+    /// device, you were added to a private one, someone opened a direct conversation with you).
     pub const ROOM_ADDED: &str = "room_added";
     /// Server -> client: a room in your list changed (its members or its topic).
     pub const ROOM_UPDATED: &str = "room_updated";

@@ -14,22 +14,57 @@ pub const DIRECT_PREFIX: &str = "dm-";
 /// The room every fresh database starts with.
 pub const DEFAULT_ROOM: &str = "general";
 
-/// A room's name: 1 to 32 of `a-z`, `0-9`, `-`, `_`, starting with a letter or digit.
+/// A room's name. A public room's is 1 to 32 of `a-z`, `0-9`, `-`, `_`, starting with a letter
+/// or digit (its *local* name). A private room's is its owner's username, `/`, and a local name
+/// (`ada/plans`): each user names their private rooms apart from everyone else's, so creating a
+/// room never tells anyone which private rooms others have.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct RoomName(String);
 
+/// True for a local room name (the part after an owner's `/`).
+fn is_local_name(raw: &str) -> bool {
+    let ok_len = !raw.is_empty() && raw.chars().count() <= MAX_ROOM_CHARS;
+    let ok_first = raw
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let ok_chars = raw
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    ok_len && ok_first && ok_chars
+}
+
 impl RoomName {
+    /// A name that refers to a room: a local name, or `owner/local` for a private room.
     pub fn parse(raw: &str) -> Result<Self, ErrorBody> {
-        let ok_len = !raw.is_empty() && raw.chars().count() <= MAX_ROOM_CHARS;
-        let ok_first = raw
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        let ok_chars = raw
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-        if ok_len && ok_first && ok_chars {
+        let ok = match raw.split_once('/') {
+            None => is_local_name(raw),
+            Some((owner, local)) => {
+                // Exactly what `Username::parse` accepts, without its trimming and lowercasing:
+                // a name refers to one room only.
+                super::Username::parse(owner).is_ok_and(|u| u.as_str() == owner)
+                    && is_local_name(local)
+            }
+        };
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ErrorBody::new(
+                ErrorCode::InvalidRoomName,
+                format!(
+                    "Room names are 1 to {MAX_ROOM_CHARS} characters of lowercase letters, digits, \
+                     \"-\" and \"_\", starting with a letter or digit; a private room's name \
+                     starts with its owner's username and \"/\"."
+                ),
+            ))
+        }
+    }
+
+    /// A name for a new room: a local name only (a private room's owner part is added by the
+    /// server).
+    pub fn parse_new(raw: &str) -> Result<Self, ErrorBody> {
+        if is_local_name(raw) {
             Ok(Self(raw.to_owned()))
         } else {
             Err(ErrorBody::new(
@@ -42,8 +77,18 @@ impl RoomName {
         }
     }
 
+    /// The name of `owner`'s private room called `local`.
+    pub fn private(owner: &super::Username, local: &RoomName) -> Self {
+        Self(format!("{}/{}", owner.as_str(), local.local()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The name without its owner part.
+    pub fn local(&self) -> &str {
+        self.0.split_once('/').map_or(&self.0, |(_, local)| local)
     }
 
     /// True for the names direct conversations have.
@@ -154,6 +199,11 @@ impl Room {
             _ => format!("#{}", self.name),
         }
     }
+
+    /// The path of the room's page: `/r/general`, `/r/ada/plans`.
+    pub fn href(&self) -> String {
+        format!("/r/{}", self.name)
+    }
 }
 
 /// `join` payload.
@@ -186,6 +236,33 @@ pub struct LeaveRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaveReply {
     pub room: String,
+}
+
+/// The most public rooms one `browse` reply lists.
+pub const BROWSE_PAGE: u32 = 50;
+
+/// `browse` payload: public rooms by name, a page at a time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BrowseRequest {
+    /// Only rooms whose name contains this text (absent or empty: every public room).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub query: String,
+    /// The `next` of the previous page; absent: the first page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// At most this many rooms (1 to [`BROWSE_PAGE`]; absent: [`BROWSE_PAGE`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// `browse` ack on success.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BrowseReply {
+    /// Public rooms in name order.
+    pub rooms: Vec<Room>,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }
 
 /// `rooms` payload: `{}`.
@@ -249,6 +326,12 @@ request!(JoinRequest, event::JOIN, "{ room, after? }", JoinReply);
 request!(LeaveRequest, event::LEAVE, "{ room }", LeaveReply);
 request!(RoomsRequest, event::ROOMS, "{}", RoomsReply);
 request!(
+    BrowseRequest,
+    event::BROWSE,
+    "{ query?, after?, limit? }",
+    BrowseReply
+);
+request!(
     CreateRoomRequest,
     event::CREATE_ROOM,
     "{ name, private? }",
@@ -296,6 +379,13 @@ mod tests {
             "with space",
             "é",
             &"x".repeat(33),
+            "/plans",
+            "ada/",
+            "a/plans",
+            "Ada/plans",
+            "ada/plans/x",
+            "ada//plans",
+            " ada/plans",
         ] {
             assert_eq!(
                 RoomName::parse(bad).unwrap_err().code,
@@ -303,6 +393,21 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn private_room_names_carry_their_owner() {
+        let ada = crate::protocol::Username::parse("ada").unwrap();
+        let local = RoomName::parse_new("plans").unwrap();
+        let name = RoomName::private(&ada, &local);
+        assert_eq!(name.as_str(), "ada/plans");
+        assert_eq!(name.local(), "plans");
+        assert_eq!(RoomName::parse("ada/plans").unwrap(), name);
+        assert_eq!(
+            RoomName::parse_new("ada/plans").unwrap_err().code,
+            ErrorCode::InvalidRoomName
+        );
+        assert_eq!(RoomName::parse("general").unwrap().local(), "general");
     }
 
     #[test]

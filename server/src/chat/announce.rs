@@ -24,78 +24,83 @@ pub fn session_room(session: &crate::auth::Session) -> String {
     format!("session:{}", session.token_hash)
 }
 
-/// A room entered the lists of those who can see it: everyone for a public room, else its
-/// members.
-pub async fn room_added<A: Adapter>(io: &SocketIo<A>, room: &Room) {
-    to_viewers(io, room, event::ROOM_ADDED).await;
+/// A room entered the lists of `users` (the creator of a room, the two people of a new direct
+/// conversation, someone who joined a public room: their other tabs and devices).
+pub async fn room_added<A: Adapter>(io: &SocketIo<A>, room: &Room, users: &[String]) {
+    let Some(to) = to_users(io, users) else {
+        return;
+    };
+    if let Err(e) = to
+        .emit(event::ROOM_ADDED, &RoomReply { room: room.clone() })
+        .await
+    {
+        tracing::warn!(error = %e, room = %room.name, "could not announce a room");
+    }
 }
 
-/// A room changed (its topic): those who see it get `room_updated`.
-pub async fn room_updated<A: Adapter>(io: &SocketIo<A>, room: &Room) {
-    to_viewers(io, room, event::ROOM_UPDATED).await;
-}
-
-/// Sends `event` with the room to everyone who sees it.
-async fn to_viewers<A: Adapter>(io: &SocketIo<A>, room: &Room, event: &'static str) {
+/// A room changed (its topic): those with it in their list (`listed_by`, for a public room;
+/// its members, for the others) and the sockets reading it get `room_updated`.
+pub async fn room_updated<A: Adapter>(io: &SocketIo<A>, room: &Room, listed_by: &[String]) {
+    let users = match room.kind {
+        RoomKind::Public => listed_by,
+        _ => &room.members[..],
+    };
+    let mut rooms: Vec<String> = users.iter().map(|u| user_room(u)).collect();
+    rooms.push(room.name.clone());
     let Some(all) = sockets(io) else { return };
     let reply = RoomReply { room: room.clone() };
-    let sent = match room.kind {
-        RoomKind::Public => all.emit(event, &reply).await,
-        _ => all.to(member_rooms(room)).emit(event, &reply).await,
-    };
-    if let Err(e) = sent {
-        tracing::warn!(error = %e, room = %room.name, event, "could not announce a room");
+    if let Err(e) = all.to(rooms).emit(event::ROOM_UPDATED, &reply).await {
+        tracing::warn!(error = %e, room = %room.name, "could not announce a room change");
     }
+}
+
+/// The sockets of `users`; `None` for nobody (an empty room list would mean every socket).
+fn to_users<A: Adapter>(io: &SocketIo<A>, users: &[String]) -> Option<BroadcastOperators<A>> {
+    if users.is_empty() {
+        return None;
+    }
+    Some(sockets(io)?.to(users.iter().map(|u| user_room(u)).collect::<Vec<_>>()))
 }
 
 /// A user was added to a private room: they get `room_added`, the others `room_updated`.
 pub async fn member_added<A: Adapter>(io: &SocketIo<A>, room: &Room, user: &User) {
     let reply = RoomReply { room: room.clone() };
-    let added = user_room(user.name.as_str());
-    let others: Vec<String> = member_rooms(room)
-        .into_iter()
-        .filter(|r| *r != added)
+    let others: Vec<String> = room
+        .members
+        .iter()
+        .filter(|m| **m != user.name.as_str())
+        .cloned()
         .collect();
-    let (Some(to_added), Some(to_others)) = (sockets(io), sockets(io)) else {
-        return;
-    };
-    let results = [
-        to_added.to(added).emit(event::ROOM_ADDED, &reply).await,
-        to_others.to(others).emit(event::ROOM_UPDATED, &reply).await,
-    ];
+    let mut results = vec![];
+    if let Some(to_added) = to_users(io, &[user.name.to_string()]) {
+        results.push(to_added.emit(event::ROOM_ADDED, &reply).await);
+    }
+    if let Some(to_others) = to_users(io, &others) {
+        results.push(to_others.emit(event::ROOM_UPDATED, &reply).await);
+    }
     for e in results.into_iter().filter_map(Result::err) {
         tracing::warn!(error = %e, room = %room.name, "could not announce a new member");
     }
 }
 
 /// A user left or was removed: their sockets stop receiving the room and are told so; the
-/// remaining members get `room_updated`.
+/// remaining members of a private room get `room_updated`.
 pub async fn member_removed<A: Adapter>(io: &SocketIo<A>, room: &Room, user: &User) {
     let reply = RoomReply { room: room.clone() };
-    let removed = user_room(user.name.as_str());
-    let (Some(leaving), Some(to_removed), Some(to_others)) =
-        (sockets(io), sockets(io), sockets(io))
-    else {
-        return;
-    };
-    if let Err(e) = leaving.to(removed.clone()).leave(room.name.clone()).await {
-        tracing::error!(error = %e, room = %room.name, "could not unsubscribe a removed member");
+    let removed = [user.name.to_string()];
+    if let Some(leaving) = to_users(io, &removed) {
+        if let Err(e) = leaving.leave(room.name.clone()).await {
+            tracing::error!(error = %e, room = %room.name, "could not unsubscribe a removed member");
+        }
     }
-    let results = [
-        to_removed
-            .to(removed)
-            .emit(event::ROOM_REMOVED, &reply)
-            .await,
-        to_others
-            .to(member_rooms(room))
-            .emit(event::ROOM_UPDATED, &reply)
-            .await,
-    ];
+    let mut results = vec![];
+    if let Some(to_removed) = to_users(io, &removed) {
+        results.push(to_removed.emit(event::ROOM_REMOVED, &reply).await);
+    }
+    if let Some(to_others) = to_users(io, &room.members) {
+        results.push(to_others.emit(event::ROOM_UPDATED, &reply).await);
+    }
     for e in results.into_iter().filter_map(Result::err) {
         tracing::warn!(error = %e, room = %room.name, "could not announce a removal");
     }
-}
-
-fn member_rooms(room: &Room) -> Vec<String> {
-    room.members.iter().map(|m| user_room(m)).collect()
 }

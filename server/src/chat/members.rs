@@ -17,7 +17,7 @@ pub async fn open_direct<A: Adapter>(
     chat.limit(Action::OpenDirect, &caller)?;
     let direct = chat.store().open_direct(&caller.user, &other).await?;
     if direct.created {
-        announce::room_added(chat.io(), &direct.room).await;
+        announce::room_added(chat.io(), &direct.room, &direct.room.members).await;
     }
     Ok(RoomReply { room: direct.room })
 }
@@ -40,7 +40,8 @@ pub async fn add<A: Adapter>(
     Ok(RoomReply { room: change.room })
 }
 
-/// The owner removes a member, or a member leaves.
+/// The owner removes a member, or a member leaves (a private room, or a public one: it leaves
+/// their list).
 pub async fn remove<A: Adapter>(
     chat: ChatService<A>,
     caller: Caller<A>,

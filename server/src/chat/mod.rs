@@ -216,6 +216,7 @@ impl<A: Adapter> Operations<A> {
         ops.add(rooms::join);
         ops.add(rooms::leave);
         ops.add(rooms::list);
+        ops.add(rooms::browse);
         ops.add(rooms::create);
         ops.add(rooms::set_topic);
         ops.add(members::open_direct);

@@ -6,8 +6,9 @@ use super::{announce, Caller, ChatService};
 use crate::error::Error;
 use crate::store::NewRoomKind;
 use app::protocol::{
-    CreateRoomRequest, JoinReply, JoinRequest, LeaveReply, LeaveRequest, RoomName, RoomReply,
-    RoomsReply, RoomsRequest, SetTopicRequest, Topic, HISTORY_PAGE, MAX_HISTORY_LIMIT,
+    BrowseReply, BrowseRequest, CreateRoomRequest, ErrorBody, ErrorCode, JoinReply, JoinRequest,
+    LeaveReply, LeaveRequest, RoomKind, RoomName, RoomReply, RoomsReply, RoomsRequest,
+    SetTopicRequest, Topic, BROWSE_PAGE, HISTORY_PAGE, MAX_HISTORY_LIMIT, MAX_ROOM_CHARS,
 };
 use socketioxide::adapter::Adapter;
 
@@ -20,7 +21,12 @@ pub async fn join<A: Adapter>(
 ) -> Result<JoinReply, Error> {
     let room = RoomName::parse(&req.room)?;
     let store = chat.store();
-    let info = store.room(&caller.user, &room).await?;
+    let entered = store.enter(&caller.user, &room).await?;
+    if entered.joined {
+        // The user's other tabs and devices list it too.
+        announce::room_added(chat.io(), &entered.room, &[caller.user.name.to_string()]).await;
+    }
+    let info = entered.room;
     // Subscribe before reading, so nothing stored between the read and the subscription is
     // missed; a message that is both read and broadcast is told apart by its seq.
     caller.subscribe(&room);
@@ -78,12 +84,49 @@ pub async fn list<A: Adapter>(
     Ok(RoomsReply { rooms })
 }
 
+/// The longest `browse` query: the longest name a room can have.
+const MAX_QUERY_CHARS: usize = MAX_ROOM_CHARS;
+
+/// Public rooms a page at a time, by part of their name.
+pub async fn browse<A: Adapter>(
+    chat: ChatService<A>,
+    _caller: Caller<A>,
+    req: BrowseRequest,
+) -> Result<BrowseReply, Error> {
+    let limit = match req.limit {
+        None => BROWSE_PAGE,
+        Some(n) if (1..=BROWSE_PAGE).contains(&n) => n,
+        Some(_) => {
+            return Err(ErrorBody::new(
+                ErrorCode::BadPayload,
+                format!("limit must be between 1 and {BROWSE_PAGE}."),
+            )
+            .into())
+        }
+    };
+    let query = req.query.trim().to_lowercase();
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Err(ErrorBody::new(
+            ErrorCode::BadPayload,
+            format!("A search holds at most {MAX_QUERY_CHARS} characters, as room names do."),
+        )
+        .into());
+    }
+    let after = req.after.unwrap_or_default();
+    let mut rooms = chat.store().browse(&query, &after, limit + 1).await?;
+    let next = (rooms.len() > limit as usize).then(|| {
+        rooms.truncate(limit as usize);
+        rooms.last().map(|r| r.name.clone()).unwrap_or_default()
+    });
+    Ok(BrowseReply { rooms, next })
+}
+
 pub async fn create<A: Adapter>(
     chat: ChatService<A>,
     caller: Caller<A>,
     req: CreateRoomRequest,
 ) -> Result<RoomReply, Error> {
-    let name = RoomName::parse(req.name.trim())?;
+    let name = RoomName::parse_new(req.name.trim())?;
     let kind = NewRoomKind::from_private(req.private);
     chat.limit(Action::CreateRoom, &caller)?;
     let most = chat.caps().rooms_per_user;
@@ -91,11 +134,12 @@ pub async fn create<A: Adapter>(
         .store()
         .create_room(&caller.user, &name, kind, most)
         .await?;
-    announce::room_added(chat.io(), &room).await;
+    announce::room_added(chat.io(), &room, &[caller.user.name.to_string()]).await;
     Ok(RoomReply { room })
 }
 
-/// Sets a room's topic; everyone who sees the room gets `room_updated`.
+/// Sets a room's topic; everyone who has the room in their list, or reads it, gets
+/// `room_updated`.
 pub async fn set_topic<A: Adapter>(
     chat: ChatService<A>,
     caller: Caller<A>,
@@ -104,7 +148,12 @@ pub async fn set_topic<A: Adapter>(
     let name = RoomName::parse(&req.room)?;
     let topic = Topic::parse(&req.topic)?;
     chat.limit(Action::SetTopic, &caller)?;
-    let room = chat.store().set_topic(&caller.user, &name, &topic).await?;
-    announce::room_updated(chat.io(), &room).await;
+    let store = chat.store();
+    let room = store.set_topic(&caller.user, &name, &topic).await?;
+    let listed_by = match room.kind {
+        RoomKind::Public => store.listed_by(&name).await?,
+        _ => vec![],
+    };
+    announce::room_updated(chat.io(), &room, &listed_by).await;
     Ok(RoomReply { room })
 }

@@ -105,14 +105,31 @@ pub struct Direct {
     pub created: bool,
 }
 
+/// A room someone entered, and whether that made it one of theirs.
+pub struct Entered {
+    pub room: Room,
+    /// True when `viewer` had not joined this public room before: it is in their list now.
+    pub joined: bool,
+}
+
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// The rooms `viewer` can see (public ones and those they are a member of), by name.
+    /// `viewer`'s rooms, by name: the public rooms they joined, and the private rooms and
+    /// direct conversations they are a member of.
     async fn rooms(&self, viewer: &User) -> Result<Vec<Room>, Error>;
+    /// Public rooms by name after `after`, whose name contains `query`: at most `limit`.
+    async fn browse(&self, query: &str, after: &str, limit: u32) -> Result<Vec<Room>, Error>;
     /// One room `viewer` can see, or `Error::UnknownRoom`.
     async fn room(&self, viewer: &User, name: &RoomName) -> Result<Room, Error>;
-    /// Creates a room owned by `owner` (its first member when private), or `Error::RoomExists`;
-    /// `Error::TooManyRooms` when they own `most` rooms already.
+    /// One room `viewer` can see, as [`Store::room`]; a public one becomes one of theirs.
+    async fn enter(&self, viewer: &User, name: &RoomName) -> Result<Entered, Error>;
+    /// The usernames of those who have public room `room` in their list (for announcing a
+    /// change to it); empty for other kinds, whose `Room::members` says it.
+    async fn listed_by(&self, room: &RoomName) -> Result<Vec<String>, Error>;
+    /// Creates a room owned by `owner` and in their list: a public one named `name`, or their
+    /// private `owner/name`. `Error::RoomExists` when a public room of that name exists, or
+    /// when they have that private room already (another user's private room never
+    /// collides); `Error::TooManyRooms` when they own `most` rooms already.
     async fn create_room(
         &self,
         owner: &User,
@@ -131,7 +148,8 @@ pub trait Store: Send + Sync + 'static {
         who: &Username,
         most: u32,
     ) -> Result<MemberChange, Error>;
-    /// The owner removes `who`, or a member (`who` = `actor`) leaves.
+    /// The owner removes `who`, or a member (`who` = `actor`) leaves; leaving a public room
+    /// takes it out of one's list.
     async fn remove_member(
         &self,
         actor: &User,

@@ -1,4 +1,4 @@
-use crate::helpers::{TestClient, TestServer, WAIT};
+use crate::helpers::{room_names, TestClient, TestServer, WAIT};
 use rust_socketio::TransportType;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -128,17 +128,25 @@ async fn the_same_key_twice_stores_one_message() {
 }
 
 #[tokio::test]
-async fn a_new_room_is_announced_to_everyone_else() {
+async fn a_new_room_reaches_its_creators_other_tabs_and_nobody_elses_list() {
     let (server, _dir) = TestServer::start().await;
-    let a = server.client().await;
+    let ada = server.register("ada").await;
+    let tab = TestClient::connect(&server.url, &ada).await;
+    let mut other_tab = TestClient::connect(&server.url, &ada).await;
     let mut b = server.client().await;
-    let reply = a.request("create_room", json!({ "name": "design" })).await;
+    let reply = tab
+        .request("create_room", json!({ "name": "design" }))
+        .await;
     assert_eq!(reply["room"]["name"], "design");
     assert_eq!(reply["room"]["last_seq"], 0);
-    let announced = tokio::time::timeout(WAIT, b.next("room_added"))
+    let announced = tokio::time::timeout(WAIT, other_tab.next("room_added"))
         .await
         .unwrap();
     assert_eq!(announced["room"]["name"], "design");
+    // Others find it by browsing; their lists do not grow with every room on the server.
+    b.none("room_added", Duration::from_millis(300)).await;
+    let found = b.request("browse", json!({})).await;
+    assert!(room_names(&found).contains(&"design".to_owned()));
 }
 
 #[tokio::test]

@@ -44,26 +44,32 @@ async fn an_outsider_cannot_reach_a_private_room_by_any_road() {
     eve.none("room_added", QUIET).await;
 
     let added = ada
-        .request("add_member", json!({ "room": "secret", "username": "bob" }))
+        .request(
+            "add_member",
+            json!({ "room": "ada/secret", "username": "bob" }),
+        )
         .await;
     assert_eq!(added["room"]["members"], json!(["ada", "bob"]));
-    assert_eq!(bob.next("room_added").await["room"]["name"], "secret");
-    ada.join("secret").await;
-    bob.join("secret").await;
-    ada.send("secret", "for members only").await;
+    assert_eq!(bob.next("room_added").await["room"]["name"], "ada/secret");
+    ada.join("ada/secret").await;
+    bob.join("ada/secret").await;
+    ada.send("ada/secret", "for members only").await;
     assert_eq!(bob.next("message").await["body"], "for members only");
 
     // The socket: not listed, not joinable, not readable, not writable, not manageable.
-    assert!(!room_names(&eve.request("rooms", json!({})).await).contains(&"secret".into()));
+    assert!(!room_names(&eve.request("rooms", json!({})).await).contains(&"ada/secret".into()));
     for (event, payload) in [
-        ("join", json!({ "room": "secret" })),
-        ("join", json!({ "room": "secret", "after": 0 })),
-        ("history", json!({ "room": "secret" })),
-        ("send", json!({ "room": "secret", "body": "let me in" })),
-        ("add_member", json!({ "room": "secret", "username": "eve" })),
+        ("join", json!({ "room": "ada/secret" })),
+        ("join", json!({ "room": "ada/secret", "after": 0 })),
+        ("history", json!({ "room": "ada/secret" })),
+        ("send", json!({ "room": "ada/secret", "body": "let me in" })),
+        (
+            "add_member",
+            json!({ "room": "ada/secret", "username": "eve" }),
+        ),
         (
             "remove_member",
-            json!({ "room": "secret", "username": "bob" }),
+            json!({ "room": "ada/secret", "username": "bob" }),
         ),
     ] {
         let reply = eve.request(event, payload).await;
@@ -72,19 +78,70 @@ async fn an_outsider_cannot_reach_a_private_room_by_any_road() {
     eve.none("message", QUIET).await;
 
     // HTTP: the page and the server function answer as for a room that does not exist.
-    let page = t.server.get("/r/secret", Some(&t.eve)).await;
+    let page = t.server.get("/r/ada/secret", Some(&t.eve)).await;
     assert_eq!(page.status(), 404);
     assert!(!page.text().await.unwrap().contains("for members only"));
     let api = t
         .server
-        .post_form("/api/room", &[("room", "secret")], Some(&t.eve))
+        .post_form("/api/room", &[("room", "ada/secret")], Some(&t.eve))
         .await;
     assert_eq!(api.status(), 404);
     assert!(!api.text().await.unwrap().contains("for members only"));
     // Members read it over HTTP.
-    let page = t.server.get("/r/secret", Some(&t.bob)).await;
+    let page = t.server.get("/r/ada/secret", Some(&t.bob)).await;
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("for members only"));
+}
+
+#[tokio::test]
+async fn creating_a_room_tells_nothing_of_others_private_rooms() {
+    let t = three_users().await;
+    let url = &t.server.url;
+    let ada = TestClient::connect(url, &t.ada).await;
+    let eve = TestClient::connect(url, &t.eve).await;
+    let made = ada
+        .request("create_room", json!({ "name": "secret", "private": true }))
+        .await;
+    assert_eq!(made["room"]["name"], "ada/secret");
+
+    // Eve picks the same name, private and public: both are hers, as if Ada's did not exist.
+    let hers = eve
+        .request("create_room", json!({ "name": "secret", "private": true }))
+        .await;
+    assert_eq!(hers["room"]["name"], "eve/secret");
+    assert_eq!(hers["room"]["members"], json!(["eve"]));
+    let public = eve
+        .request("create_room", json!({ "name": "secret" }))
+        .await;
+    assert_eq!(public["room"]["name"], "secret");
+    assert_eq!(public["room"]["kind"], "public");
+    // Only her own names collide, and naming someone else's room outright is not a name at all.
+    assert_eq!(
+        error_code(
+            &eve.request("create_room", json!({ "name": "secret", "private": true }))
+                .await
+        ),
+        "room_exists"
+    );
+    assert_eq!(
+        error_code(
+            &eve.request("create_room", json!({ "name": "ada/secret" }))
+                .await
+        ),
+        "invalid_room_name"
+    );
+    assert_eq!(
+        room_names(&eve.request("rooms", json!({})).await),
+        ["eve/secret", "general", "secret"]
+    );
+    let found = eve.request("browse", json!({ "query": "secret" })).await;
+    assert_eq!(room_names(&found), ["secret"]);
+    // Ada's room is untouched.
+    ada.send("ada/secret", "still mine").await;
+    let h = ada
+        .request("history", json!({ "room": "ada/secret" }))
+        .await;
+    assert_eq!(h["messages"][0]["body"], "still mine");
 }
 
 #[tokio::test]
@@ -95,18 +152,24 @@ async fn a_removed_member_stops_receiving_at_once() {
     let mut bob = TestClient::connect(url, &t.bob).await;
     ada.request("create_room", json!({ "name": "secret", "private": true }))
         .await;
-    ada.request("add_member", json!({ "room": "secret", "username": "bob" }))
-        .await;
-    bob.join("secret").await;
+    ada.request(
+        "add_member",
+        json!({ "room": "ada/secret", "username": "bob" }),
+    )
+    .await;
+    bob.join("ada/secret").await;
 
     // Only the owner removes others.
     let eve = TestClient::connect(url, &t.eve).await;
-    ada.request("add_member", json!({ "room": "secret", "username": "eve" }))
-        .await;
+    ada.request(
+        "add_member",
+        json!({ "room": "ada/secret", "username": "eve" }),
+    )
+    .await;
     let reply = eve
         .request(
             "remove_member",
-            json!({ "room": "secret", "username": "bob" }),
+            json!({ "room": "ada/secret", "username": "bob" }),
         )
         .await;
     assert_eq!(error_code(&reply), "forbidden");
@@ -114,15 +177,15 @@ async fn a_removed_member_stops_receiving_at_once() {
     let reply = ada
         .request(
             "remove_member",
-            json!({ "room": "secret", "username": "bob" }),
+            json!({ "room": "ada/secret", "username": "bob" }),
         )
         .await;
     assert_eq!(reply["room"]["members"], json!(["ada", "eve"]));
-    assert_eq!(bob.next("room_removed").await["room"]["name"], "secret");
-    ada.send("secret", "after bob left").await;
+    assert_eq!(bob.next("room_removed").await["room"]["name"], "ada/secret");
+    ada.send("ada/secret", "after bob left").await;
     bob.none("message", QUIET).await;
     assert_eq!(
-        error_code(&bob.request("join", json!({ "room": "secret" })).await),
+        error_code(&bob.request("join", json!({ "room": "ada/secret" })).await),
         "unknown_room"
     );
 
@@ -130,14 +193,14 @@ async fn a_removed_member_stops_receiving_at_once() {
     let left = eve
         .request(
             "remove_member",
-            json!({ "room": "secret", "username": "eve" }),
+            json!({ "room": "ada/secret", "username": "eve" }),
         )
         .await;
     assert_eq!(left["room"]["members"], json!(["ada"]));
     let reply = ada
         .request(
             "remove_member",
-            json!({ "room": "secret", "username": "ada" }),
+            json!({ "room": "ada/secret", "username": "ada" }),
         )
         .await;
     assert_eq!(error_code(&reply), "forbidden");

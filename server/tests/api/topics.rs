@@ -105,29 +105,35 @@ async fn topics_that_are_too_long_or_not_allowed_are_refused() {
     // A private room: its owner only; outsiders do not learn it exists.
     a.request("create_room", json!({ "name": "secret", "private": true }))
         .await;
-    a.request("add_member", json!({ "room": "secret", "username": "bob" }))
-        .await;
+    a.request(
+        "add_member",
+        json!({ "room": "ada/secret", "username": "bob" }),
+    )
+    .await;
     let refused = b
         .request(
             "set_topic",
-            json!({ "room": "secret", "topic": "mine now" }),
+            json!({ "room": "ada/secret", "topic": "mine now" }),
         )
         .await;
     assert_eq!(error_code(&refused), "forbidden");
     assert_eq!(
         refused["error"]["message"],
-        "Only the owner of #secret can set its topic."
+        "Only the owner of #ada/secret can set its topic."
     );
     let eve = server.client().await;
     assert_eq!(
         error_code(
-            &eve.request("set_topic", json!({ "room": "secret", "topic": "x" }))
+            &eve.request("set_topic", json!({ "room": "ada/secret", "topic": "x" }))
                 .await
         ),
         "unknown_room"
     );
     let set = a
-        .request("set_topic", json!({ "room": "secret", "topic": "Plans" }))
+        .request(
+            "set_topic",
+            json!({ "room": "ada/secret", "topic": "Plans" }),
+        )
         .await;
     assert_eq!(set["room"]["topic"], "Plans");
 

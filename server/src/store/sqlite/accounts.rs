@@ -3,27 +3,46 @@
 use super::{is_unique_violation, SqliteStore, UserRow};
 use crate::error::Error;
 use crate::store::{now_ms, Accounts, Credentials, StoredSession, User};
-use app::protocol::Username;
+use app::protocol::{Username, DEFAULT_ROOM};
+use sqlx::SqliteConnection;
+
+/// A new user's list starts with the default room (when it exists).
+async fn start_in_default_room(conn: &mut SqliteConnection, user_id: i64) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO room_members (room_id, user_id, added_at) \
+         SELECT id, ?, ? FROM rooms WHERE name = ? AND kind = 'public'",
+    )
+    .bind(user_id)
+    .bind(now_ms())
+    .bind(DEFAULT_ROOM)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
 
 #[async_trait::async_trait]
 impl Accounts for SqliteStore {
     async fn create_user(&self, name: &Username, password_hash: &str) -> Result<User, Error> {
+        let mut tx = self.write().await?;
         let result: Result<i64, _> = sqlx::query_scalar(
             "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING id",
         )
         .bind(name.as_str())
         .bind(password_hash)
         .bind(now_ms())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await;
-        match result {
-            Ok(id) => Ok(User {
-                id,
-                name: name.clone(),
-            }),
-            Err(e) if is_unique_violation(&e) => Err(Error::UsernameTaken(name.clone())),
-            Err(e) => Err(e.into()),
-        }
+        let id = match result {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => return Err(Error::UsernameTaken(name.clone())),
+            Err(e) => return Err(e.into()),
+        };
+        start_in_default_room(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(User {
+            id,
+            name: name.clone(),
+        })
     }
 
     async fn create_first_user(
@@ -31,6 +50,7 @@ impl Accounts for SqliteStore {
         name: &Username,
         password_hash: &str,
     ) -> Result<Option<User>, Error> {
+        let mut tx = self.write().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO users (username, password_hash, created_at) \
              SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id",
@@ -38,8 +58,12 @@ impl Accounts for SqliteStore {
         .bind(name.as_str())
         .bind(password_hash)
         .bind(now_ms())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        if let Some(id) = id {
+            start_in_default_room(&mut tx, id).await?;
+        }
+        tx.commit().await?;
         Ok(id.map(|id| User {
             id,
             name: name.clone(),

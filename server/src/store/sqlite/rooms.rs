@@ -6,8 +6,8 @@ use super::{
 };
 use crate::error::{Error, OwnerAction};
 use crate::store::{
-    now_ms, Appended, Direct, Health, MemberChange, NewMessage, NewRoomKind, Store, StoredKind,
-    User,
+    now_ms, Appended, Direct, Entered, Health, MemberChange, NewMessage, NewRoomKind, Store,
+    StoredKind, User,
 };
 use app::protocol::{Message, Room, RoomName, Topic, Username, DIRECT_PREFIX};
 use sqlx::SqliteConnection;
@@ -91,9 +91,25 @@ async fn messages(
 impl Store for SqliteStore {
     async fn rooms(&self, viewer: &User) -> Result<Vec<Room>, Error> {
         let rows: Vec<RoomRow> = sqlx::query_as(&format!(
-            "SELECT {ROOM_COLUMNS} FROM rooms r WHERE {VISIBLE} ORDER BY r.name"
+            "SELECT {ROOM_COLUMNS} FROM rooms r \
+             JOIN room_members mine ON mine.room_id = r.id AND mine.user_id = ? ORDER BY r.name"
         ))
         .bind(viewer.id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Room::from).collect())
+    }
+
+    async fn browse(&self, query: &str, after: &str, limit: u32) -> Result<Vec<Room>, Error> {
+        // `instr`, not LIKE: the query is matched as plain text, with no wildcards to escape.
+        let rows: Vec<RoomRow> = sqlx::query_as(&format!(
+            "SELECT {ROOM_COLUMNS} FROM rooms r \
+             WHERE r.kind = 'public' AND r.name > ? AND instr(r.name, ?) > 0 \
+             ORDER BY r.name LIMIT ?"
+        ))
+        .bind(after)
+        .bind(query)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(Room::from).collect())
@@ -102,6 +118,53 @@ impl Store for SqliteStore {
     async fn room(&self, viewer: &User, name: &RoomName) -> Result<Room, Error> {
         let mut conn = self.pool.acquire().await?;
         Ok(visible_room(&mut conn, viewer, name).await?.into())
+    }
+
+    async fn enter(&self, viewer: &User, name: &RoomName) -> Result<Entered, Error> {
+        let row = {
+            let mut conn = self.pool.acquire().await?;
+            let row = visible_room(&mut conn, viewer, name).await?;
+            let listed: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ?)",
+            )
+            .bind(row.id)
+            .bind(viewer.id)
+            .fetch_one(&mut *conn)
+            .await?;
+            if listed || row.kind != StoredKind::Public {
+                return Ok(Entered {
+                    room: row.into(),
+                    joined: false,
+                });
+            }
+            row
+        };
+        // A first visit: write only then, so reading a room stays a read.
+        let mut tx = self.write().await?;
+        let added = sqlx::query(
+            "INSERT INTO room_members (room_id, user_id, added_at) VALUES (?, ?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(row.id)
+        .bind(viewer.id)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Entered {
+            room: row.into(),
+            joined: added.rows_affected() == 1,
+        })
+    }
+
+    async fn listed_by(&self, room: &RoomName) -> Result<Vec<String>, Error> {
+        Ok(sqlx::query_scalar(
+            "SELECT u.username FROM rooms r JOIN room_members m ON m.room_id = r.id \
+             JOIN users u ON u.id = m.user_id WHERE r.name = ? AND r.kind = 'public'",
+        )
+        .bind(room.as_str())
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn create_room(
@@ -114,6 +177,10 @@ impl Store for SqliteStore {
         if name.is_direct() {
             return Err(Error::ReservedRoomName(name.clone()));
         }
+        let name = match kind {
+            NewRoomKind::Public => name.clone(),
+            NewRoomKind::Private => RoomName::private(&owner.name, name),
+        };
         let created_at = now_ms();
         let mut tx = self.write().await?;
         let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rooms WHERE owner_id = ?")
@@ -134,17 +201,15 @@ impl Store for SqliteStore {
         .await;
         let id = match inserted {
             Ok(id) => id,
-            Err(e) if is_unique_violation(&e) => return Err(Error::RoomExists(name.clone())),
+            Err(e) if is_unique_violation(&e) => return Err(Error::RoomExists(name)),
             Err(e) => return Err(e.into()),
         };
-        if kind == NewRoomKind::Private {
-            sqlx::query("INSERT INTO room_members (room_id, user_id, added_at) VALUES (?, ?, ?)")
-                .bind(id)
-                .bind(owner.id)
-                .bind(created_at)
-                .execute(&mut *tx)
-                .await?;
-        }
+        sqlx::query("INSERT INTO room_members (room_id, user_id, added_at) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(owner.id)
+            .bind(created_at)
+            .execute(&mut *tx)
+            .await?;
         let room = room_by_id(&mut tx, id).await?;
         tx.commit().await?;
         Ok(room)
@@ -246,18 +311,30 @@ impl Store for SqliteStore {
         who: &Username,
     ) -> Result<MemberChange, Error> {
         let mut tx = self.write().await?;
-        let found = private_room(&mut tx, actor, room).await?;
+        let found = visible_room(&mut tx, actor, room).await?;
         let id = found.id;
         let user = user_named(&mut tx, who).await?;
-        let is_owner = found.owner_id == Some(actor.id);
-        if user.id == actor.id && is_owner {
-            return Err(Error::OwnerCannotLeave(room.clone()));
-        }
-        if user.id != actor.id && !is_owner {
-            return Err(Error::NotOwner {
-                room: room.clone(),
-                action: OwnerAction::RemoveMembers,
-            });
+        match found.kind {
+            // Anyone may join a public room, and leave it: nobody else takes them out.
+            StoredKind::Public if user.id == actor.id => {}
+            StoredKind::Public | StoredKind::Direct => {
+                return Err(Error::NotPrivate {
+                    room: room.clone(),
+                    kind: found.kind.into(),
+                })
+            }
+            StoredKind::Private => {
+                let is_owner = found.owner_id == Some(actor.id);
+                if user.id == actor.id && is_owner {
+                    return Err(Error::OwnerCannotLeave(room.clone()));
+                }
+                if user.id != actor.id && !is_owner {
+                    return Err(Error::NotOwner {
+                        room: room.clone(),
+                        action: OwnerAction::RemoveMembers,
+                    });
+                }
+            }
         }
         let removed = sqlx::query("DELETE FROM room_members WHERE room_id = ? AND user_id = ?")
             .bind(id)

@@ -115,11 +115,12 @@ async fn private_rooms_are_invisible_to_outsiders() {
         user(&s, "bob").await,
         user(&s, "eve").await,
     );
-    let secret = room("secret");
     let created = s
-        .create_room(&ada, &secret, NewRoomKind::Private, 100)
+        .create_room(&ada, &room("secret"), NewRoomKind::Private, 100)
         .await
         .unwrap();
+    assert_eq!(created.name, "ada/secret");
+    let secret = room(&created.name);
     assert_eq!(created.kind, RoomKind::Private);
     assert_eq!(created.members, vec!["ada"]);
     assert_eq!(created.owner.as_deref(), Some("ada"));
@@ -137,7 +138,7 @@ async fn private_rooms_are_invisible_to_outsiders() {
         .await
         .unwrap()
         .iter()
-        .any(|r| r.name == "secret"));
+        .any(|r| r.name == "ada/secret"));
     assert!(matches!(
         s.room(&eve, &secret).await,
         Err(Error::UnknownRoom(_))
@@ -297,8 +298,8 @@ async fn an_unknown_room_kind_in_the_database_is_an_error_not_a_guess() {
 async fn membership_changes_succeed_while_messages_are_written() {
     let (s, _dir) = store().await;
     let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
-    let secret = room("secret");
-    s.create_room(&ada, &secret, NewRoomKind::Private, 100)
+    let secret = room("ada/secret");
+    s.create_room(&ada, &room("secret"), NewRoomKind::Private, 100)
         .await
         .unwrap();
     // Chat traffic in the background, from both users.
@@ -309,7 +310,7 @@ async fn membership_changes_succeed_while_messages_are_written() {
                 let target = if i % 2 == 0 {
                     room("general")
                 } else {
-                    room("secret")
+                    room("ada/secret")
                 };
                 let _ = append(&s, &ada, &target, None).await.unwrap();
             }
@@ -325,4 +326,58 @@ async fn membership_changes_succeed_while_messages_are_written() {
             .unwrap();
     }
     chatter.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_users_list_holds_the_rooms_they_joined_and_browse_holds_every_public_one() {
+    let (s, _dir) = store().await;
+    let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
+    let names =
+        |rooms: Vec<app::protocol::Room>| rooms.into_iter().map(|r| r.name).collect::<Vec<_>>();
+    assert_eq!(names(s.rooms(&bob).await.unwrap()), ["general"]);
+    s.create_room(&ada, &room("ops"), NewRoomKind::Public, 100)
+        .await
+        .unwrap();
+    s.create_room(&ada, &room("plans"), NewRoomKind::Private, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        names(s.rooms(&ada).await.unwrap()),
+        ["ada/plans", "general", "ops"]
+    );
+    assert_eq!(names(s.rooms(&bob).await.unwrap()), ["general"]);
+
+    // Entering a public room lists it, once; a private one cannot be entered from outside.
+    assert!(s.enter(&bob, &room("ops")).await.unwrap().joined);
+    assert!(!s.enter(&bob, &room("ops")).await.unwrap().joined);
+    assert!(!s.enter(&ada, &room("ada/plans")).await.unwrap().joined);
+    assert!(matches!(
+        s.enter(&bob, &room("ada/plans")).await,
+        Err(Error::UnknownRoom(_))
+    ));
+    assert_eq!(names(s.rooms(&bob).await.unwrap()), ["general", "ops"]);
+    let mut listing = s.listed_by(&room("ops")).await.unwrap();
+    listing.sort();
+    assert_eq!(listing, ["ada", "bob"]);
+    assert!(s.listed_by(&room("ada/plans")).await.unwrap().is_empty());
+
+    // Leaving a public room takes it out of the list; nobody removes someone else.
+    s.remove_member(&bob, &room("ops"), &name("bob"))
+        .await
+        .unwrap();
+    assert_eq!(names(s.rooms(&bob).await.unwrap()), ["general"]);
+    assert!(matches!(
+        s.remove_member(&bob, &room("ops"), &name("ada")).await,
+        Err(Error::NotPrivate { .. })
+    ));
+
+    // Browse: public rooms only, in name order, after a name, by part of the name.
+    assert_eq!(
+        names(s.browse("", "", 10).await.unwrap()),
+        ["general", "ops"]
+    );
+    assert_eq!(names(s.browse("", "general", 10).await.unwrap()), ["ops"]);
+    assert_eq!(names(s.browse("p", "", 10).await.unwrap()), ["ops"]);
+    assert_eq!(names(s.browse("", "", 1).await.unwrap()), ["general"]);
+    assert!(s.browse("plans", "", 10).await.unwrap().is_empty());
 }
