@@ -19,7 +19,8 @@ pub struct Config {
     #[arg(long, env = "NATTER_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
-    /// Database URL; default: the SQLite file `natter.db` in the data folder.
+    /// Database URL: `sqlite://…` or `postgres://user@host/db`; default: the SQLite file
+    /// `natter.db` in the data folder.
     #[arg(long, env = "NATTER_DATABASE_URL")]
     pub database_url: Option<String>,
 

@@ -25,8 +25,20 @@ use socketioxide::TransportType;
 use state::AppState;
 use std::future::IntoFuture;
 use std::sync::Arc;
-use store::{Accounts, SqliteStore, Store};
+use store::{Accounts, PostgresStore, SqliteStore, Store};
 use tokio::net::TcpListener;
+
+/// Opens the database `config` names: PostgreSQL for a `postgres://` URL, else SQLite.
+async fn open_storage(config: &Config) -> Result<(Arc<dyn Store>, Arc<dyn Accounts>), Error> {
+    let url = config.database_url();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let pg = Arc::new(PostgresStore::open_with(&url, config.commit_batch).await?);
+        Ok((pg.clone(), pg))
+    } else {
+        let sqlite = Arc::new(SqliteStore::open_with(&url, config.commit_batch).await?);
+        Ok((sqlite.clone(), sqlite))
+    }
+}
 
 /// Opens storage and builds the state for `config`.
 pub async fn build_state(
@@ -37,10 +49,7 @@ pub async fn build_state(
         .and_then(|public| AllowedOrigins::new(public, &config.allowed_origins))
         .map_err(Error::Config)?;
     tokio::fs::create_dir_all(&config.data_dir).await?;
-    let sqlite =
-        Arc::new(SqliteStore::open_with(&config.database_url(), config.commit_batch).await?);
-    let store: Arc<dyn Store> = sqlite.clone();
-    let accounts: Arc<dyn Accounts> = sqlite;
+    let (store, accounts) = open_storage(config).await?;
     let auth = Auth::new(
         accounts,
         auth::Policy {

@@ -5,8 +5,10 @@
 //! a room: a private room or direct conversation that the user is not a member of answers
 //! exactly like a room that does not exist.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::error::Error;
@@ -55,7 +57,7 @@ impl NewRoomKind {
 /// A room's kind as every engine stores it (`kind` column: `public`, `private`, `direct`): the
 /// one place it is written and read. An unknown value is a decoding error, never a guess.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(rename_all = "lowercase")]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
 pub enum StoredKind {
     Public,
     Private,

@@ -20,6 +20,41 @@ pub struct TestUser {
     pub cookie: String,
 }
 
+/// The PostgreSQL server the tests run against, when `NATTER_TEST_POSTGRES` names one
+/// (`postgres://postgres@127.0.0.1`); otherwise they use SQLite in each data folder.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("NATTER_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .map(|u| u.trim_end_matches('/').to_owned())
+}
+
+/// The database a server with data folder `dir` uses: on PostgreSQL, one database per folder
+/// (`natter_t_…`, created on first use, so a restart in the same folder finds its data); `None`
+/// for SQLite, whose file lives in the folder.
+pub async fn postgres_database(dir: &Path) -> Option<String> {
+    use sqlx::Connection;
+    use std::hash::{Hash, Hasher};
+    let server = postgres_server()?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    dir.hash(&mut hasher);
+    let name = format!("natter_t_{:016x}", hasher.finish());
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .expect("the test PostgreSQL server answers");
+    match sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+    {
+        Ok(_) => {}
+        // 42P04: it exists already (a restart in the same folder).
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+        Err(e) => panic!("create database {name}: {e}"),
+    }
+    let _ = admin.close().await;
+    Some(format!("{server}/{name}"))
+}
+
 /// The `natter` binary, running on a free port with its own data folder.
 pub struct TestServer {
     pub url: String,
@@ -54,7 +89,11 @@ impl TestServer {
     }
 
     async fn spawn(dir: &Path, addr: &str, flags: &[&str]) -> TestServer {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_natter"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_natter"));
+        if let Some(url) = postgres_database(dir).await {
+            command.args(["--database-url", &url]);
+        }
+        let mut child = command
             .args(["--addr", addr, "--log", "info,server=debug"])
             .args(flags)
             .arg("--data-dir")

@@ -2,7 +2,7 @@
 //! message; a writer that cannot store refuses sends clearly and the process exits non-zero.
 
 use crate::abuse::RawSocket;
-use crate::helpers::{http, TestClient, TestServer};
+use crate::helpers::{http, postgres_database, TestClient, TestServer};
 use rust_socketio::TransportType;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -135,16 +135,32 @@ async fn a_writer_that_cannot_store_refuses_sends_and_the_process_exits_non_zero
 
     // The disk "fails": from now on every insert into messages is refused by the database.
     use sqlx::Connection;
-    let url = format!("sqlite://{}", dir.path().join("natter.db").display());
-    let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    sqlx::query(
-        "CREATE TRIGGER disk_on_fire BEFORE INSERT ON messages \
-         BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
-    )
-    .execute(&mut db)
-    .await
-    .unwrap();
-    db.close().await.unwrap();
+    match postgres_database(dir.path()).await {
+        Some(url) => {
+            let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+            for statement in [
+                "CREATE FUNCTION disk_on_fire() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$",
+                "CREATE TRIGGER disk_on_fire BEFORE INSERT ON messages \
+                 FOR EACH ROW EXECUTE FUNCTION disk_on_fire()",
+            ] {
+                sqlx::query(statement).execute(&mut db).await.unwrap();
+            }
+            db.close().await.unwrap();
+        }
+        None => {
+            let url = format!("sqlite://{}", dir.path().join("natter.db").display());
+            let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query(
+                "CREATE TRIGGER disk_on_fire BEFORE INSERT ON messages \
+                 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
+            )
+            .execute(&mut db)
+            .await
+            .unwrap();
+            db.close().await.unwrap();
+        }
+    }
 
     let refused = ada.send("general", "after").await;
     assert_eq!(refused["error"]["code"], "unavailable", "{refused}");

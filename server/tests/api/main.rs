@@ -9,6 +9,7 @@ mod helpers;
 mod lifecycle;
 mod limits;
 mod messaging;
+mod nodes;
 mod pages;
 mod privacy;
 mod restart;

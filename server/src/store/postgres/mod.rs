@@ -1,0 +1,212 @@
+//! PostgreSQL through sqlx, for several Natter nodes sharing one database: the same schema,
+//! rules and answers as the SQLite store, with row locks where SQLite had its one write lock.
+
+mod accounts;
+mod rooms;
+mod writer;
+
+use crate::error::Error;
+use app::protocol::{Message, Room, RoomName, Username};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
+use std::str::FromStr;
+
+use super::{StoredKind, User};
+
+/// Connections in the pool for reads and the rare other writes: a node's requests wait for one
+/// when all are busy, and every node opens its own, so the database sees this many per node.
+const POOL_CONNECTIONS: u32 = 16;
+
+/// How long a statement waits for a lock (a room row another node's writer holds, say) before
+/// failing: the PostgreSQL counterpart of SQLite's `busy_timeout`, so nothing waits forever.
+const LOCK_TIMEOUT: &str = "10s";
+
+/// How long a session may sit inside a transaction without sending anything before PostgreSQL
+/// ends it. Natter never pauses inside one; a node that froze or lost the network while holding
+/// a room's lock is cut off after this, sooner than [`LOCK_TIMEOUT`], so the other nodes'
+/// writers get the lock instead of failing.
+const IDLE_IN_TRANSACTION_TIMEOUT: &str = "5s";
+
+#[derive(Clone)]
+pub struct PostgresStore {
+    /// Reads and the rare other writes (rooms, members, accounts).
+    pool: PgPool,
+    /// The one task of this node that appends messages (group commit), on its own connection.
+    writer: writer::Writer,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://…`) and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Self, Error> {
+        Self::open_with(url, writer::MAX_BATCH).await
+    }
+
+    /// [`PostgresStore::open`], committing at most `max_batch` messages per transaction.
+    pub async fn open_with(url: &str, max_batch: usize) -> Result<Self, Error> {
+        let base = PgConnectOptions::from_str(url)?;
+        migrate(&base).await?;
+        let options = base.options([
+            ("lock_timeout", LOCK_TIMEOUT),
+            (
+                "idle_in_transaction_session_timeout",
+                IDLE_IN_TRANSACTION_TIMEOUT,
+            ),
+        ]);
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_CONNECTIONS)
+            .connect_with(options.clone())
+            .await?;
+        let writer = writer::Writer::start(options, max_batch).await?;
+        Ok(Self { pool, writer })
+    }
+}
+
+/// How every transaction of this store begins: READ COMMITTED whatever the database's default.
+/// The locking reads rely on it: after waiting for a row lock, the next statement sees what the
+/// holder committed (a key stored by another node, say), where REPEATABLE READ would refuse
+/// with a serialization failure instead.
+const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
+
+impl PostgresStore {
+    /// A write transaction (see [`BEGIN`]). Unlike SQLite's `BEGIN IMMEDIATE` it locks nothing
+    /// by itself: each write locks the rows its checks are about.
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin_with(BEGIN).await
+    }
+}
+
+/// Brings the schema up to date on a connection of its own, without [`LOCK_TIMEOUT`]: nodes
+/// starting together take turns on the migrator's advisory lock, and one waits as long as
+/// another's migration takes.
+async fn migrate(options: &PgConnectOptions) -> Result<(), Error> {
+    let mut conn = PgConnection::connect_with(options).await?;
+    sqlx::migrate!("./migrations-postgres")
+        .run(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// The SQL condition "user `$n` may see room `r`"; binds one user id, as placeholder `$n`.
+fn visible(n: u8) -> String {
+    format!(
+        "(r.kind = 'public' OR EXISTS \
+         (SELECT 1 FROM room_members vm WHERE vm.room_id = r.id AND vm.user_id = ${n}))"
+    )
+}
+
+/// The id of room `name` when `viewer` (a user id) may see it: the check every read of a
+/// room's messages makes.
+async fn visible_room_id(
+    conn: &mut PgConnection,
+    viewer: i64,
+    name: &RoomName,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT r.id FROM rooms r WHERE r.name = $1 AND {}",
+        visible(2)
+    ))
+    .bind(name.as_str())
+    .bind(viewer)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The columns of [`RoomRow`], from `rooms r`; binds nothing.
+const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.topic, r.last_seq, r.created_at, \
+     (SELECT username FROM users WHERE id = r.owner_id) AS owner, \
+     CASE WHEN r.kind = 'public' THEN NULL ELSE \
+       (SELECT string_agg(u.username, ' ') FROM room_members m JOIN users u ON u.id = m.user_id \
+        WHERE m.room_id = r.id) END AS members";
+
+/// The columns of [`MessageRow`], from `messages m JOIN rooms r`. Binds one user id, the reader,
+/// as placeholder `$n`: a message's idempotency key is shown to its author only.
+fn message_columns(n: u8) -> String {
+    format!(
+        "m.id, r.name AS room, m.seq, m.author, m.body, m.ts, \
+         CASE WHEN m.author_id = ${n} THEN m.client_key END AS client_key"
+    )
+}
+
+/// A room as [`ROOM_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+struct RoomRow {
+    id: i64,
+    name: String,
+    kind: StoredKind,
+    owner_id: Option<i64>,
+    owner: Option<String>,
+    /// Space-separated usernames (private rooms and direct conversations).
+    members: Option<String>,
+    topic: String,
+    last_seq: i64,
+    created_at: i64,
+}
+
+impl From<RoomRow> for Room {
+    fn from(row: RoomRow) -> Self {
+        let mut members: Vec<String> = row
+            .members
+            .map(|m| m.split(' ').map(str::to_owned).collect())
+            .unwrap_or_default();
+        members.sort();
+        Room {
+            name: row.name,
+            kind: row.kind.into(),
+            owner: row.owner,
+            members,
+            topic: row.topic,
+            last_seq: row.last_seq,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A message as [`message_columns`] reads it.
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: String,
+    room: String,
+    seq: i64,
+    author: String,
+    body: String,
+    ts: i64,
+    client_key: Option<String>,
+}
+
+impl From<MessageRow> for Message {
+    fn from(row: MessageRow) -> Self {
+        Message {
+            id: row.id,
+            room: row.room,
+            seq: row.seq,
+            author: row.author,
+            body: row.body,
+            ts: row.ts,
+            key: row.client_key,
+        }
+    }
+}
+
+/// A user, from `SELECT id AS user_id, username …`.
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    user_id: i64,
+    username: String,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = Error;
+    fn try_from(row: UserRow) -> Result<Self, Error> {
+        Ok(User {
+            id: row.user_id,
+            // Stored names were parsed on the way in; one that no longer parses is corrupt.
+            name: Username::parse(&row.username)
+                .map_err(|e| sqlx::Error::Decode(e.message.into()))?,
+        })
+    }
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}

@@ -1,0 +1,491 @@
+//! Rooms, memberships and messages.
+//!
+//! Where the SQLite store relied on its one write lock (`BEGIN IMMEDIATE`) to make a check and
+//! the write after it one step, this one locks the row the check is about, `FOR NO KEY UPDATE`:
+//! that serializes those who take the same lock, on every node, without blocking the foreign-key
+//! checks (`FOR KEY SHARE`) of inserts that merely refer to the row.
+
+use super::{
+    is_unique_violation, message_columns, visible, visible_room_id, MessageRow, PostgresStore,
+    RoomRow, UserRow, ROOM_COLUMNS,
+};
+use crate::error::{Error, OwnerAction};
+use crate::store::{
+    now_ms, Appended, Direct, Entered, Health, MemberChange, NewMessage, NewRoomKind, Store,
+    StoredKind, User,
+};
+use app::protocol::{Message, Room, RoomName, Topic, Username, DIRECT_PREFIX};
+use sqlx::PgConnection;
+
+/// A room `viewer` can see, or `UnknownRoom`.
+async fn visible_room(
+    conn: &mut PgConnection,
+    viewer: &User,
+    name: &RoomName,
+) -> Result<RoomRow, Error> {
+    sqlx::query_as(&format!(
+        "SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.name = $1 AND {}",
+        visible(2)
+    ))
+    .bind(name.as_str())
+    .bind(viewer.id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| Error::UnknownRoom(name.clone()))
+}
+
+/// Locks room `name` against other membership changes and appends (on any node) until the
+/// transaction ends, before anything about it is checked; `UnknownRoom` when there is no such
+/// room. Whether the caller may see it is checked after, by [`visible_room`].
+async fn lock_room(conn: &mut PgConnection, name: &RoomName) -> Result<(), Error> {
+    let locked: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1 FOR NO KEY UPDATE")
+            .bind(name.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    locked
+        .map(|_| ())
+        .ok_or_else(|| Error::UnknownRoom(name.clone()))
+}
+
+async fn user_named(conn: &mut PgConnection, name: &Username) -> Result<User, Error> {
+    let row: Option<UserRow> =
+        sqlx::query_as("SELECT id AS user_id, username FROM users WHERE username = $1")
+            .bind(name.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    row.ok_or_else(|| Error::UnknownUser(name.clone()))?
+        .try_into()
+}
+
+/// A private room `actor` can see, for a membership change; any other kind is refused.
+async fn private_room(
+    conn: &mut PgConnection,
+    actor: &User,
+    name: &RoomName,
+) -> Result<RoomRow, Error> {
+    let row = visible_room(conn, actor, name).await?;
+    if row.kind != StoredKind::Private {
+        return Err(Error::NotPrivate {
+            room: name.clone(),
+            kind: row.kind.into(),
+        });
+    }
+    Ok(row)
+}
+
+/// A room by id (after a change, to answer with its new state).
+async fn room_by_id(conn: &mut PgConnection, id: i64) -> Result<Room, Error> {
+    let row: RoomRow = sqlx::query_as(&format!(
+        "SELECT {ROOM_COLUMNS} FROM rooms r WHERE r.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.into())
+}
+
+/// Messages of room `room_id` as `viewer` reads them, by `tail` (a WHERE/ORDER/LIMIT tail
+/// binding the room id as `$2`, a seq as `$3` and a limit as `$4`; `$1` is the viewer).
+async fn messages(
+    conn: &mut PgConnection,
+    tail: &str,
+    viewer: &User,
+    room_id: i64,
+    seq: i64,
+    limit: u32,
+) -> Result<Vec<Message>, Error> {
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "SELECT {} FROM messages m JOIN rooms r ON r.id = m.room_id {tail}",
+        message_columns(1)
+    ))
+    .bind(viewer.id)
+    .bind(room_id)
+    .bind(seq)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(Message::from).collect())
+}
+
+/// `text` up to its first NUL. PostgreSQL text cannot hold NUL (binding one is an error) and no
+/// room name contains one, so for comparing with room names this is the same string: a name is
+/// after `text` exactly when it is after the part before the NUL.
+fn before_nul(text: &str) -> &str {
+    text.split('\0').next().unwrap_or(text)
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    async fn rooms(&self, viewer: &User) -> Result<Vec<Room>, Error> {
+        let rows: Vec<RoomRow> = sqlx::query_as(&format!(
+            "SELECT {ROOM_COLUMNS} FROM rooms r \
+             JOIN room_members mine ON mine.room_id = r.id AND mine.user_id = $1 ORDER BY r.name"
+        ))
+        .bind(viewer.id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Room::from).collect())
+    }
+
+    async fn browse(&self, query: &str, after: &str, limit: u32) -> Result<Vec<Room>, Error> {
+        if query.contains('\0') {
+            // No room name holds a NUL, so none contains this query; and binding it would be
+            // an error, as PostgreSQL text cannot hold one.
+            return Ok(Vec::new());
+        }
+        // `strpos`, not LIKE: the query is matched as plain text, with no wildcards to escape.
+        // `r.name` compares byte by byte (COLLATE "C" in the schema), as in SQLite.
+        let rows: Vec<RoomRow> = sqlx::query_as(&format!(
+            "SELECT {ROOM_COLUMNS} FROM rooms r \
+             WHERE r.kind = 'public' AND r.name > $1 AND strpos(r.name, $2) > 0 \
+             ORDER BY r.name LIMIT $3"
+        ))
+        .bind(before_nul(after))
+        .bind(query)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Room::from).collect())
+    }
+
+    async fn room(&self, viewer: &User, name: &RoomName) -> Result<Room, Error> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(visible_room(&mut conn, viewer, name).await?.into())
+    }
+
+    async fn enter(&self, viewer: &User, name: &RoomName) -> Result<Entered, Error> {
+        let mut conn = self.pool.acquire().await?;
+        let row = visible_room(&mut conn, viewer, name).await?;
+        let listed: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2)",
+        )
+        .bind(row.id)
+        .bind(viewer.id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if listed || row.kind != StoredKind::Public {
+            return Ok(Entered {
+                room: row.into(),
+                joined: false,
+            });
+        }
+        // A first visit: write only then, so reading a room stays a read. One statement, so
+        // no transaction; of two concurrent first visits, one is told it joined.
+        let added = sqlx::query(
+            "INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(row.id)
+        .bind(viewer.id)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
+        Ok(Entered {
+            room: row.into(),
+            joined: added.rows_affected() == 1,
+        })
+    }
+
+    async fn listed_by(&self, room: &RoomName) -> Result<Vec<String>, Error> {
+        Ok(sqlx::query_scalar(
+            "SELECT u.username FROM rooms r JOIN room_members m ON m.room_id = r.id \
+             JOIN users u ON u.id = m.user_id WHERE r.name = $1 AND r.kind = 'public'",
+        )
+        .bind(room.as_str())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn create_room(
+        &self,
+        owner: &User,
+        name: &RoomName,
+        kind: NewRoomKind,
+        most: u32,
+    ) -> Result<Room, Error> {
+        if name.is_direct() {
+            return Err(Error::ReservedRoomName(name.clone()));
+        }
+        let name = match kind {
+            NewRoomKind::Public => name.clone(),
+            NewRoomKind::Private => RoomName::private(&owner.name, name),
+        };
+        let created_at = now_ms();
+        let mut tx = self.write().await?;
+        // The owner's row is the lock on "how many rooms they own": two creations by one user
+        // (from two nodes, say) count one after the other.
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(owner.id)
+            .execute(&mut *tx)
+            .await?;
+        let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rooms WHERE owner_id = $1")
+            .bind(owner.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if owned >= i64::from(most) {
+            return Err(Error::TooManyRooms { most });
+        }
+        let inserted: Result<i64, _> = sqlx::query_scalar(
+            "INSERT INTO rooms (name, kind, owner_id, created_at) VALUES ($1, $2, $3, $4) \
+             RETURNING id",
+        )
+        .bind(name.as_str())
+        .bind(StoredKind::from(kind))
+        .bind(owner.id)
+        .bind(created_at)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            // The transaction is aborted now; dropping it rolls it back.
+            Err(e) if is_unique_violation(&e) => return Err(Error::RoomExists(name)),
+            Err(e) => return Err(e.into()),
+        };
+        sqlx::query("INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(owner.id)
+            .bind(created_at)
+            .execute(&mut *tx)
+            .await?;
+        let room = room_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(room)
+    }
+
+    async fn open_direct(&self, me: &User, other: &Username) -> Result<Direct, Error> {
+        let mut tx = self.write().await?;
+        let other = user_named(&mut tx, other).await?;
+        if other.id == me.id {
+            return Err(Error::DirectWithSelf);
+        }
+        let (lo, hi) = (me.id.min(other.id), me.id.max(other.id));
+        let name = format!("{DIRECT_PREFIX}{lo}-{hi}");
+        let now = now_ms();
+        // Of two first openings at once, the second waits for the first's commit here, then
+        // inserts nothing and finds the room below.
+        let created: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO rooms (name, kind, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING RETURNING id",
+        )
+        .bind(&name)
+        .bind(StoredKind::Direct)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (id, created) = match created {
+            Some(id) => {
+                for user in [lo, hi] {
+                    sqlx::query(
+                        "INSERT INTO room_members (room_id, user_id, added_at) \
+                         VALUES ($1, $2, $3)",
+                    )
+                    .bind(id)
+                    .bind(user)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                (id, true)
+            }
+            None => (
+                sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1")
+                    .bind(&name)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                false,
+            ),
+        };
+        let room = room_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(Direct { room, created })
+    }
+
+    async fn add_member(
+        &self,
+        actor: &User,
+        room: &RoomName,
+        who: &Username,
+        most: u32,
+    ) -> Result<MemberChange, Error> {
+        let mut tx = self.write().await?;
+        // Locked first, so the member count below stays true until the commit.
+        lock_room(&mut tx, room).await?;
+        let found = private_room(&mut tx, actor, room).await?;
+        if found.owner_id != Some(actor.id) {
+            return Err(Error::NotOwner {
+                room: room.clone(),
+                action: OwnerAction::AddMembers,
+            });
+        }
+        let id = found.id;
+        let user = user_named(&mut tx, who).await?;
+        let (members, already): (i64, bool) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(bool_or(user_id = $1), false) \
+             FROM room_members WHERE room_id = $2",
+        )
+        .bind(user.id)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !already && members >= i64::from(most) {
+            return Err(Error::RoomFull {
+                room: room.clone(),
+                most,
+            });
+        }
+        sqlx::query(
+            "INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(user.id)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let room = room_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(MemberChange { room, user })
+    }
+
+    async fn remove_member(
+        &self,
+        actor: &User,
+        room: &RoomName,
+        who: &Username,
+    ) -> Result<MemberChange, Error> {
+        let mut tx = self.write().await?;
+        // Locked first, as the writer locks a room before it checks its author may post
+        // there: a removal falls wholly before or wholly after each batch of messages.
+        lock_room(&mut tx, room).await?;
+        let found = visible_room(&mut tx, actor, room).await?;
+        let id = found.id;
+        let user = user_named(&mut tx, who).await?;
+        match found.kind {
+            // Anyone may join a public room, and leave it: nobody else takes them out.
+            StoredKind::Public if user.id == actor.id => {}
+            StoredKind::Public | StoredKind::Direct => {
+                return Err(Error::NotPrivate {
+                    room: room.clone(),
+                    kind: found.kind.into(),
+                })
+            }
+            StoredKind::Private => {
+                let is_owner = found.owner_id == Some(actor.id);
+                if user.id == actor.id && is_owner {
+                    return Err(Error::OwnerCannotLeave(room.clone()));
+                }
+                if user.id != actor.id && !is_owner {
+                    return Err(Error::NotOwner {
+                        room: room.clone(),
+                        action: OwnerAction::RemoveMembers,
+                    });
+                }
+            }
+        }
+        let removed = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        if removed.rows_affected() == 0 {
+            return Err(Error::NotMember(user.name, room.clone()));
+        }
+        let room = room_by_id(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(MemberChange { room, user })
+    }
+
+    async fn set_topic(&self, actor: &User, room: &RoomName, topic: &Topic) -> Result<Room, Error> {
+        let mut tx = self.write().await?;
+        // A room's kind and owner never change, so the check needs no lock; the UPDATE takes
+        // the row's, and the answer read after it is this topic.
+        let found = visible_room(&mut tx, actor, room).await?;
+        let allowed = match found.kind {
+            StoredKind::Public => true,
+            StoredKind::Private => found.owner_id == Some(actor.id),
+            StoredKind::Direct => false,
+        };
+        if !allowed {
+            return Err(Error::TopicNotAllowed {
+                room: room.clone(),
+                kind: found.kind.into(),
+            });
+        }
+        sqlx::query("UPDATE rooms SET topic = $1 WHERE id = $2")
+            .bind(topic.as_str())
+            .bind(found.id)
+            .execute(&mut *tx)
+            .await?;
+        let room = room_by_id(&mut tx, found.id).await?;
+        tx.commit().await?;
+        Ok(room)
+    }
+
+    async fn append(&self, new: NewMessage<'_>) -> Result<Appended, Error> {
+        self.writer.append(new).await
+    }
+
+    fn health(&self) -> Health {
+        self.writer.health()
+    }
+
+    async fn failed(&self) -> String {
+        self.writer.failed().await
+    }
+
+    async fn drain(&self) {
+        self.writer.drain().await
+    }
+
+    async fn ping(&self) -> Result<(), Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn history(
+        &self,
+        viewer: &User,
+        room: &RoomName,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Message>, Error> {
+        let mut conn = self.pool.acquire().await?;
+        let room_id = visible_room_id(&mut conn, viewer.id, room)
+            .await?
+            .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
+        let mut messages = messages(
+            &mut conn,
+            "WHERE m.room_id = $2 AND m.seq < $3 ORDER BY m.seq DESC LIMIT $4",
+            viewer,
+            room_id,
+            before.unwrap_or(i64::MAX),
+            limit,
+        )
+        .await?;
+        messages.reverse();
+        Ok(messages)
+    }
+
+    async fn after(
+        &self,
+        viewer: &User,
+        room: &RoomName,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>, Error> {
+        let mut conn = self.pool.acquire().await?;
+        let room_id = visible_room_id(&mut conn, viewer.id, room)
+            .await?
+            .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
+        messages(
+            &mut conn,
+            "WHERE m.room_id = $2 AND m.seq > $3 ORDER BY m.seq ASC LIMIT $4",
+            viewer,
+            room_id,
+            after,
+            limit,
+        )
+        .await
+    }
+}

@@ -1,0 +1,396 @@
+//! Group commit, as in the SQLite store. Every append of this node goes to one task, which
+//! stores all the appends queued at that moment in one transaction, so one commit covers them,
+//! and only then answers each. Alone, a message commits at once; under load a commit carries
+//! many.
+//!
+//! Unlike SQLite's, this writer is not the only one: every node has one, all on the same
+//! database, and may write the same room at once. The room's row is what makes that safe. A
+//! batch locks the rows of the rooms it writes (`FOR NO KEY UPDATE`, held until its commit),
+//! and only under that lock checks that the author may post, looks for the author's key and
+//! takes the next seq (`UPDATE rooms SET last_seq = last_seq + 1 … RETURNING last_seq`). So the
+//! writers of a room take turns, each starting from the seq the previous one committed: seqs
+//! stay unique and gapless; and a key sent again to another node waits for the lock, then finds
+//! the original. Rows are locked in ascending room id, so two batches never wait for each other
+//! in a circle (a deadlock PostgreSQL would break by failing one of them).
+//!
+//! The task has its own connection, so appends never wait behind reads for one of the pool's.
+//! It is supervised: when a commit fails twice (the second time on a fresh connection), or the
+//! task panics, it stops for good and says so through [`Health`]; appends are then refused
+//! with `unavailable`, and the server exits so its supervisor restarts it. On shutdown it is
+//! drained: everything queued before [`Writer::drain`] is committed and answered.
+
+use super::{message_columns, visible, MessageRow, BEGIN};
+use crate::error::Error;
+use crate::store::{now_ms, Appended, Health, User};
+use app::protocol::{ClientKey, Message, MessageBody, RoomName};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgConnection};
+use std::collections::{BTreeMap, HashMap};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// The most appends one transaction carries, unless configured otherwise.
+pub const MAX_BATCH: usize = 512;
+
+/// One append, owned so it can wait in the queue.
+struct Job {
+    /// The message's id, chosen once when it is queued: a retry after a commit whose outcome
+    /// was lost (the connection broke during COMMIT) finds the message by it instead of
+    /// storing it twice.
+    id: String,
+    room: RoomName,
+    author: User,
+    body: MessageBody,
+    key: Option<ClientKey>,
+    reply: oneshot::Sender<Result<Appended, Error>>,
+}
+
+enum Command {
+    Append(Job),
+    /// Commit everything queued so far, then stop.
+    Drain(oneshot::Sender<()>),
+}
+
+/// The handle to the writer task.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Command>,
+    health: watch::Receiver<Health>,
+}
+
+impl Writer {
+    /// Opens the writer's connection and starts the task, committing up to `max_batch` appends
+    /// at a time.
+    pub async fn start(options: PgConnectOptions, max_batch: usize) -> Result<Self, Error> {
+        let max_batch = max_batch.max(1);
+        let conn = PgConnection::connect_with(&options).await?;
+        let (tx, rx) = mpsc::channel(max_batch.max(64) * 8);
+        let (health_tx, health) = watch::channel(Health::Up);
+        let task = tokio::spawn(run(conn, options, rx, max_batch, health_tx.clone()));
+        // Supervision: a panic is a failure too.
+        tokio::spawn(async move {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "the message writer panicked");
+                let _ = health_tx.send(Health::Down(format!("the writer panicked: {e}")));
+            }
+        });
+        Ok(Self { queue: tx, health })
+    }
+
+    /// Stores one message (or finds the author's earlier one with the same key).
+    pub async fn append(&self, new: crate::store::NewMessage<'_>) -> Result<Appended, Error> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            id: uuid::Uuid::now_v7().to_string(),
+            room: new.room.clone(),
+            author: new.author.clone(),
+            body: new.body.clone(),
+            key: new.key.cloned(),
+            reply,
+        };
+        if self.queue.send(Command::Append(job)).await.is_err() {
+            return Err(self.refusal());
+        }
+        answer.await.unwrap_or_else(|_| Err(self.refusal()))
+    }
+
+    /// Why appends are refused now that the writer is gone.
+    fn refusal(&self) -> Error {
+        match &*self.health.borrow() {
+            Health::Stopped => Error::Stopping,
+            Health::Down(why) => Error::StorageDown(why.clone()),
+            Health::Up => Error::StorageDown("the writer stopped".into()),
+        }
+    }
+
+    pub fn health(&self) -> Health {
+        self.health.borrow().clone()
+    }
+
+    /// Resolves with the reason once the writer has failed (never after a drain).
+    pub async fn failed(&self) -> String {
+        let mut health = self.health.clone();
+        loop {
+            if let Health::Down(why) = &*health.borrow_and_update() {
+                return why.clone();
+            }
+            if health.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// Commits what is queued, then stops; later appends get `unavailable`.
+    pub async fn drain(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.queue.send(Command::Drain(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn run(
+    mut conn: PgConnection,
+    options: PgConnectOptions,
+    mut queue: mpsc::Receiver<Command>,
+    max_batch: usize,
+    health: watch::Sender<Health>,
+) {
+    let mut commands = Vec::with_capacity(max_batch);
+    let mut batch = Vec::with_capacity(max_batch);
+    let mut draining: Option<oneshot::Sender<()>> = None;
+    while queue.recv_many(&mut commands, max_batch).await > 0 {
+        for command in commands.drain(..) {
+            match command {
+                Command::Append(job) => batch.push(job),
+                Command::Drain(done) => {
+                    // Nothing new is taken; what is queued already is still committed.
+                    queue.close();
+                    draining = Some(done);
+                }
+            }
+        }
+        if batch.is_empty() {
+            continue;
+        }
+        let mut outcome = commit(&mut conn, &batch, Attempt::First).await;
+        if let Err(e) = &outcome {
+            // Once more on a fresh connection: a broken connection is not a broken database.
+            // Dropping the old one ends its session, and with it any locks it still held.
+            tracing::warn!(error = %e, messages = batch.len(), "commit failed; retrying once");
+            match PgConnection::connect_with(&options).await {
+                Ok(fresh) => {
+                    conn = fresh;
+                    outcome = commit(&mut conn, &batch, Attempt::Retry).await;
+                }
+                Err(e) => outcome = Err(e.into()),
+            }
+        }
+        match outcome {
+            Ok(results) => {
+                for (job, result) in batch.drain(..).zip(results) {
+                    let _ = job.reply.send(result);
+                }
+            }
+            Err(e) => {
+                // Nothing of this batch was stored: every sender hears so (and may retry
+                // elsewhere), and so does everyone queued behind it.
+                let why = e.to_string();
+                tracing::error!(error = %why, "the message writer stops: storing failed twice");
+                let _ = health.send(Health::Down(why.clone()));
+                queue.close();
+                for job in batch.drain(..) {
+                    let _ = job.reply.send(Err(Error::StorageDown(why.clone())));
+                }
+                while let Ok(command) = queue.try_recv() {
+                    match command {
+                        Command::Append(job) => {
+                            let _ = job.reply.send(Err(Error::StorageDown(why.clone())));
+                        }
+                        Command::Drain(done) => draining = Some(done),
+                    }
+                }
+                if let Some(done) = draining {
+                    let _ = done.send(());
+                }
+                return;
+            }
+        }
+    }
+    let _ = health.send(Health::Stopped);
+    if let Some(done) = draining {
+        let _ = done.send(());
+    }
+}
+
+/// Which try at committing a batch this is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    First,
+    /// After a failure, whose commit may have happened all the same: each message is looked
+    /// for by its id before it is stored.
+    Retry,
+}
+
+/// Stores a batch in one transaction. The outer error means nothing was stored (or, when the
+/// COMMIT itself failed, possibly everything: [`Attempt::Retry`] finds that out); the inner
+/// ones are per message (unknown room, …) and leave the others unaffected.
+async fn commit(
+    conn: &mut PgConnection,
+    batch: &[Job],
+    attempt: Attempt,
+) -> Result<Vec<Result<Appended, Error>>, Error> {
+    let mut tx = conn.begin_with(BEGIN).await?;
+    let rooms = rooms_of(&mut tx, batch).await?;
+    // A job whose room does not exist keeps this answer; every other one gets its own below.
+    let mut results: Vec<Result<Appended, Error>> = batch
+        .iter()
+        .map(|job| Err(Error::UnknownRoom(job.room.clone())))
+        .collect();
+    for (room_id, jobs) in &rooms {
+        lock_room(&mut tx, *room_id).await?;
+        for &i in jobs {
+            results[i] = append_locked(&mut tx, *room_id, &batch[i], attempt).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// The rooms a batch writes: by id, ascending (the order their rows are locked in), each with
+/// the positions of its jobs in the batch, in the order they came. Jobs naming no room are
+/// left out. A room's id never changes, so it may be looked up before the lock.
+async fn rooms_of(
+    conn: &mut PgConnection,
+    batch: &[Job],
+) -> Result<BTreeMap<i64, Vec<usize>>, sqlx::Error> {
+    let mut ids: HashMap<&str, Option<i64>> = HashMap::new();
+    let mut rooms: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, job) in batch.iter().enumerate() {
+        let name = job.room.as_str();
+        let id = match ids.get(name) {
+            Some(id) => *id,
+            None => {
+                let id: Option<i64> = sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                ids.insert(name, id);
+                id
+            }
+        };
+        if let Some(id) = id {
+            rooms.entry(id).or_default().push(i);
+        }
+    }
+    Ok(rooms)
+}
+
+/// Locks room `room_id`'s row until the transaction ends: this node's turn at the room.
+/// Waits while another node's batch (or a membership change) holds it.
+async fn lock_room(conn: &mut PgConnection, room_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT id FROM rooms WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(room_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores one message in room `room_id`, whose row this transaction has locked.
+async fn append_locked(
+    conn: &mut PgConnection,
+    room_id: i64,
+    job: &Job,
+    attempt: Attempt,
+) -> Result<Result<Appended, Error>, sqlx::Error> {
+    if attempt == Attempt::Retry {
+        if let Some(row) = stored_with_id(&mut *conn, job).await? {
+            // Stored by the attempt that seemed to fail (the author could post then): its
+            // sender has not seen it yet.
+            return Ok(Ok(Appended {
+                message: row.into(),
+                duplicate: false,
+            }));
+        }
+    }
+
+    if !may_post(&mut *conn, room_id, &job.author).await? {
+        return Ok(Err(Error::UnknownRoom(job.room.clone())));
+    }
+
+    if let Some(key) = &job.key {
+        if let Some(row) = stored_with_key(&mut *conn, room_id, job, key).await? {
+            return Ok(Ok(Appended {
+                message: row.into(),
+                duplicate: true,
+            }));
+        }
+    }
+
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
+    )
+    .bind(room_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let message = Message {
+        id: job.id.clone(),
+        room: job.room.as_str().to_owned(),
+        seq,
+        author: job.author.name.as_str().to_owned(),
+        body: job.body.as_str().to_owned(),
+        ts: now_ms(),
+        key: job.key.as_ref().map(|k| k.as_str().to_owned()),
+    };
+    sqlx::query(
+        "INSERT INTO messages (id, room_id, seq, author, author_id, body, ts, client_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&message.id)
+    .bind(room_id)
+    .bind(message.seq)
+    .bind(&message.author)
+    .bind(job.author.id)
+    .bind(&message.body)
+    .bind(message.ts)
+    .bind(&message.key)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Ok(Appended {
+        message,
+        duplicate: false,
+    }))
+}
+
+/// Whether `author` may post in room `room_id`: the visibility rule every read applies. Checked
+/// under the room's lock, which membership removals take too, so a removal falls wholly before
+/// or wholly after this batch.
+async fn may_post(
+    conn: &mut PgConnection,
+    room_id: i64,
+    author: &User,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM rooms r WHERE r.id = $1 AND {})",
+        visible(2)
+    ))
+    .bind(room_id)
+    .bind(author.id)
+    .fetch_one(conn)
+    .await
+}
+
+/// The message with `job`'s id, if an earlier attempt stored it.
+async fn stored_with_id(
+    conn: &mut PgConnection,
+    job: &Job,
+) -> Result<Option<MessageRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {} FROM messages m JOIN rooms r ON r.id = m.room_id WHERE m.id = $2",
+        message_columns(1)
+    ))
+    .bind(job.author.id)
+    .bind(&job.id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The author's message in room `room_id` with idempotency key `key`, if they stored one: on
+/// any node, since that node held the room's lock until it committed it.
+async fn stored_with_key(
+    conn: &mut PgConnection,
+    room_id: i64,
+    job: &Job,
+    key: &ClientKey,
+) -> Result<Option<MessageRow>, sqlx::Error> {
+    // `$1` is the author twice: the reader whose key is shown, and the author it must match.
+    sqlx::query_as(&format!(
+        "SELECT {} FROM messages m JOIN rooms r ON r.id = m.room_id \
+         WHERE m.room_id = $2 AND m.author_id = $1 AND m.client_key = $3",
+        message_columns(1)
+    ))
+    .bind(job.author.id)
+    .bind(room_id)
+    .bind(key.as_str())
+    .fetch_optional(conn)
+    .await
+}
