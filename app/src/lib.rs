@@ -56,9 +56,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=pages::Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::Home ssr=SsrMode::Async/>
                     <Route path=path!("rooms") view=pages::Browse ssr=SsrMode::Async/>
-                    <Route path=path!("r/:room") view=pages::RoomPage ssr=SsrMode::Async/>
-                    // A private room: `/r/<owner>/<name>`.
-                    <Route path=path!("r/:owner/:room") view=pages::RoomPage ssr=SsrMode::Async/>
+                    // `/r/general`, and a private room's `/r/<owner>/<name>`.
+                    <Route path=path!("r/*room") view=pages::RoomPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

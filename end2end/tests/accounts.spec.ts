@@ -76,7 +76,7 @@ test('register, create a private room, invite, chat, log out; an outsider sees n
   await expect(adaTab2.getByLabel('Username')).toHaveValue('ada');
   await fillCredentials(adaTab2, 'ada', PASSWORD);
   await adaTab2.getByRole('button', { name: 'Log in' }).click();
-  await expect(adaTab2).toHaveURL(/\/r\/secret$/);
+  await expect(adaTab2).toHaveURL(/\/r\/ada\/secret$/);
   await expect(messages(adaTab2)).toHaveText(['members only', 'got it']);
   await Promise.all([a.close(), b.close(), e.close()]);
 });

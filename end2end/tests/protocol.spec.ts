@@ -93,15 +93,17 @@ test('socket.io-client gets documented errors, and request_error without an ack'
   expect(socket.connected).toBe(true);
 });
 
-test('socket.io-client sees rooms created by others', async () => {
+test('socket.io-client finds rooms created by others with browse, and joining lists them', async () => {
   const a = await connect();
   const b = await connect();
-  const announced = next(b, 'room_added');
   const created = await a.emitWithAck('create_room', { name: 'ops' });
   expect(created.room.name).toBe('ops');
-  expect((await announced).room.name).toBe('ops');
-  const rooms = await b.emitWithAck('rooms', {});
-  expect(rooms.rooms.map((r: any) => r.name)).toEqual(['general', 'ops']);
+  const found = await b.emitWithAck('browse', { query: 'op' });
+  expect(found.rooms.map((r: any) => r.name)).toEqual(['ops']);
+  expect(found.next).toBeUndefined();
+  expect((await b.emitWithAck('rooms', {})).rooms.map((r: any) => r.name)).toEqual(['general']);
+  await b.emitWithAck('join', { room: 'ops' });
+  expect((await b.emitWithAck('rooms', {})).rooms.map((r: any) => r.name)).toEqual(['general', 'ops']);
 });
 
 test('socket.io-client without a session gets connect_error and nothing else', async () => {

@@ -24,6 +24,12 @@ pub struct Config {
     #[arg(long, env = "NATTER_DATABASE_URL")]
     pub database_url: Option<String>,
 
+    /// Redis URL (`redis://127.0.0.1:6379`) for several nodes: broadcasts, room changes and
+    /// disconnects reach the sockets on every node sharing it (and one PostgreSQL database).
+    /// Default: one node, in memory.
+    #[arg(long, env = "NATTER_REDIS_URL")]
+    pub redis_url: Option<String>,
+
     /// Log filter, in `tracing` syntax (e.g. `info`, `natter=debug,tower_http=info`).
     #[arg(long, env = "NATTER_LOG", default_value = "info")]
     pub log: String,

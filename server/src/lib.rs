@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod chat;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod http;
@@ -20,6 +21,8 @@ use http::origin::AllowedOrigins;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use socketioxide::adapter::Adapter;
+use socketioxide::layer::SocketIoLayer;
 use socketioxide::SocketIo;
 use socketioxide::TransportType;
 use state::AppState;
@@ -40,10 +43,32 @@ async fn open_storage(config: &Config) -> Result<(Arc<dyn Store>, Arc<dyn Accoun
     }
 }
 
-/// Opens storage and builds the state for `config`.
-pub async fn build_state(
+/// Socket.IO for `config`, before its adapter is chosen.
+fn socket_io(config: &Config) -> socketioxide::SocketIoBuilder {
+    let builder = SocketIo::builder()
+        // Packets queued per socket before an emit to it fails: room for bursts in busy rooms,
+        // and with replies of at most MAX_REPLY_BYTES, a bound on what a client that stops
+        // reading can make the server hold (`socket::adapter::stalled`).
+        .max_buffer_size(socket::SOCKET_QUEUE)
+        .ping_interval(std::time::Duration::from_millis(config.ping_interval_ms))
+        .ping_timeout(std::time::Duration::from_millis(config.ping_timeout_ms))
+        // Frames up to 1 MB are read and answered (`payload_too_large` above
+        // MAX_EVENT_BYTES); Engine.IO closes connections that send bigger ones.
+        .max_payload(1_000_000);
+    let polling = config.transports.contains(&Transport::Polling);
+    let websocket = config.transports.contains(&Transport::Websocket);
+    match (polling, websocket) {
+        (true, false) => builder.transports([TransportType::Polling]),
+        (false, true) => builder.transports([TransportType::Websocket]),
+        _ => builder,
+    }
+}
+
+/// Opens storage and builds the chat service and the state for `config`, on `io`.
+async fn build_state<A: Adapter>(
     config: &Config,
-) -> Result<(AppState, socketioxide::layer::SocketIoLayer), Error> {
+    io: SocketIo<A>,
+) -> Result<(AppState, ChatService<A>), Error> {
     let origins = config
         .public_url()
         .and_then(|public| AllowedOrigins::new(public, &config.allowed_origins))
@@ -59,46 +84,25 @@ pub async fn build_state(
             registrations_per_hour: config.registrations_per_hour,
         },
     );
-    let builder = SocketIo::builder()
-        // Packets queued per socket before an emit to it fails: room for bursts in busy rooms,
-        // and with replies of at most MAX_REPLY_BYTES, a bound on what a client that stops
-        // reading can make the server hold (`socket::adapter::stalled`).
-        .max_buffer_size(socket::SOCKET_QUEUE)
-        .ping_interval(std::time::Duration::from_millis(config.ping_interval_ms))
-        .ping_timeout(std::time::Duration::from_millis(config.ping_timeout_ms))
-        // Frames up to 1 MB are read and answered (`payload_too_large` above
-        // MAX_EVENT_BYTES); Engine.IO closes connections that send bigger ones.
-        .max_payload(1_000_000);
-    let polling = config.transports.contains(&Transport::Polling);
-    let websocket = config.transports.contains(&Transport::Websocket);
-    let builder = match (polling, websocket) {
-        (true, false) => builder.transports([TransportType::Polling]),
-        (false, true) => builder.transports([TransportType::Websocket]),
-        _ => builder,
-    };
-    let (layer, io) = builder.build_layer();
-    let chat = ChatService::new(store, auth, io.clone(), config.chat_settings());
-    socket::mount(&io, chat.clone());
+    let chat = ChatService::new(store, auth, io, config.chat_settings());
     let leptos_options = LeptosOptions::builder()
         .output_name("natter")
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
         .build();
-    Ok((
-        AppState {
-            leptos_options,
-            chat,
-            origins: Arc::new(origins),
-        },
-        layer,
-    ))
+    let state = AppState {
+        leptos_options,
+        chat: Arc::new(chat.clone()),
+        origins: Arc::new(origins),
+    };
+    Ok((state, chat))
 }
 
 /// The whole app: pages, server functions, static files and Socket.IO.
-pub fn router(state: AppState, socket_layer: socketioxide::layer::SocketIoLayer) -> Router {
+pub fn router<A: Adapter>(state: AppState, socket_layer: SocketIoLayer<A>) -> Router {
     let routes = generate_route_list(app::App);
-    let backend: Arc<dyn Backend> = Arc::new(state.chat.clone());
+    let backend: Arc<dyn Backend> = state.chat.clone();
     let shell_options = state.leptos_options.clone();
     let origins = state.origins.clone();
     let app = Router::new()
@@ -154,8 +158,37 @@ const STOP_WITHIN: std::time::Duration = std::time::Duration::from_millis(4500);
 /// to this one once restarted) and catch up by seq; open requests finish; the writer commits
 /// what is queued. All of it within [`STOP_WITHIN`], however many clients are connected.
 pub async fn serve(config: Config, listener: TcpListener) -> Result<(), Error> {
-    let (state, layer) = build_state(&config).await?;
-    let chat = state.chat.clone();
+    match config.redis_url.clone() {
+        None => {
+            let (layer, io) = socket_io(&config).build_layer();
+            let (state, chat) = build_state(&config, io.clone()).await?;
+            socket::mount(&io, chat.clone());
+            serve_on(config, listener, state, chat, layer).await
+        }
+        Some(url) => {
+            let (adapter, driver) = cluster::connect(&url).await?;
+            let (layer, io) = socket_io(&config)
+                .with_adapter::<cluster::RedisCluster>(adapter)
+                .build_layer();
+            let (state, chat) = build_state(&config, io.clone()).await?;
+            socket::mount(&io, chat.clone())
+                .await
+                .map_err(|e| Error::Config(format!("joining the cluster through Redis: {e}")))?;
+            tokio::spawn(cluster::watch_link(driver, io));
+            tracing::info!("in a cluster: sockets on every node sharing {url} hear each other");
+            serve_on(config, listener, state, chat, layer).await
+        }
+    }
+}
+
+/// [`serve`], once the adapter is chosen.
+async fn serve_on<A: Adapter>(
+    _config: Config,
+    listener: TcpListener,
+    state: AppState,
+    chat: ChatService<A>,
+    layer: SocketIoLayer<A>,
+) -> Result<(), Error> {
     let app = router(state, layer);
     tracing::info!("Natter listening on http://{}", listener.local_addr()?);
     // Handlers see the client's address (per-address limits).

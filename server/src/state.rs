@@ -1,7 +1,7 @@
 //! Shared state: what HTTP routes and server functions reach.
 
-use crate::auth::Auth;
-use crate::chat::ChatService;
+use crate::auth::{Auth, Session};
+use crate::store::Store;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -10,8 +10,20 @@ use std::sync::Arc;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub chat: ChatService,
+    pub chat: Arc<dyn Service>,
     pub origins: Arc<crate::http::origin::AllowedOrigins>,
+}
+
+/// What HTTP routes need of the chat service, whichever adapter carries its sockets (one node's
+/// memory, or Redis between nodes): the operations (as [`app::api::Backend`]), storage, accounts,
+/// and closing a logged-out session's sockets.
+#[async_trait::async_trait]
+pub trait Service: app::api::Backend {
+    fn store(&self) -> &dyn Store;
+    fn auth(&self) -> &Auth;
+    /// Closes the sockets of `session` (of every session of its user, `everywhere`), on every
+    /// node.
+    async fn close_sockets(&self, session: &Session, everywhere: bool);
 }
 
 /// Accounts and sessions are the chat service's: extractors reach them through it.

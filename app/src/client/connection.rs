@@ -6,7 +6,7 @@ use super::socket::{AckError, Socket, SocketEvent};
 use super::ChatClient;
 use crate::protocol::{
     event, ErrorBody, ErrorCode, JoinReply, JoinRequest, LeaveRequest, Message, Reply, Request,
-    RoomReply, SendReply, SendRequest,
+    RoomReply, RoomsReply, RoomsRequest, SendReply, SendRequest,
 };
 use crate::state::{ChatStoreFields, ConnStatus, History, PendingState, Transport};
 use leptos::prelude::*;
@@ -47,6 +47,8 @@ struct Inner {
     in_flight: Option<String>,
     /// A `join` is awaiting its ack.
     joining: bool,
+    /// True after the first connection: a later one may have missed room-list changes.
+    connected_before: bool,
 }
 
 impl Connection {
@@ -94,8 +96,15 @@ impl Connection {
             SocketEvent::Connected { transport } => {
                 state.status().set(ConnStatus::Connected);
                 state.transport().set(Some(transport));
-                self.inner.borrow_mut().joined = false;
+                let again = {
+                    let mut inner = self.inner.borrow_mut();
+                    inner.joined = false;
+                    std::mem::replace(&mut inner.connected_before, true)
+                };
                 self.join();
+                if again {
+                    self.refresh_rooms();
+                }
             }
             SocketEvent::Disconnected { retry_in_ms } => {
                 {
@@ -135,6 +144,12 @@ impl Connection {
                 }
                 Err(e) => leptos::logging::warn!("natter: bad message event: {e}"),
             },
+            // This server was cut off from the other nodes for a while: catch up on the open
+            // room by seq, and on the room list.
+            event::RESYNC => {
+                self.join();
+                self.refresh_rooms();
+            }
             event::ROOM_ADDED | event::ROOM_UPDATED | event::ROOM_REMOVED => {
                 match serde_json::from_value::<RoomReply>(data) {
                     Ok(r) if name == event::ROOM_REMOVED => self.client.remove_room(&r.room.name),
@@ -181,6 +196,17 @@ impl Connection {
             .emit_with_ack(R::EVENT, to_value(request), ACK_TIMEOUT, move |answer| {
                 then(settle(answer))
             });
+    }
+
+    /// Asks for the user's room list again and takes it as it is now (after a reconnection or a
+    /// `resync`, room events may have been missed).
+    fn refresh_rooms(&self) {
+        let this = self.clone();
+        self.request(&RoomsRequest {}, move |reply: Result<RoomsReply, _>| {
+            if let Ok(reply) = reply {
+                this.client.replace_rooms(reply.rooms);
+            }
+        });
     }
 
     /// Joins the current room, asking for everything after the seq up to which the page holds

@@ -143,6 +143,16 @@ impl ChatClient {
         self.state.rooms().write().insert(room.name.clone(), room);
     }
 
+    /// The user's whole room list, as the server has it now: rooms that left it go, new ones
+    /// come, changed ones change (nothing is written when nothing changed).
+    pub fn replace_rooms(&self, rooms: Vec<Room>) {
+        let fresh: std::collections::BTreeMap<String, Room> =
+            rooms.into_iter().map(|r| (r.name.clone(), r)).collect();
+        if self.state.rooms().with_untracked(|held| *held != fresh) {
+            self.state.rooms().set(fresh);
+        }
+    }
+
     /// A room in the user's list changed; a room not in it stays out.
     pub fn update_room(&self, room: Room) {
         if self

@@ -11,14 +11,8 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 #[component]
 pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
-    let room = move || {
-        let params = params.read();
-        let room = params.get("room").unwrap_or_default();
-        match params.get("owner") {
-            Some(owner) => format!("{owner}/{room}"),
-            None => room,
-        }
-    };
+    // The rest of the path: `general`, or `ada/plans` for a private room.
+    let room = move || params.read().get("room").unwrap_or_default();
     let page = Resource::new(room, load_room);
     let client = use_client();
     view! {

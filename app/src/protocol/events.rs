@@ -62,6 +62,10 @@ pub mod event {
     pub const ROOM_UPDATED: &str = "room_updated";
     /// Server -> client: a room left your list (you left it or were removed).
     pub const ROOM_REMOVED: &str = "room_removed";
+    /// Server -> client: this node was cut off from the other nodes for a while (its link to
+    /// Redis was down): messages and room changes may have been missed; catch up (`join` the
+    /// open room with `after`, `rooms` again). Payload `{}`.
+    pub const RESYNC: &str = "resync";
     /// Server -> client: the answer to a failed request that carried no ack id.
     pub const REQUEST_ERROR: &str = "request_error";
 }

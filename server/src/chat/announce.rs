@@ -1,17 +1,49 @@
-//! Telling sockets what changed: the Socket.IO rooms each user and session joins, and the
-//! room-list events. Only the chat service calls these, so each change is announced one way.
+//! Telling sockets what changed: the Socket.IO rooms each user and session joins, the
+//! room-list events, and [`emit`], the one way anything is sent to sockets. Only the chat
+//! service (and logout) calls these, so each change is announced one way.
 
 use crate::store::User;
 use app::protocol::{event, Room, RoomKind, RoomReply};
+use serde::Serialize;
 use socketioxide::adapter::Adapter;
 use socketioxide::operators::BroadcastOperators;
-use socketioxide::SocketIo;
+use socketioxide::{BroadcastError, SocketIo};
 
 /// The sockets of the namespace, or none once the server has closed them (it is stopping):
 /// then nothing is announced, and clients catch up when they reconnect. (`SocketIo::to`
 /// would panic then.)
 pub fn sockets<A: Adapter>(io: &SocketIo<A>) -> Option<BroadcastOperators<A>> {
     io.of("/")
+}
+
+/// Sends `event` with `data` to the sockets `pick` chooses, on every node. When the other nodes
+/// cannot be reached (Redis is down), this node's sockets still get it: the others catch up by
+/// seq once the link is back (`crate::cluster` tells their clients to, with `resync`).
+pub async fn emit<A: Adapter, T: Serialize + ?Sized>(
+    io: &SocketIo<A>,
+    pick: impl Fn(BroadcastOperators<A>) -> BroadcastOperators<A>,
+    event: &'static str,
+    data: &T,
+) {
+    let Some(all) = sockets(io) else { return };
+    if !crate::cluster::linked() {
+        if let Err(e) = pick(all.local()).emit(event, data).await {
+            tracing::warn!(error = %e, event, "could not send to every socket");
+        }
+        return;
+    }
+    let sent = match pick(all).emit(event, data).await {
+        Err(BroadcastError::Adapter(e)) => {
+            tracing::warn!(error = %e, event, "other nodes unreachable: sent on this node only");
+            crate::cluster::unlinked();
+            let Some(all) = sockets(io) else { return };
+            pick(all.local()).emit(event, data).await
+        }
+        sent => sent,
+    };
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, event, "could not send to every socket");
+    }
 }
 
 /// The Socket.IO room every socket of a user joins.
@@ -24,18 +56,31 @@ pub fn session_room(session: &crate::auth::Session) -> String {
     format!("session:{}", session.token_hash)
 }
 
+/// The Socket.IO rooms of `users`' sockets.
+fn user_rooms(users: &[String]) -> Vec<String> {
+    users.iter().map(|u| user_room(u)).collect()
+}
+
+/// Sends `event` to the sockets of `users` (nobody, for none: an empty room list would mean
+/// every socket).
+async fn to_users<A: Adapter, T: Serialize + ?Sized>(
+    io: &SocketIo<A>,
+    users: &[String],
+    event: &'static str,
+    data: &T,
+) {
+    if users.is_empty() {
+        return;
+    }
+    let rooms = user_rooms(users);
+    emit(io, |s| s.to(rooms.clone()), event, data).await;
+}
+
 /// A room entered the lists of `users` (the creator of a room, the two people of a new direct
 /// conversation, someone who joined a public room: their other tabs and devices).
 pub async fn room_added<A: Adapter>(io: &SocketIo<A>, room: &Room, users: &[String]) {
-    let Some(to) = to_users(io, users) else {
-        return;
-    };
-    if let Err(e) = to
-        .emit(event::ROOM_ADDED, &RoomReply { room: room.clone() })
-        .await
-    {
-        tracing::warn!(error = %e, room = %room.name, "could not announce a room");
-    }
+    let reply = RoomReply { room: room.clone() };
+    to_users(io, users, event::ROOM_ADDED, &reply).await;
 }
 
 /// A room changed (its topic): those with it in their list (`listed_by`, for a public room;
@@ -45,21 +90,10 @@ pub async fn room_updated<A: Adapter>(io: &SocketIo<A>, room: &Room, listed_by: 
         RoomKind::Public => listed_by,
         _ => &room.members[..],
     };
-    let mut rooms: Vec<String> = users.iter().map(|u| user_room(u)).collect();
+    let mut rooms = user_rooms(users);
     rooms.push(room.name.clone());
-    let Some(all) = sockets(io) else { return };
     let reply = RoomReply { room: room.clone() };
-    if let Err(e) = all.to(rooms).emit(event::ROOM_UPDATED, &reply).await {
-        tracing::warn!(error = %e, room = %room.name, "could not announce a room change");
-    }
-}
-
-/// The sockets of `users`; `None` for nobody (an empty room list would mean every socket).
-fn to_users<A: Adapter>(io: &SocketIo<A>, users: &[String]) -> Option<BroadcastOperators<A>> {
-    if users.is_empty() {
-        return None;
-    }
-    Some(sockets(io)?.to(users.iter().map(|u| user_room(u)).collect::<Vec<_>>()))
+    emit(io, |s| s.to(rooms.clone()), event::ROOM_UPDATED, &reply).await;
 }
 
 /// A user was added to a private room: they get `room_added`, the others `room_updated`.
@@ -71,36 +105,25 @@ pub async fn member_added<A: Adapter>(io: &SocketIo<A>, room: &Room, user: &User
         .filter(|m| **m != user.name.as_str())
         .cloned()
         .collect();
-    let mut results = vec![];
-    if let Some(to_added) = to_users(io, &[user.name.to_string()]) {
-        results.push(to_added.emit(event::ROOM_ADDED, &reply).await);
-    }
-    if let Some(to_others) = to_users(io, &others) {
-        results.push(to_others.emit(event::ROOM_UPDATED, &reply).await);
-    }
-    for e in results.into_iter().filter_map(Result::err) {
-        tracing::warn!(error = %e, room = %room.name, "could not announce a new member");
-    }
+    to_users(io, &[user.name.to_string()], event::ROOM_ADDED, &reply).await;
+    to_users(io, &others, event::ROOM_UPDATED, &reply).await;
 }
 
-/// A user left or was removed: their sockets stop receiving the room and are told so; the
-/// remaining members of a private room get `room_updated`.
+/// A user left or was removed: their sockets, on every node, stop receiving the room and are
+/// told so; the remaining members of a private room get `room_updated`.
 pub async fn member_removed<A: Adapter>(io: &SocketIo<A>, room: &Room, user: &User) {
     let reply = RoomReply { room: room.clone() };
-    let removed = [user.name.to_string()];
-    if let Some(leaving) = to_users(io, &removed) {
-        if let Err(e) = leaving.leave(room.name.clone()).await {
-            tracing::error!(error = %e, room = %room.name, "could not unsubscribe a removed member");
+    let removed = user_room(user.name.as_str());
+    if let Some(all) = sockets(io) {
+        if let Err(e) = all.to(removed.clone()).leave(room.name.clone()).await {
+            // The other nodes are unreachable: at least this node's sockets leave (the others'
+            // cannot read the room anyway: every request checks membership).
+            tracing::warn!(error = %e, room = %room.name, "a removed member left on this node only");
+            if let Some(all) = sockets(io) {
+                let _ = all.local().to(removed).leave(room.name.clone()).await;
+            }
         }
     }
-    let mut results = vec![];
-    if let Some(to_removed) = to_users(io, &removed) {
-        results.push(to_removed.emit(event::ROOM_REMOVED, &reply).await);
-    }
-    if let Some(to_others) = to_users(io, &room.members) {
-        results.push(to_others.emit(event::ROOM_UPDATED, &reply).await);
-    }
-    for e in results.into_iter().filter_map(Result::err) {
-        tracing::warn!(error = %e, room = %room.name, "could not announce a removal");
-    }
+    to_users(io, &[user.name.to_string()], event::ROOM_REMOVED, &reply).await;
+    to_users(io, &room.members, event::ROOM_UPDATED, &reply).await;
 }

@@ -36,3 +36,18 @@ impl<A: Adapter> Backend for ChatService<A> {
         Ok(ChatService::call(self, event, Caller::over_http(user), request).await?)
     }
 }
+
+#[async_trait::async_trait]
+impl<A: Adapter> crate::state::Service for ChatService<A> {
+    fn store(&self) -> &dyn crate::store::Store {
+        ChatService::store(self)
+    }
+
+    fn auth(&self) -> &crate::auth::Auth {
+        ChatService::auth(self)
+    }
+
+    async fn close_sockets(&self, session: &crate::auth::Session, everywhere: bool) {
+        crate::socket::close_sockets(self.io(), session, everywhere).await;
+    }
+}

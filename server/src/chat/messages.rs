@@ -37,15 +37,8 @@ pub async fn send<A: Adapter>(
             ..appended.message.clone()
         };
         // Stored already: a failed broadcast loses nothing, members catch up on `join`.
-        if let Some(sockets) = super::sockets(chat.io()) {
-            let sent = sockets
-                .to(room.to_string())
-                .emit(event::MESSAGE, &broadcast)
-                .await;
-            if let Err(e) = sent {
-                tracing::warn!(error = %e, room = %room, "broadcast failed");
-            }
-        }
+        let to = room.to_string();
+        super::announce::emit(chat.io(), |s| s.to(to.clone()), event::MESSAGE, &broadcast).await;
     }
     Ok(SendReply {
         message: appended.message,

@@ -116,7 +116,7 @@ async fn logout(
     let everywhere = matches!(form.everywhere.as_str(), "1" | "on" | "true");
     if let Some(session) = &session {
         state.chat.auth().logout(session, everywhere).await?;
-        crate::socket::close_sockets(state.chat.io(), session, everywhere).await;
+        state.chat.close_sockets(session, everywhere).await;
     }
     let jar = CookieJar::new().add(state.chat.auth().cleared_cookie());
     Ok(if wants_json(&headers) {

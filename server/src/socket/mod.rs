@@ -13,23 +13,26 @@ use crate::auth::Session;
 use crate::chat::{session_room, user_room, ChatService};
 use crate::http::session::MaybeSession;
 use socketioxide::adapter::Adapter;
+// `SocketIo::ns` is for adapters that name themselves so (socketioxide's and socketioxide-redis').
 use socketioxide::extract::SocketRef;
 use socketioxide::handler::ConnectHandler;
 use socketioxide::SocketIo;
+use socketioxide_core::adapter::DefinedAdapter;
 
-/// Mounts the namespace on `io`, serving `chat`'s operations. (The in-memory adapter for now;
-/// every handler below is generic over the adapter.)
-pub fn mount(io: &SocketIo, chat: ChatService) {
-    let on_connect = |socket: SocketRef| async move {
+/// Mounts the namespace on `io`, serving `chat`'s operations, with any adapter. The answer is
+/// the adapter's start: nothing for one node; for Redis, a future that resolves once this node
+/// listens to the others.
+pub fn mount<A: Adapter + DefinedAdapter>(io: &SocketIo<A>, chat: ChatService<A>) -> A::InitRes {
+    let on_connect = |socket: SocketRef<A>| async move {
         tracing::debug!(sid = %socket.id, "socket connected");
     };
     io.ns(
         "/",
-        on_connect.with(move |socket: SocketRef| {
+        on_connect.with(move |socket: SocketRef<A>| {
             let chat = chat.clone();
             async move { authenticate(socket, chat).await }
         }),
-    );
+    )
 }
 
 /// Why a socket was refused at its handshake; the client gets `connect_error` with
@@ -77,7 +80,12 @@ pub async fn close_sockets<A: Adapter>(io: &SocketIo<A>, session: &Session, ever
     let Some(sockets) = crate::chat::sockets(io) else {
         return;
     };
-    if let Err(e) = sockets.to(room).disconnect().await {
-        tracing::warn!(error = %e, "could not close a logged-out session's sockets");
+    if let Err(e) = sockets.to(room.clone()).disconnect().await {
+        // Other nodes unreachable: close this node's at least (the others' cannot do anything:
+        // every request checks the session is still live).
+        tracing::warn!(error = %e, "could not close a logged-out session's sockets everywhere");
+        if let Some(sockets) = crate::chat::sockets(io) {
+            let _ = sockets.local().to(room).disconnect().await;
+        }
     }
 }

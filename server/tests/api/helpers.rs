@@ -409,7 +409,12 @@ impl TestClient {
 
     /// The next pushed event named `name` (others are skipped), within [`WAIT`].
     pub async fn next(&mut self, name: &str) -> Value {
-        tokio::time::timeout(WAIT, async {
+        self.next_within(name, WAIT).await
+    }
+
+    /// The next pushed event named `name` (others are skipped), within `wait`.
+    pub async fn next_within(&mut self, name: &str, wait: Duration) -> Value {
+        tokio::time::timeout(wait, async {
             loop {
                 let (event, data) = self.events.recv().await.expect("client closed");
                 if event == name {
@@ -418,7 +423,7 @@ impl TestClient {
             }
         })
         .await
-        .unwrap_or_else(|_| panic!("no {name} event within {WAIT:?}"))
+        .unwrap_or_else(|_| panic!("no {name} event within {wait:?}"))
     }
 
     /// Asserts that no `name` event arrives within `wait`.
@@ -486,4 +491,57 @@ pub fn room_names(reply: &Value) -> Vec<String> {
         .iter()
         .map(|r| r["name"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// A Redis server of one test's own, on a free loopback port: nodes of a test cluster share it,
+/// and the test can stop and restart it (an outage).
+pub struct TestRedis {
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl TestRedis {
+    pub async fn start() -> TestRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut redis = TestRedis { port, child: None };
+        redis.restart().await;
+        redis
+    }
+
+    /// `redis://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills it (SIGKILL): every node loses its link at once.
+    pub async fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().await.expect("kill redis");
+        }
+    }
+
+    /// Starts it (again) on the same port, keeping nothing on disk, and waits until it answers.
+    pub async fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start redis-server (Debian's redis-server package)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not listen on port {}", self.port);
+    }
 }

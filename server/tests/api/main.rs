@@ -3,6 +3,7 @@
 
 mod abuse;
 mod accounts;
+mod cluster;
 mod delivery;
 mod heartbeat;
 mod helpers;
