@@ -35,6 +35,17 @@ fn is_local_name(raw: &str) -> bool {
     ok_len && ok_first && ok_chars
 }
 
+/// `invalid_room_name`: the rule for a local name, then `more` of it, ending the sentence.
+fn invalid_name(more: &str) -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::InvalidRoomName,
+        format!(
+            "Room names are 1 to {MAX_ROOM_CHARS} characters of lowercase letters, digits, \"-\" \
+             and \"_\", starting with a letter or digit{more}."
+        ),
+    )
+}
+
 impl RoomName {
     /// A name that refers to a room: a local name, or `owner/local` for a private room.
     pub fn parse(raw: &str) -> Result<Self, ErrorBody> {
@@ -50,13 +61,8 @@ impl RoomName {
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(ErrorBody::new(
-                ErrorCode::InvalidRoomName,
-                format!(
-                    "Room names are 1 to {MAX_ROOM_CHARS} characters of lowercase letters, digits, \
-                     \"-\" and \"_\", starting with a letter or digit; a private room's name \
-                     starts with its owner's username and \"/\"."
-                ),
+            Err(invalid_name(
+                "; a private room's name starts with its owner's username and \"/\"",
             ))
         }
     }
@@ -67,13 +73,7 @@ impl RoomName {
         if is_local_name(raw) {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(ErrorBody::new(
-                ErrorCode::InvalidRoomName,
-                format!(
-                    "Room names are 1 to {MAX_ROOM_CHARS} characters of lowercase letters, digits, \
-                     \"-\" and \"_\", starting with a letter or digit."
-                ),
-            ))
+            Err(invalid_name(""))
         }
     }
 

@@ -6,6 +6,7 @@
 //! exactly like a room that does not exist.
 
 mod postgres;
+mod rows;
 mod sqlite;
 
 pub use postgres::PostgresStore;

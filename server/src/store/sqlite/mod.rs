@@ -7,13 +7,12 @@ mod tests;
 mod writer;
 
 use crate::error::Error;
-use app::protocol::{Message, Room, Username};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::{StoredKind, User};
+use super::rows::{is_unique_violation, MessageRow, RoomRow, UserRow};
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -112,86 +111,3 @@ const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.topic, r.last_se
 /// a message's idempotency key is shown to its author only.
 const MESSAGE_COLUMNS: &str = "m.id, r.name AS room, m.seq, m.author, m.body, m.ts, \
      CASE WHEN m.author_id = ? THEN m.client_key END AS client_key";
-
-/// A room as [`ROOM_COLUMNS`] reads it.
-#[derive(sqlx::FromRow)]
-struct RoomRow {
-    id: i64,
-    name: String,
-    kind: StoredKind,
-    owner_id: Option<i64>,
-    owner: Option<String>,
-    /// Space-separated usernames (private rooms and direct conversations).
-    members: Option<String>,
-    topic: String,
-    last_seq: i64,
-    created_at: i64,
-}
-
-impl From<RoomRow> for Room {
-    fn from(row: RoomRow) -> Self {
-        let mut members: Vec<String> = row
-            .members
-            .map(|m| m.split(' ').map(str::to_owned).collect())
-            .unwrap_or_default();
-        members.sort();
-        Room {
-            name: row.name,
-            kind: row.kind.into(),
-            owner: row.owner,
-            members,
-            topic: row.topic,
-            last_seq: row.last_seq,
-            created_at: row.created_at,
-        }
-    }
-}
-
-/// A message as [`MESSAGE_COLUMNS`] reads it.
-#[derive(sqlx::FromRow)]
-struct MessageRow {
-    id: String,
-    room: String,
-    seq: i64,
-    author: String,
-    body: String,
-    ts: i64,
-    client_key: Option<String>,
-}
-
-impl From<MessageRow> for Message {
-    fn from(row: MessageRow) -> Self {
-        Message {
-            id: row.id,
-            room: row.room,
-            seq: row.seq,
-            author: row.author,
-            body: row.body,
-            ts: row.ts,
-            key: row.client_key,
-        }
-    }
-}
-
-/// A user, from `SELECT id AS user_id, username …`.
-#[derive(sqlx::FromRow)]
-struct UserRow {
-    user_id: i64,
-    username: String,
-}
-
-impl TryFrom<UserRow> for User {
-    type Error = Error;
-    fn try_from(row: UserRow) -> Result<Self, Error> {
-        Ok(User {
-            id: row.user_id,
-            // Stored names were parsed on the way in; one that no longer parses is corrupt.
-            name: Username::parse(&row.username)
-                .map_err(|e| sqlx::Error::Decode(e.message.into()))?,
-        })
-    }
-}
-
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}

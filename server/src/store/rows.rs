@@ -1,0 +1,90 @@
+//! The rows both engines read, and what they become: the same columns under the same names,
+//! decoded by `sqlx::FromRow` from a SQLite or a PostgreSQL row alike.
+
+use super::{StoredKind, User};
+use crate::error::Error;
+use app::protocol::{Message, Room, Username};
+
+/// A room as each engine's `ROOM_COLUMNS` reads it.
+#[derive(sqlx::FromRow)]
+pub(super) struct RoomRow {
+    pub(super) id: i64,
+    pub(super) name: String,
+    pub(super) kind: StoredKind,
+    pub(super) owner_id: Option<i64>,
+    pub(super) owner: Option<String>,
+    /// Space-separated usernames (private rooms and direct conversations).
+    pub(super) members: Option<String>,
+    pub(super) topic: String,
+    pub(super) last_seq: i64,
+    pub(super) created_at: i64,
+}
+
+impl From<RoomRow> for Room {
+    fn from(row: RoomRow) -> Self {
+        let mut members: Vec<String> = row
+            .members
+            .map(|m| m.split(' ').map(str::to_owned).collect())
+            .unwrap_or_default();
+        members.sort();
+        Room {
+            name: row.name,
+            kind: row.kind.into(),
+            owner: row.owner,
+            members,
+            topic: row.topic,
+            last_seq: row.last_seq,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A message as each engine's message columns read it.
+#[derive(sqlx::FromRow)]
+pub(super) struct MessageRow {
+    pub(super) id: String,
+    pub(super) room: String,
+    pub(super) seq: i64,
+    pub(super) author: String,
+    pub(super) body: String,
+    pub(super) ts: i64,
+    pub(super) client_key: Option<String>,
+}
+
+impl From<MessageRow> for Message {
+    fn from(row: MessageRow) -> Self {
+        Message {
+            id: row.id,
+            room: row.room,
+            seq: row.seq,
+            author: row.author,
+            body: row.body,
+            ts: row.ts,
+            key: row.client_key,
+        }
+    }
+}
+
+/// A user, from `SELECT id AS user_id, username …`.
+#[derive(sqlx::FromRow)]
+pub(super) struct UserRow {
+    pub(super) user_id: i64,
+    pub(super) username: String,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = Error;
+    fn try_from(row: UserRow) -> Result<Self, Error> {
+        Ok(User {
+            id: row.user_id,
+            // Stored names were parsed on the way in; one that no longer parses is corrupt.
+            name: Username::parse(&row.username)
+                .map_err(|e| sqlx::Error::Decode(e.message.into()))?,
+        })
+    }
+}
+
+/// True for an insert refused by a unique index (a name taken, say), on either engine.
+pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
