@@ -236,23 +236,12 @@ async fn every_client_ends_with_every_message_once_in_order() {
     let reader = TestClient::connect(&server.url, &users[0]).await;
     let mut truth: HashMap<&str, Vec<Value>> = HashMap::new();
     for room in ROOMS {
-        let mut all = Vec::new();
-        loop {
-            let after = all.last().map_or(0, |m: &Value| m["seq"].as_i64().unwrap());
-            let reply = reader
-                .request("join", json!({ "room": room, "after": after }))
-                .await;
-            all.extend(
-                reply["messages"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(without_key),
-            );
-            if reply["truncated"] != true {
-                break;
-            }
-        }
+        let all: Vec<Value> = reader
+            .read_all(room)
+            .await
+            .iter()
+            .map(without_key)
+            .collect();
         let seqs: Vec<i64> = all.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
         assert_eq!(
             seqs,

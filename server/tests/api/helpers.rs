@@ -402,6 +402,21 @@ impl TestClient {
         reply
     }
 
+    /// Every message of `room`, in seq order: `join` with `after`, page by page.
+    pub async fn read_all(&self, room: &str) -> Vec<Value> {
+        let mut all: Vec<Value> = Vec::new();
+        loop {
+            let after = all.last().map_or(0, |m| m["seq"].as_i64().unwrap());
+            let reply = self
+                .request("join", json!({ "room": room, "after": after }))
+                .await;
+            all.extend(reply["messages"].as_array().unwrap().iter().cloned());
+            if reply["truncated"] != json!(true) {
+                return all;
+            }
+        }
+    }
+
     pub async fn send(&self, room: &str, body: &str) -> Value {
         self.request("send", json!({ "room": room, "body": body }))
             .await
