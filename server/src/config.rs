@@ -11,17 +11,21 @@ use std::path::PathBuf;
     about = "Natter: self-hostable real-time team chat"
 )]
 pub struct Config {
+    /// A command instead of serving (`natter admin grant <user>`); none runs the server.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address and port to listen on (HTTP pages, server functions and Socket.IO).
     #[arg(long, env = "NATTER_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
 
     /// Folder for the embedded database; created if absent.
-    #[arg(long, env = "NATTER_DATA_DIR", default_value = "data")]
+    #[arg(long, env = "NATTER_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
 
     /// Database URL: `sqlite://…` or `postgres://user@host/db`; default: the SQLite file
     /// `natter.db` in the data folder.
-    #[arg(long, env = "NATTER_DATABASE_URL")]
+    #[arg(long, env = "NATTER_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
 
     /// Redis URL (`redis://127.0.0.1:6379`) for several nodes: broadcasts, room changes and
@@ -29,6 +33,18 @@ pub struct Config {
     /// Default: one node, in memory.
     #[arg(long, env = "NATTER_REDIS_URL")]
     pub redis_url: Option<String>,
+
+    /// This node's name, in `/healthz`, in the logs and on the ops dashboard; give each node of
+    /// a cluster its own. Default: the host's name and the port.
+    #[arg(long, env = "NATTER_NODE_NAME")]
+    pub node_name: Option<String>,
+
+    /// Proxies in front of Natter (addresses or CIDR ranges, comma-separated, e.g.
+    /// `127.0.0.1,10.0.0.0/8`). A request from one of them is taken to come from the address
+    /// its `X-Forwarded-For` names (the rightmost one that is not itself a trusted proxy), so
+    /// per-address limits see users, not the proxy. Default: none; the header is ignored.
+    #[arg(long, env = "NATTER_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 
     /// Log filter, in `tracing` syntax (e.g. `info`, `natter=debug,tower_http=info`).
     #[arg(long, env = "NATTER_LOG", default_value = "info")]
@@ -153,12 +169,48 @@ impl Config {
         }
     }
 
+    /// This node's name: `--node-name`, or the host's name and the port listened on.
+    pub fn node_name(&self, port: u16) -> String {
+        self.node_name.clone().unwrap_or_else(|| {
+            let host = gethostname::gethostname();
+            format!("{}:{port}", host.to_string_lossy())
+        })
+    }
+
     /// The database URL in force.
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("natter.db").display()))
     }
+}
+
+/// What `natter <command>` does instead of serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Administrators: who may open the ops dashboard (`/admin`). The first account of an
+    /// empty database is one.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum AdminAction {
+    /// Makes `user` an administrator.
+    Grant { user: String },
+    /// Makes `user` an ordinary user again.
+    Revoke { user: String },
+    /// Lists the administrators.
+    List,
+}
+
+/// An address (`10.0.0.7`) or a range (`10.0.0.0/8`).
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?} is neither an address nor a CIDR range"))
 }
 
 /// An Engine.IO transport.

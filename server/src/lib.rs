@@ -1,6 +1,7 @@
 //! Natter's server: one axum router serving the Leptos pages, the server functions and
 //! Socket.IO on the same port.
 
+pub mod admin_command;
 pub mod auth;
 pub mod chat;
 pub mod cluster;
@@ -32,7 +33,9 @@ use store::{Accounts, PostgresStore, SqliteStore, Store};
 use tokio::net::TcpListener;
 
 /// Opens the database `config` names: PostgreSQL for a `postgres://` URL, else SQLite.
-async fn open_storage(config: &Config) -> Result<(Arc<dyn Store>, Arc<dyn Accounts>), Error> {
+pub(crate) async fn open_storage(
+    config: &Config,
+) -> Result<(Arc<dyn Store>, Arc<dyn Accounts>), Error> {
     let url = config.database_url();
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let pg = Arc::new(PostgresStore::open_with(&url, config.commit_batch).await?);
@@ -68,6 +71,7 @@ fn socket_io(config: &Config) -> socketioxide::SocketIoBuilder {
 async fn build_state<A: Adapter>(
     config: &Config,
     io: SocketIo<A>,
+    port: u16,
 ) -> Result<(AppState, ChatService<A>), Error> {
     let origins = config
         .public_url()
@@ -95,6 +99,10 @@ async fn build_state<A: Adapter>(
         leptos_options,
         chat: Arc::new(chat.clone()),
         origins: Arc::new(origins),
+        proxies: Arc::new(http::client_addr::TrustedProxies::new(
+            config.trusted_proxies.clone(),
+        )),
+        node: config.node_name(port).into(),
     };
     Ok((state, chat))
 }
@@ -158,10 +166,11 @@ const STOP_WITHIN: std::time::Duration = std::time::Duration::from_millis(4500);
 /// to this one once restarted) and catch up by seq; open requests finish; the writer commits
 /// what is queued. All of it within [`STOP_WITHIN`], however many clients are connected.
 pub async fn serve(config: Config, listener: TcpListener) -> Result<(), Error> {
+    let port = listener.local_addr()?.port();
     match config.redis_url.clone() {
         None => {
             let (layer, io) = socket_io(&config).build_layer();
-            let (state, chat) = build_state(&config, io.clone()).await?;
+            let (state, chat) = build_state(&config, io.clone(), port).await?;
             socket::mount(&io, chat.clone());
             serve_on(config, listener, state, chat, layer).await
         }
@@ -170,7 +179,7 @@ pub async fn serve(config: Config, listener: TcpListener) -> Result<(), Error> {
             let (layer, io) = socket_io(&config)
                 .with_adapter::<cluster::RedisCluster>(adapter)
                 .build_layer();
-            let (state, chat) = build_state(&config, io.clone()).await?;
+            let (state, chat) = build_state(&config, io.clone(), port).await?;
             socket::mount(&io, chat.clone())
                 .await
                 .map_err(|e| Error::Config(format!("joining the cluster through Redis: {e}")))?;

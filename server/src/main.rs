@@ -1,5 +1,5 @@
 use clap::Parser;
-use server::config::Config;
+use server::config::{Command, Config};
 
 fn main() -> std::process::ExitCode {
     let config = Config::parse();
@@ -22,6 +22,18 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(config: Config) -> std::process::ExitCode {
+    if let Some(Command::Admin { action }) = &config.command {
+        return match server::admin_command::run(&config, action).await {
+            Ok(said) => {
+                println!("{said}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("natter admin: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     tracing_subscriber::fmt()
         .with_env_filter(config.log.as_str())
         .init();

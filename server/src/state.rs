@@ -12,6 +12,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub chat: Arc<dyn Service>,
     pub origins: Arc<crate::http::origin::AllowedOrigins>,
+    /// Whose `X-Forwarded-For` names the client (per-address limits behind a proxy).
+    pub proxies: Arc<crate::http::client_addr::TrustedProxies>,
+    /// This node's name (`--node-name`).
+    pub node: Arc<str>,
 }
 
 /// What HTTP routes need of the chat service, whichever adapter carries its sockets (one node's

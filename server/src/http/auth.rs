@@ -4,18 +4,18 @@
 //! JavaScript) and get a `303` redirect; programs that send `Accept: application/json` get
 //! JSON and a status instead. Bodies are `application/x-www-form-urlencoded`.
 
+use super::client_addr::ClientAddr;
 use super::session::MaybeSession;
 use crate::error::Error;
 use crate::state::AppState;
 use app::protocol::Me;
-use axum::extract::{ConnectInfo, Form, State};
+use axum::extract::{Form, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -48,28 +48,28 @@ struct Logout {
 
 async fn register(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Form(form): Form<Credentials>,
 ) -> Response {
     let started = state
         .chat
         .auth()
-        .register(&form.username, &form.password, peer.ip())
+        .register(&form.username, &form.password, client)
         .await;
     answer(&state, &headers, &form, "/register", started)
 }
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Form(form): Form<Credentials>,
 ) -> Response {
     let started = state
         .chat
         .auth()
-        .login(&form.username, &form.password, peer.ip())
+        .login(&form.username, &form.password, client)
         .await;
     answer(&state, &headers, &form, "/login", started)
 }

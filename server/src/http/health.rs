@@ -1,5 +1,5 @@
 //! `GET /healthz`: whether this server can store messages, for load balancers and supervisors.
-//! 200 `{"status":"ok"}` when the writer runs and the database answers a read within a second;
+//! 200 `{"status":"ok","node":…}` when the writer runs and the database answers a read within a second;
 //! otherwise 503 `{"status":"unavailable","reason":…}` (the details are in the server's log).
 
 use crate::state::AppState;
@@ -27,11 +27,16 @@ pub async fn check(State(state): State<AppState>) -> Response {
     };
     let headers = [(axum::http::header::CACHE_CONTROL, "no-store")];
     match problem {
-        None => (StatusCode::OK, headers, Json(json!({ "status": "ok" }))).into_response(),
+        None => (
+            StatusCode::OK,
+            headers,
+            Json(json!({ "status": "ok", "node": &*state.node })),
+        )
+            .into_response(),
         Some(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
             headers,
-            Json(json!({ "status": "unavailable", "reason": reason })),
+            Json(json!({ "status": "unavailable", "reason": reason, "node": &*state.node })),
         )
             .into_response(),
     }

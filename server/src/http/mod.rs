@@ -2,6 +2,7 @@
 //! and the origin guard in front of everything.
 
 pub mod auth;
+pub mod client_addr;
 pub mod headers;
 pub mod health;
 pub mod origin;

@@ -209,7 +209,8 @@ pub struct StoredSession {
 /// Users and their sessions.
 #[async_trait::async_trait]
 pub trait Accounts: Send + Sync + 'static {
-    /// Registers a user, or `Error::UsernameTaken`.
+    /// Registers a user, or `Error::UsernameTaken`. The first user of a database is an
+    /// administrator.
     async fn create_user(&self, name: &Username, password_hash: &str) -> Result<User, Error>;
     /// Registers a user only if there is no user yet (atomically); `None` when there is.
     async fn create_first_user(
@@ -234,6 +235,12 @@ pub trait Accounts: Send + Sync + 'static {
     async fn delete_session(&self, token_hash: &str) -> Result<bool, Error>;
     /// Ends every session of `user`.
     async fn delete_sessions_of(&self, user: &User) -> Result<(), Error>;
+    /// Whether `user` is an administrator (may open the ops dashboard).
+    async fn is_admin(&self, user: &User) -> Result<bool, Error>;
+    /// Makes `name` an administrator, or not; `Error::UnknownUser` when nobody has that name.
+    async fn set_admin(&self, name: &Username, admin: bool) -> Result<(), Error>;
+    /// The administrators' names, in alphabetical order.
+    async fn admins(&self) -> Result<Vec<Username>, Error>;
 }
 
 /// Milliseconds since the Unix epoch.

@@ -55,10 +55,24 @@ pub async fn postgres_database(dir: &Path) -> Option<String> {
     Some(format!("{server}/{name}"))
 }
 
-/// The `natter` binary, running on a free port with its own data folder.
+/// The `natter` binary, running on a free port with its own data folder. As a [`Site`] (its
+/// URL), it registers users and posts forms.
 pub struct TestServer {
-    pub url: String,
+    site: Site,
     child: Child,
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Site;
+    fn deref(&self) -> &Site {
+        &self.site
+    }
+}
+
+/// Where a test reaches Natter: a server, or a proxy in front of several.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub url: String,
 }
 
 impl TestServer {
@@ -127,7 +141,10 @@ impl TestServer {
                 }
             }
         });
-        TestServer { url, child }
+        TestServer {
+            site: Site { url },
+            child,
+        }
     }
 
     /// Sends SIGTERM, as a service manager stopping it would.
@@ -152,7 +169,9 @@ impl TestServer {
     pub async fn kill(mut self) {
         self.child.kill().await.expect("kill natter");
     }
+}
 
+impl Site {
     /// A socket for a fresh user of its own.
     pub async fn client(&self) -> TestClient {
         let n = NEXT_USER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

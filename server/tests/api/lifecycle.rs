@@ -19,7 +19,15 @@ async fn health_says_whether_messages_can_be_stored() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body, json!({ "status": "ok" }));
+    assert_eq!(body["status"], "ok");
+    let port = server.url.rsplit(':').next().unwrap();
+    assert!(
+        body["node"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(":{port}")),
+        "the node is named by its host and port: {body}"
+    );
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 
 mod abuse;
 mod accounts;
+mod admins;
+mod checker;
 mod cluster;
 mod delivery;
 mod heartbeat;
@@ -13,6 +15,7 @@ mod messaging;
 mod nodes;
 mod pages;
 mod privacy;
+mod proxy;
 mod restart;
 mod rooms;
 mod security;

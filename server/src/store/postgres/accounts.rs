@@ -24,9 +24,19 @@ async fn start_in_default_room(conn: &mut PgConnection, user_id: i64) -> Result<
 impl Accounts for PostgresStore {
     async fn create_user(&self, name: &Username, password_hash: &str) -> Result<User, Error> {
         let mut tx = self.write().await?;
+        // The first user is an administrator. While there is none, registrations take turns
+        // (as in `create_first_user`), so two nodes cannot both register "the first".
+        let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM users)")
+            .fetch_one(&mut *tx)
+            .await?;
+        if empty {
+            sqlx::query("LOCK TABLE users IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
+        }
         let result: Result<i64, _> = sqlx::query_scalar(
-            "INSERT INTO users (username, password_hash, created_at) VALUES ($1, $2, $3) \
-             RETURNING id",
+            "INSERT INTO users (username, password_hash, created_at, is_admin) \
+             SELECT $1, $2, $3, NOT EXISTS (SELECT 1 FROM users) RETURNING id",
         )
         .bind(name.as_str())
         .bind(password_hash)
@@ -62,8 +72,8 @@ impl Accounts for PostgresStore {
             .execute(&mut *tx)
             .await?;
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO users (username, password_hash, created_at) \
-             SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id",
+            "INSERT INTO users (username, password_hash, created_at, is_admin) \
+             SELECT $1, $2, $3, TRUE WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id",
         )
         .bind(name.as_str())
         .bind(password_hash)
@@ -172,5 +182,39 @@ impl Accounts for PostgresStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn is_admin(&self, user: &User) -> Result<bool, Error> {
+        let admin: Option<bool> = sqlx::query_scalar("SELECT is_admin FROM users WHERE id = $1")
+            .bind(user.id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(admin.unwrap_or(false))
+    }
+
+    async fn set_admin(&self, name: &Username, admin: bool) -> Result<(), Error> {
+        let mut tx = self.write().await?;
+        let changed = sqlx::query("UPDATE users SET is_admin = $1 WHERE username = $2")
+            .bind(admin)
+            .bind(name.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        if changed == 0 {
+            return Err(Error::UnknownUser(name.clone()));
+        }
+        Ok(())
+    }
+
+    async fn admins(&self) -> Result<Vec<Username>, Error> {
+        let rows: Vec<UserRow> = sqlx::query_as(
+            "SELECT id AS user_id, username FROM users WHERE is_admin = TRUE ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| User::try_from(row).map(|u| u.name))
+            .collect()
     }
 }

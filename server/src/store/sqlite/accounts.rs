@@ -25,7 +25,9 @@ impl Accounts for SqliteStore {
     async fn create_user(&self, name: &Username, password_hash: &str) -> Result<User, Error> {
         let mut tx = self.write().await?;
         let result: Result<i64, _> = sqlx::query_scalar(
-            "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?) RETURNING id",
+            // BEGIN IMMEDIATE: no other registration runs between the check and the insert.
+            "INSERT INTO users (username, password_hash, created_at, is_admin) \
+             SELECT ?, ?, ?, NOT EXISTS (SELECT 1 FROM users) RETURNING id",
         )
         .bind(name.as_str())
         .bind(password_hash)
@@ -52,8 +54,8 @@ impl Accounts for SqliteStore {
     ) -> Result<Option<User>, Error> {
         let mut tx = self.write().await?;
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO users (username, password_hash, created_at) \
-             SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id",
+            "INSERT INTO users (username, password_hash, created_at, is_admin) \
+             SELECT ?, ?, ?, 1 WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id",
         )
         .bind(name.as_str())
         .bind(password_hash)
@@ -161,5 +163,39 @@ impl Accounts for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn is_admin(&self, user: &User) -> Result<bool, Error> {
+        let admin: Option<bool> = sqlx::query_scalar("SELECT is_admin FROM users WHERE id = ?")
+            .bind(user.id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(admin.unwrap_or(false))
+    }
+
+    async fn set_admin(&self, name: &Username, admin: bool) -> Result<(), Error> {
+        let mut tx = self.write().await?;
+        let changed = sqlx::query("UPDATE users SET is_admin = ? WHERE username = ?")
+            .bind(admin)
+            .bind(name.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        if changed == 0 {
+            return Err(Error::UnknownUser(name.clone()));
+        }
+        Ok(())
+    }
+
+    async fn admins(&self) -> Result<Vec<Username>, Error> {
+        let rows: Vec<UserRow> = sqlx::query_as(
+            "SELECT id AS user_id, username FROM users WHERE is_admin = 1 ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| User::try_from(row).map(|u| u.name))
+            .collect()
     }
 }

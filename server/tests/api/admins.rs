@@ -1,0 +1,55 @@
+//! Administrators: the first account of an empty database is one, and `natter admin
+//! grant|revoke|list` changes and shows who is, beside a running server.
+
+use crate::helpers::{postgres_database, TestServer};
+use std::path::Path;
+
+/// Runs `natter admin <args>` on the database of data folder `dir`: (success, what it printed).
+async fn admin(dir: &Path, args: &[&str]) -> (bool, String) {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_natter"));
+    command.arg("--data-dir").arg(dir);
+    if let Some(url) = postgres_database(dir).await {
+        command.args(["--database-url", &url]);
+    }
+    let out = command
+        .arg("admin")
+        .args(args)
+        .output()
+        .await
+        .expect("run natter admin");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text.trim().to_owned())
+}
+
+#[tokio::test]
+async fn the_first_account_is_an_administrator_and_the_command_line_changes_who_is() {
+    let (server, dir) = TestServer::start().await;
+    assert_eq!(
+        admin(dir.path(), &["list"]).await,
+        (true, "There are no administrators.".to_owned())
+    );
+    server.register("ada").await;
+    server.register("bob").await;
+    assert_eq!(admin(dir.path(), &["list"]).await, (true, "ada".to_owned()));
+
+    let (ok, said) = admin(dir.path(), &["grant", "bob"]).await;
+    assert!(ok, "{said}");
+    assert_eq!(said, "bob is an administrator now.");
+    assert_eq!(
+        admin(dir.path(), &["list"]).await,
+        (true, "ada\nbob".to_owned())
+    );
+    let (ok, said) = admin(dir.path(), &["revoke", "ada"]).await;
+    assert!(ok, "{said}");
+    assert_eq!(admin(dir.path(), &["list"]).await, (true, "bob".to_owned()));
+
+    let (ok, said) = admin(dir.path(), &["grant", "nobody"]).await;
+    assert!(!ok);
+    assert_eq!(said, "natter admin: there is no user named nobody");
+    let (ok, said) = admin(dir.path(), &["grant", "Not A Name!"]).await;
+    assert!(!ok, "{said}");
+}
