@@ -21,6 +21,8 @@ use leptos::prelude::*;
 pub struct Viewer {
     pub id: i64,
     pub name: crate::protocol::Username,
+    /// May open the ops dashboard.
+    pub admin: bool,
 }
 
 /// What the server functions need from the server. Provided as `Arc<dyn Backend>` context.
@@ -108,6 +110,7 @@ pub async fn current_user() -> Result<Option<Me>, ErrorBody> {
     let viewer = req.maybe_viewer().await?;
     Ok(viewer.map(|v| Me {
         username: v.name.to_string(),
+        admin: v.admin,
     }))
 }
 

@@ -46,6 +46,11 @@ pub struct Config {
     #[arg(long, env = "NATTER_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// Address for `GET /metrics` (Prometheus text format), e.g. `127.0.0.1:9100`: a port of
+    /// its own, so the metrics are never served on the public one by accident. Default: none.
+    #[arg(long, env = "NATTER_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// Log filter, in `tracing` syntax (e.g. `info`, `natter=debug,tower_http=info`).
     #[arg(long, env = "NATTER_LOG", default_value = "info")]
     pub log: String,

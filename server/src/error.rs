@@ -19,6 +19,8 @@ pub enum Error {
     UnknownRoom(RoomName),
     #[error("a room named {0} exists already")]
     RoomExists(RoomName),
+    #[error("only administrators may do this")]
+    NotAdmin,
     #[error("room names starting with dm- are reserved: {0}")]
     ReservedRoomName(RoomName),
     #[error("there is no user named {0}")]
@@ -113,6 +115,7 @@ impl Error {
             Error::UnknownEvent(_) => ErrorCode::UnknownEvent,
             Error::UnknownRoom(_) => ErrorCode::UnknownRoom,
             Error::RoomExists(_) => ErrorCode::RoomExists,
+            Error::NotAdmin => ErrorCode::NotFound,
             Error::ReservedRoomName(_) => ErrorCode::InvalidRoomName,
             Error::UnknownUser(_) | Error::NotMember(..) => ErrorCode::UnknownUser,
             Error::UsernameTaken(_) => ErrorCode::UsernameTaken,
@@ -152,6 +155,7 @@ impl Error {
             }
             Error::UnknownRoom(room) => format!("There is no room named \"{room}\"."),
             Error::RoomExists(room) => format!("A room named \"{room}\" exists already."),
+            Error::NotAdmin => "There is nothing here.".to_owned(),
             Error::ReservedRoomName(_) => {
                 "Room names starting with \"dm-\" are kept for direct conversations.".into()
             }

@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod ops;
 pub mod socket;
 pub mod state;
 pub mod store;
@@ -71,7 +72,7 @@ fn socket_io(config: &Config) -> socketioxide::SocketIoBuilder {
 async fn build_state<A: Adapter>(
     config: &Config,
     io: SocketIo<A>,
-    port: u16,
+    hub: Arc<ops::Hub>,
 ) -> Result<(AppState, ChatService<A>), Error> {
     let origins = config
         .public_url()
@@ -88,7 +89,8 @@ async fn build_state<A: Adapter>(
             registrations_per_hour: config.registrations_per_hour,
         },
     );
-    let chat = ChatService::new(store, auth, io, config.chat_settings());
+    let node = hub.node().into();
+    let chat = ChatService::new(store, auth, io, config.chat_settings(), hub);
     let leptos_options = LeptosOptions::builder()
         .output_name("natter")
         .site_root(config.site_root.as_str())
@@ -102,7 +104,7 @@ async fn build_state<A: Adapter>(
         proxies: Arc::new(http::client_addr::TrustedProxies::new(
             config.trusted_proxies.clone(),
         )),
-        node: config.node_name(port).into(),
+        node,
     };
     Ok((state, chat))
 }
@@ -166,12 +168,18 @@ const STOP_WITHIN: std::time::Duration = std::time::Duration::from_millis(4500);
 /// to this one once restarted) and catch up by seq; open requests finish; the writer commits
 /// what is queued. All of it within [`STOP_WITHIN`], however many clients are connected.
 pub async fn serve(config: Config, listener: TcpListener) -> Result<(), Error> {
-    let port = listener.local_addr()?.port();
+    let node = config.node_name(listener.local_addr()?.port());
+    let measured = ops::recorder::install(config.metrics_addr.is_some());
+    if let (Some(addr), Some(handle)) = (config.metrics_addr, measured.prometheus.clone()) {
+        serve_metrics(addr, handle).await?;
+    }
+    let hub = Arc::new(ops::Hub::new(&node));
     match config.redis_url.clone() {
         None => {
             let (layer, io) = socket_io(&config).build_layer();
-            let (state, chat) = build_state(&config, io.clone(), port).await?;
+            let (state, chat) = build_state(&config, io.clone(), hub.clone()).await?;
             socket::mount(&io, chat.clone());
+            tokio::spawn(ops::hub::run(hub, io, measured, None));
             serve_on(config, listener, state, chat, layer).await
         }
         Some(url) => {
@@ -179,15 +187,53 @@ pub async fn serve(config: Config, listener: TcpListener) -> Result<(), Error> {
             let (layer, io) = socket_io(&config)
                 .with_adapter::<cluster::RedisCluster>(adapter)
                 .build_layer();
-            let (state, chat) = build_state(&config, io.clone(), port).await?;
+            let (state, chat) = build_state(&config, io.clone(), hub.clone()).await?;
             socket::mount(&io, chat.clone())
                 .await
                 .map_err(|e| Error::Config(format!("joining the cluster through Redis: {e}")))?;
+            tokio::spawn(ops::hub::run(
+                hub,
+                io.clone(),
+                measured,
+                Some(driver.clone()),
+            ));
             tokio::spawn(cluster::watch_link(driver, io));
             tracing::info!("in a cluster: sockets on every node sharing {url} hear each other");
             serve_on(config, listener, state, chat, layer).await
         }
     }
+}
+
+/// `GET /metrics` on `addr` (and nothing else there), for Prometheus.
+async fn serve_metrics(
+    addr: std::net::SocketAddr,
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+) -> Result<(), Error> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Config(format!("--metrics-addr {addr}: {e}")))?;
+    tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+    let app = Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let handle = handle.clone();
+            async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    handle.render(),
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the metrics listener stopped");
+        }
+    });
+    Ok(())
 }
 
 /// [`serve`], once the adapter is chosen.

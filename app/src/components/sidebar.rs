@@ -1,4 +1,4 @@
-use crate::api::{list_rooms, CreateRoom, OpenDirect};
+use crate::api::{CreateRoom, OpenDirect};
 use crate::client::use_client;
 use crate::protocol::{ErrorBody, Me, Room, RoomKind};
 use crate::state::ChatStoreFields;
@@ -7,12 +7,12 @@ use leptos_router::hooks::{use_location, use_navigate};
 
 /// Who is logged in, the rooms, and the forms that create a room or start a conversation.
 #[component]
-pub fn Sidebar(me: Me) -> impl IntoView {
+pub fn Sidebar(me: Me, rooms: Vec<Room>) -> impl IntoView {
     view! {
         <aside class="sidebar" aria-label="Rooms and account">
             <a class="brand" href="/">"Natter"</a>
             <Account me/>
-            <RoomList/>
+            <RoomList rooms/>
             <NewRoom/>
             <NewDirect/>
         </aside>
@@ -35,12 +35,28 @@ fn Account(me: Me) -> impl IntoView {
     }
 }
 
+/// The user's rooms and direct conversations. The server HTML and the hydrating page draw the
+/// list the page was loaded with (`rooms`, the same on both sides); from then on, in the
+/// browser, it follows the chat store (room events, reconnections). On the server the list never
+/// reads the store, which other panes write meanwhile on other threads.
 #[component]
-fn RoomList() -> impl IntoView {
+fn RoomList(rooms: Vec<Room>) -> impl IntoView {
     let client = use_client();
     let held = client.state().rooms();
+    let shown = RwSignal::new(
+        rooms
+            .into_iter()
+            .map(|r| (r.name.clone(), r))
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    );
+    // Effects run in the browser only, after hydration.
+    Effect::new(move |_| {
+        let now = held.get();
+        if shown.with_untracked(|s| *s != now) {
+            shown.set(now);
+        }
+    });
     let me = StoredValue::new(crate::state::use_me());
-    let rooms = Resource::new(|| (), |_| list_rooms());
     let location = use_location();
     let link = move |room: Room| {
         let href = room.href();
@@ -65,45 +81,29 @@ fn RoomList() -> impl IntoView {
             </li>
         }
     };
+    let of = move |direct: bool| {
+        move || {
+            shown.with(|r| {
+                r.values()
+                    .filter(|r| (r.kind == RoomKind::Direct) == direct)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        }
+    };
     view! {
         <nav class="rooms" aria-label="Rooms">
-            <Suspense fallback=|| view! { <p>"Loading rooms…"</p> }>
-                {move || Suspend::new(async move {
-                    match rooms.await {
-                        Ok(loaded) => {
-                            client.seed_rooms(loaded);
-                            let of = move |direct: bool| {
-                                // `try_with`: a page whose response was dropped mid-render (the
-                                // browser went away) may resume after its state is disposed.
-                                move || {
-                                    held.try_with(|r| {
-                                        r.values()
-                                            .filter(|r| (r.kind == RoomKind::Direct) == direct)
-                                            .cloned()
-                                            .collect::<Vec<_>>()
-                                    })
-                                    .unwrap_or_default()
-                                }
-                            };
-                            view! {
-                                <div class="rooms-head">
-                                    <h2>"Rooms"</h2>
-                                    <a href="/rooms" class="browse-link" aria-current=move || (location.pathname.get() == "/rooms").then_some("page")>"Browse"</a>
-                                </div>
-                                <ul>
-                                    <For each=of(false) key=|r| (r.name.clone(), r.members.clone()) children=link/>
-                                </ul>
-                                <h2>"Direct messages"</h2>
-                                <ul>
-                                    <For each=of(true) key=|r| r.name.clone() children=link/>
-                                </ul>
-                            }
-                                .into_any()
-                        }
-                        Err(e) => view! { <p class="error" role="alert">{e.message}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <div class="rooms-head">
+                <h2>"Rooms"</h2>
+                <a href="/rooms" class="browse-link" aria-current=move || (location.pathname.get() == "/rooms").then_some("page")>"Browse"</a>
+            </div>
+            <ul>
+                <For each=of(false) key=|r| (r.name.clone(), r.members.clone()) children=link/>
+            </ul>
+            <h2>"Direct messages"</h2>
+            <ul>
+                <For each=of(true) key=|r| r.name.clone() children=link/>
+            </ul>
         </nav>
     }
 }

@@ -1,7 +1,7 @@
-use crate::api::current_user;
+use crate::api::{current_user, list_rooms};
 use crate::client::ChatClient;
 use crate::components::{sidebar::Sidebar, status::StatusLine};
-use crate::protocol::Me;
+use crate::protocol::{Me, Room};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::use_location;
@@ -11,12 +11,17 @@ use leptos_router::hooks::use_location;
 #[component]
 pub fn Layout() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
+    // The user's rooms, loaded beside `me` (refused, and unused, when nobody is logged in).
+    let rooms = Resource::new(|| (), |_| list_rooms());
     let location = use_location();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(me)) => view! { <Frame me/> }.into_any(),
+                    Ok(Some(me)) => match rooms.await {
+                        Ok(rooms) => view! { <Frame me rooms/> }.into_any(),
+                        Err(e) => could_not_load(e.message),
+                    },
                     Ok(None) => {
                         let here = format!(
                             "{}{}",
@@ -26,17 +31,21 @@ pub fn Layout() -> impl IntoView {
                         let query = next_query(&here);
                         view! { <Redirect path=format!("/login?{query}")/> }.into_any()
                     }
-                    Err(e) => view! {
-                        <section class="welcome">
-                            <h1>"Natter could not load"</h1>
-                            <p role="alert">{e.message}</p>
-                        </section>
-                    }
-                        .into_any(),
+                    Err(e) => could_not_load(e.message),
                 }
             })}
         </Suspense>
     }
+}
+
+fn could_not_load(why: String) -> AnyView {
+    view! {
+        <section class="welcome">
+            <h1>"Natter could not load"</h1>
+            <p role="alert">{why}</p>
+        </section>
+    }
+    .into_any()
 }
 
 /// `next=<path>`, percent-encoded.
@@ -54,16 +63,19 @@ pub fn next_query(path: &str) -> String {
 }
 
 #[component]
-fn Frame(me: Me) -> impl IntoView {
+fn Frame(me: Me, rooms: Vec<Room>) -> impl IntoView {
     // Who is logged in, for every view below (a context, not a signal: it never changes on a
     // page, and setting a signal while rendering would upset hydration).
     provide_context(me.clone());
     // The chat store and the client that writes it (it connects once in the browser).
-    ChatClient::provide(&me.username);
+    let client = ChatClient::provide(&me.username);
+    // Seeded here, before any pane renders: on the server the pages render on several threads,
+    // and a store write while another thread reads it makes that read fail.
+    client.seed_rooms(rooms.clone());
     view! {
         <div class="app">
             <a class="skip-link" href="#main">"Skip to the conversation"</a>
-            <Sidebar me/>
+            <Sidebar me rooms/>
             <main id="main" class="pane">
                 <StatusLine/>
                 <Outlet/>

@@ -81,6 +81,9 @@ impl fmt::Debug for Password {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
     pub username: String,
+    /// May open the ops dashboard (`/admin`).
+    #[serde(default)]
+    pub admin: bool,
 }
 
 #[cfg(test)]

@@ -48,6 +48,8 @@ pub enum ErrorCode {
     UnknownRoom,
     /// A room with that name exists already.
     RoomExists,
+    /// There is nothing here for this user (the ops dashboard, for anyone but administrators).
+    NotFound,
     /// A size limit of the server: rooms one user may own, members of one room.
     LimitReached,
     /// The server failed; the message says nothing private. Retrying may help.
@@ -59,7 +61,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests and documentation checks.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 24] = [
         ErrorCode::BadPayload,
         ErrorCode::UnknownEvent,
         ErrorCode::EmptyMessage,
@@ -80,6 +82,7 @@ impl ErrorCode {
         ErrorCode::InvalidKey,
         ErrorCode::UnknownRoom,
         ErrorCode::RoomExists,
+        ErrorCode::NotFound,
         ErrorCode::LimitReached,
         ErrorCode::Internal,
         ErrorCode::Unavailable,
@@ -93,7 +96,7 @@ impl ErrorCode {
     /// The HTTP status an error gets over HTTP (pages, server functions, `/auth/*`).
     pub fn http_status(self) -> u16 {
         match self {
-            ErrorCode::UnknownRoom | ErrorCode::UnknownUser => 404,
+            ErrorCode::UnknownRoom | ErrorCode::UnknownUser | ErrorCode::NotFound => 404,
             ErrorCode::RoomExists | ErrorCode::UsernameTaken => 409,
             ErrorCode::NotAuthenticated | ErrorCode::BadCredentials => 401,
             ErrorCode::Forbidden | ErrorCode::LimitReached => 403,

@@ -53,6 +53,13 @@ pub mod event {
     pub const REMOVE_MEMBER: &str = "remove_member";
     /// Client -> server: set a room's one-line topic.
     pub const SET_TOPIC: &str = "set_topic";
+    /// Client -> server (administrators): receive every node's `ops_window`; the ack holds the
+    /// last 5 minutes of each.
+    pub const OPS_WATCH: &str = "ops_watch";
+    /// Client -> server (administrators): stop receiving `ops_window`.
+    pub const OPS_UNWATCH: &str = "ops_unwatch";
+    /// Server -> client (administrators watching): one node's last second.
+    pub const OPS_WINDOW: &str = "ops_window";
     /// Server -> client: a new message in a joined room.
     pub const MESSAGE: &str = "message";
     /// Server -> client: a room entered your list (you created or joined it on another tab or

@@ -5,6 +5,7 @@
 //! - [`events`]: event names, the [`Request`] trait that ties each request to its event and
 //!   reply, and the size limit of one event.
 //! - [`errors`]: error codes, the error body of every ack and HTTP answer, [`Reply`].
+//! - [`ops`]: the ops dashboard's windows (administrators only).
 //! - [`rooms`], [`messages`], [`accounts`]: payloads and the validated newtypes (`RoomName`,
 //!   `Topic`, `MessageBody`, `ClientKey`, `Username`, `Password`), built at the edge with
 //!   `parse`, so the inside of the program never checks them again.
@@ -13,6 +14,7 @@ pub mod accounts;
 pub mod errors;
 pub mod events;
 pub mod messages;
+pub mod ops;
 pub mod rooms;
 
 #[cfg(test)]
@@ -22,4 +24,5 @@ pub use accounts::*;
 pub use errors::*;
 pub use events::*;
 pub use messages::*;
+pub use ops::*;
 pub use rooms::*;

@@ -140,6 +140,11 @@ impl Auth {
         }
     }
 
+    /// Whether `user` is an administrator.
+    pub async fn is_admin(&self, user: &crate::store::User) -> Result<bool, Error> {
+        self.accounts.is_admin(user).await
+    }
+
     /// Creates an account for someone at network address `from`, and logs it in. With
     /// registration closed only the first account of an empty database is created.
     pub async fn register(

@@ -16,9 +16,14 @@ impl<A: Adapter> Backend for ChatService<A> {
         request: &axum::http::request::Parts,
     ) -> Result<Option<Viewer>, ErrorBody> {
         let MaybeSession(session) = MaybeSession::from_parts(request, self.auth()).await?;
-        Ok(session.map(|s| Viewer {
-            id: s.user.id,
-            name: s.user.name,
+        let Some(session) = session else {
+            return Ok(None);
+        };
+        let admin = self.auth().is_admin(&session.user).await?;
+        Ok(Some(Viewer {
+            id: session.user.id,
+            name: session.user.name,
+            admin,
         }))
     }
 

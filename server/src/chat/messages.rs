@@ -30,6 +30,7 @@ pub async fn send<A: Adapter>(
         })
         .await?;
     if !appended.duplicate {
+        crate::ops::record::message_stored(room.as_str());
         // The key is the author's: the room hears the message without it (the sender matches
         // its pending message by the ack).
         let broadcast = Message {

@@ -14,6 +14,7 @@ mod decode_proptests;
 pub mod limits;
 mod members;
 mod messages;
+mod ops;
 mod rooms;
 
 pub use announce::{session_room, sockets, user_room};
@@ -43,6 +44,8 @@ struct Inner<A: Adapter> {
     limits: Limits,
     caps: Caps,
     operations: Operations<A>,
+    /// Every node's recent measurements (the ops dashboard).
+    ops: Arc<crate::ops::Hub>,
     /// Requests being served, and whether new ones are refused (the server is stopping).
     calls: Calls,
 }
@@ -89,11 +92,18 @@ impl<A: Adapter> Clone for ChatService<A> {
 }
 
 impl<A: Adapter> ChatService<A> {
-    pub fn new(store: Arc<dyn Store>, auth: Auth, io: SocketIo<A>, settings: Settings) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        auth: Auth,
+        io: SocketIo<A>,
+        settings: Settings,
+        ops: Arc<crate::ops::Hub>,
+    ) -> Self {
         Self(Arc::new(Inner {
             store,
             auth,
             io,
+            ops,
             limits: Limits::new(settings.rates),
             caps: settings.caps,
             operations: Operations::new(),
@@ -111,6 +121,10 @@ impl<A: Adapter> ChatService<A> {
 
     pub fn io(&self) -> &SocketIo<A> {
         &self.0.io
+    }
+
+    pub fn ops(&self) -> &crate::ops::Hub {
+        &self.0.ops
     }
 
     /// Takes one `action` from the caller's rate limit, or refuses with `rate_limited`.
@@ -224,6 +238,8 @@ impl<A: Adapter> Operations<A> {
         ops.add(members::remove);
         ops.add(messages::send);
         ops.add(messages::history);
+        ops.add(ops::watch);
+        ops.add(ops::unwatch);
         ops
     }
 

@@ -57,7 +57,7 @@ async fn register(
         .auth()
         .register(&form.username, &form.password, client)
         .await;
-    answer(&state, &headers, &form, "/register", started)
+    answer(&state, &headers, &form, "/register", started).await
 }
 
 async fn login(
@@ -71,10 +71,10 @@ async fn login(
         .auth()
         .login(&form.username, &form.password, client)
         .await;
-    answer(&state, &headers, &form, "/login", started)
+    answer(&state, &headers, &form, "/login", started).await
 }
 
-fn answer(
+async fn answer(
     state: &AppState,
     headers: &HeaderMap,
     form: &Credentials,
@@ -87,6 +87,7 @@ fn answer(
             let jar = CookieJar::new().add(state.chat.auth().cookie(&started.token));
             let me = Me {
                 username: started.session.user.name.to_string(),
+                admin: is_admin(state, &started.session.user).await,
             };
             if wants_json(headers) {
                 (jar, Json(me)).into_response()
@@ -126,9 +127,21 @@ async fn logout(
     })
 }
 
-async fn me(super::session::RequireSession(session): super::session::RequireSession) -> Json<Me> {
+async fn me(
+    State(state): State<AppState>,
+    super::session::RequireSession(session): super::session::RequireSession,
+) -> Json<Me> {
     Json(Me {
         username: session.user.name.to_string(),
+        admin: is_admin(&state, &session.user).await,
+    })
+}
+
+/// Whether `user` is an administrator (no, when the database cannot say now).
+async fn is_admin(state: &AppState, user: &crate::store::User) -> bool {
+    state.chat.auth().is_admin(user).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "could not check whether a user is an administrator");
+        false
     })
 }
 

@@ -59,6 +59,7 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>, chat: &ChatService<A>) {
         socket.on(
             name,
             move |socket: SocketRef<A>, payload: Payload, ack: Ack<A>| async move {
+                let received = std::time::Instant::now();
                 let Ok(_admitted) = in_flight.0.admitted.clone().try_acquire_owned() else {
                     let refused = Error::TooManyInFlight(RUNNING + WAITING);
                     return answer::<A, ()>(&socket, &in_flight, ack, name, Err(refused.into()));
@@ -78,13 +79,10 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>, chat: &ChatService<A>) {
                     chat.call(name, caller(&socket)?, payload).await
                 }
                 .await;
-                answer(
-                    &socket,
-                    &in_flight,
-                    ack,
-                    name,
-                    result.map_err(ErrorBody::from),
-                );
+                let result = result.map_err(ErrorBody::from);
+                let failed = result.as_ref().err().map(|e| e.code);
+                answer(&socket, &in_flight, ack, name, result);
+                crate::ops::record::answered(name, received.elapsed(), failed);
                 drop(serving);
             },
         );

@@ -13,6 +13,7 @@ mod lifecycle;
 mod limits;
 mod messaging;
 mod nodes;
+mod ops;
 mod pages;
 mod privacy;
 mod proxy;

@@ -136,6 +136,7 @@ async fn run(
         if batch.is_empty() {
             continue;
         }
+        let begun = std::time::Instant::now();
         let mut outcome = commit(&mut conn, &batch).await;
         if let Err(e) = &outcome {
             // Once more on a fresh connection: a broken connection is not a broken database.
@@ -150,6 +151,7 @@ async fn run(
         }
         match outcome {
             Ok(results) => {
+                crate::ops::record::committed(batch.len(), begun.elapsed());
                 for (job, result) in batch.drain(..).zip(results) {
                     let _ = job.reply.send(result);
                 }

@@ -1,0 +1,44 @@
+//! The ops dashboard's operations (administrators only: anyone else gets `not_found`).
+
+use super::{Caller, ChatService};
+use crate::error::Error;
+use crate::ops::hub::WATCHERS;
+use app::protocol::{OpsUnwatchReply, OpsUnwatchRequest, OpsWatchReply, OpsWatchRequest};
+use socketioxide::adapter::Adapter;
+
+/// Every node's last five minutes; the asking socket then hears each node's `ops_window`.
+/// Over HTTP (the page's first render): the history only.
+pub async fn watch<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    _req: OpsWatchRequest,
+) -> Result<OpsWatchReply, Error> {
+    admin_only(&chat, &caller).await?;
+    if let Some(socket) = &caller.socket {
+        socket.join(WATCHERS);
+    }
+    Ok(OpsWatchReply {
+        nodes: chat.ops().history(),
+    })
+}
+
+/// The asking socket stops hearing `ops_window`.
+pub async fn unwatch<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    _req: OpsUnwatchRequest,
+) -> Result<OpsUnwatchReply, Error> {
+    admin_only(&chat, &caller).await?;
+    if let Some(socket) = &caller.socket {
+        socket.leave(WATCHERS);
+    }
+    Ok(OpsUnwatchReply {})
+}
+
+async fn admin_only<A: Adapter>(chat: &ChatService<A>, caller: &Caller<A>) -> Result<(), Error> {
+    if chat.auth().is_admin(&caller.user).await? {
+        Ok(())
+    } else {
+        Err(Error::NotAdmin)
+    }
+}

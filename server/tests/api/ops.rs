@@ -1,0 +1,208 @@
+//! What operators see: `/metrics` on its own address, and the ops dashboard's events, on one
+//! node and across two.
+
+use crate::helpers::{error_code, http, postgres_server, TestClient, TestRedis, TestServer};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn metrics_are_served_in_prometheus_text_on_their_own_address_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let server = TestServer::start_with(dir.path(), &["--metrics-addr", &addr]).await;
+    let ada = server.register("ada").await;
+    let client = TestClient::connect(&server.url, &ada).await;
+    client.join("general").await;
+    client.send("general", "counted").await;
+    client
+        .request("send", json!({ "room": "nowhere", "body": "x" }))
+        .await;
+
+    let res = http()
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = res.text().await.unwrap();
+    assert!(text.contains("natter_messages_stored_total 1"), "{text}");
+    assert!(
+        text.contains("natter_requests_total{event=\"send\"} 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("natter_request_errors_total{event=\"send\",code=\"unknown_room\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("natter_commit_messages"), "{text}");
+    assert!(text.contains("natter_request_seconds"), "{text}");
+
+    let public = http()
+        .get(format!("{}/metrics", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 404, "the public port serves no metrics");
+}
+
+/// The next `ops_window` of `node`, within a few seconds.
+async fn window_of(client: &mut TestClient, node: &str) -> Value {
+    for _ in 0..20 {
+        let w = client
+            .next_within("ops_window", Duration::from_secs(3))
+            .await;
+        if w["node"] == node {
+            return w;
+        }
+    }
+    panic!("no ops_window of {node}");
+}
+
+#[tokio::test]
+async fn administrators_watch_each_second_and_everyone_else_finds_nothing() {
+    let (server, _dir) = TestServer::start().await;
+    let ada = server.register("ada").await; // the first account: an administrator
+    let bob = server.register("bob").await;
+    let mut admin = TestClient::connect(&server.url, &ada).await;
+    let bob_c = TestClient::connect(&server.url, &bob).await;
+
+    for event in ["ops_watch", "ops_unwatch"] {
+        let refused = bob_c.request(event, json!({})).await;
+        assert_eq!(error_code(&refused), "not_found", "{event}: {refused}");
+    }
+    let bad = admin.request("ops_watch", json!([])).await;
+    assert_eq!(error_code(&bad), "bad_payload");
+
+    let watched = admin.request("ops_watch", json!({})).await;
+    assert!(watched.get("error").is_none(), "{watched}");
+    let node = server.url.rsplit(':').next().unwrap().to_owned();
+    let first = window_of(&mut admin, &server_node(&watched, &node)).await;
+    assert_eq!(first["sockets"], 2, "{first}");
+    assert_eq!(first["websocket"], 2);
+    assert_eq!(first["users"], 2);
+
+    // Bob sends three messages: a window counts them in, and the deliveries out (to his own
+    // socket and Ada's, both in general) a second later.
+    bob_c.join("general").await;
+    admin.join("general").await;
+    for i in 0..3 {
+        bob_c.send("general", &format!("m{i}")).await;
+    }
+    let name = first["node"].as_str().unwrap().to_owned();
+    let (mut stored, mut delivered, mut acks) = (0, 0, 0);
+    for _ in 0..4 {
+        let w = window_of(&mut admin, &name).await;
+        stored += w["messages_in"].as_u64().unwrap();
+        delivered += w["deliveries_out"].as_u64().unwrap();
+        acks += w["acks"].as_u64().unwrap();
+        assert!(
+            w.get("rooms").is_none(),
+            "room names stay on the server: {w}"
+        );
+        if delivered >= 6 {
+            break;
+        }
+    }
+    assert_eq!(stored, 3);
+    assert_eq!(delivered, 6, "3 messages to 2 sockets");
+    assert!(acks >= 3);
+
+    // A watcher opening later starts from the history.
+    let again = admin.request("ops_watch", json!({})).await;
+    let windows = again["nodes"][0]["windows"].as_array().unwrap();
+    assert!(windows.len() >= 3, "{again}");
+    assert!(windows.iter().any(|w| w["messages_in"].as_u64() > Some(0)));
+
+    let done = admin.request("ops_unwatch", json!({})).await;
+    assert!(done.get("error").is_none(), "{done}");
+    admin.drain();
+    admin.none("ops_window", Duration::from_millis(1500)).await;
+}
+
+/// The node name the history names (the only node), checked against the port it listens on.
+fn server_node(watched: &Value, port: &str) -> String {
+    let nodes = watched["nodes"].as_array().unwrap();
+    let name = nodes
+        .first()
+        .map(|n| n["node"].as_str().unwrap().to_owned())
+        .unwrap_or_default();
+    if name.is_empty() {
+        // No window closed yet: the default name is the host and the port.
+        return format!("{}:{port}", gethostname());
+    }
+    assert!(name.ends_with(&format!(":{port}")), "{name}");
+    name
+}
+
+fn gethostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_every_node_of_a_cluster() {
+    if postgres_server().is_none() {
+        eprintln!("skipped: needs NATTER_TEST_POSTGRES (nodes share PostgreSQL)");
+        return;
+    }
+    let redis = TestRedis::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = redis.url();
+    let a = TestServer::start_with(dir.path(), &["--redis-url", &url, "--node-name", "a"]).await;
+    let b = TestServer::start_with(dir.path(), &["--redis-url", &url, "--node-name", "b"]).await;
+    let ada = a.register("ada").await;
+    let bob = b.register("bob").await;
+    let mut admin = TestClient::connect(&a.url, &ada).await;
+    let bob_b = TestClient::connect(&b.url, &bob).await;
+    admin.join("general").await;
+    bob_b.join("general").await;
+    assert!(admin
+        .request("ops_watch", json!({}))
+        .await
+        .get("error")
+        .is_none());
+    bob_b.send("general", "from b").await;
+
+    // Windows of both nodes reach the administrator on node a; b's message is counted in on
+    // b, and delivered on both (bob's socket on b, ada's on a).
+    let (mut in_b, mut out_a, mut out_b) = (0, 0, 0);
+    for _ in 0..40 {
+        let w = admin
+            .next_within("ops_window", Duration::from_secs(3))
+            .await;
+        match w["node"].as_str() {
+            Some("a") => out_a += w["deliveries_out"].as_u64().unwrap(),
+            Some("b") => {
+                in_b += w["messages_in"].as_u64().unwrap();
+                out_b += w["deliveries_out"].as_u64().unwrap();
+                assert_eq!(w["sockets"], 1, "{w}");
+            }
+            other => panic!("a window of an unknown node {other:?}"),
+        }
+        if in_b == 1 && out_a == 1 && out_b == 1 {
+            break;
+        }
+    }
+    assert_eq!((in_b, out_a, out_b), (1, 1, 1));
+    let history = admin.request("ops_watch", json!({})).await;
+    let nodes: Vec<&str> = history["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes, ["a", "b"]);
+}
