@@ -10,9 +10,9 @@
 #[cfg(feature = "ssr")]
 use crate::protocol::{
     AddMemberRequest, BrowseRequest, CreateRoomRequest, ErrorCode, JoinRequest, MemberRequest,
-    OpenDirectRequest, RemoveMemberRequest, RoomsRequest, SetTopicRequest,
+    OpenDirectRequest, OpsWatchRequest, RemoveMemberRequest, RoomsRequest, SetTopicRequest,
 };
-use crate::protocol::{ErrorBody, Me, Message, Room};
+use crate::protocol::{ErrorBody, Me, Message, NodeHistory, Room};
 use leptos::prelude::*;
 
 /// The user a request is made by, as the server resolved their session cookie.
@@ -119,6 +119,14 @@ pub async fn current_user() -> Result<Option<Me>, ErrorBody> {
 pub async fn list_rooms() -> Result<Vec<Room>, ErrorBody> {
     let req = Request::take()?;
     Ok(req.run(RoomsRequest {}).await?.rooms)
+}
+
+/// Every node's last five minutes, for the ops dashboard: administrators only (anyone else gets
+/// `not_found`, 404).
+#[server(prefix = "/api", endpoint = "ops")]
+pub async fn ops_overview() -> Result<Vec<NodeHistory>, ErrorBody> {
+    let req = Request::take()?;
+    Ok(req.run(OpsWatchRequest {}).await?.nodes)
 }
 
 /// One page of the public rooms, as the browse page shows it.

@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=pages::Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::Home ssr=SsrMode::Async/>
                     <Route path=path!("rooms") view=pages::Browse ssr=SsrMode::Async/>
+                    <Route path=path!("admin") view=pages::Admin ssr=SsrMode::Async/>
                     // `/r/general`, and a private room's `/r/<owner>/<name>`.
                     <Route path=path!("r/*room") view=pages::RoomPage ssr=SsrMode::Async/>
                 </ParentRoute>

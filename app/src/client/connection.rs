@@ -3,10 +3,11 @@
 //! [`ChatClient`], which writes it into the store.
 
 use super::socket::{AckError, Socket, SocketEvent};
-use super::ChatClient;
+use super::{ChatClient, OpsUpdate};
 use crate::protocol::{
-    event, ErrorBody, ErrorCode, JoinReply, JoinRequest, LeaveRequest, Message, Reply, Request,
-    RoomReply, RoomsReply, RoomsRequest, SendReply, SendRequest,
+    event, ErrorBody, ErrorCode, JoinReply, JoinRequest, LeaveRequest, Message, OpsUnwatchRequest,
+    OpsWatchReply, OpsWatchRequest, OpsWindow, Reply, Request, RoomReply, RoomsReply,
+    RoomsRequest, SendReply, SendRequest,
 };
 use crate::state::{ChatStoreFields, ConnStatus, History, PendingState, Transport};
 use leptos::prelude::*;
@@ -49,6 +50,8 @@ struct Inner {
     joining: bool,
     /// True after the first connection: a later one may have missed room-list changes.
     connected_before: bool,
+    /// The ops dashboard is on screen: each connection asks for its windows.
+    watching_ops: bool,
 }
 
 impl Connection {
@@ -105,6 +108,9 @@ impl Connection {
                 if again {
                     self.refresh_rooms();
                 }
+                if self.inner.borrow().watching_ops {
+                    self.send_ops_watch();
+                }
             }
             SocketEvent::Disconnected { retry_in_ms } => {
                 {
@@ -150,6 +156,10 @@ impl Connection {
                 self.join();
                 self.refresh_rooms();
             }
+            event::OPS_WINDOW => match serde_json::from_value::<OpsWindow>(data) {
+                Ok(w) => self.client.ops_arrived(OpsUpdate::Window(w)),
+                Err(e) => leptos::logging::warn!("natter: bad ops_window event: {e}"),
+            },
             event::ROOM_ADDED | event::ROOM_UPDATED | event::ROOM_REMOVED => {
                 match serde_json::from_value::<RoomReply>(data) {
                     Ok(r) if name == event::ROOM_REMOVED => self.client.remove_room(&r.room.name),
@@ -196,6 +206,30 @@ impl Connection {
             .emit_with_ack(R::EVENT, to_value(request), ACK_TIMEOUT, move |answer| {
                 then(settle(answer))
             });
+    }
+
+    /// The ops dashboard came on screen (`on`) or went.
+    pub fn watch_ops(&self, on: bool) {
+        let was = std::mem::replace(&mut self.inner.borrow_mut().watching_ops, on);
+        if !self.socket.is_connected() || was == on {
+            return;
+        }
+        if on {
+            self.send_ops_watch();
+        } else {
+            self.request(&OpsUnwatchRequest {}, |_| {});
+        }
+    }
+
+    fn send_ops_watch(&self) {
+        let this = self.clone();
+        self.request(&OpsWatchRequest {}, move |reply: Result<OpsWatchReply, _>| match reply {
+            Ok(reply) => this.client.ops_arrived(OpsUpdate::History(reply.nodes)),
+            Err(Failure::Refused(e)) => {
+                leptos::logging::warn!("natter: ops_watch refused: {}", e.message)
+            }
+            Err(Failure::Timeout | Failure::Lost) => {}
+        });
     }
 
     /// Asks for the user's room list again and takes it as it is now (after a reconnection or a

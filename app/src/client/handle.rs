@@ -6,7 +6,7 @@
 //! from an effect, and the few methods that use it do nothing before (or without) it.
 
 use crate::api::RoomPage;
-use crate::protocol::{ErrorBody, Message, MessageBody, Room};
+use crate::protocol::{ErrorBody, Message, MessageBody, NodeHistory, OpsWindow, Room};
 use crate::state::{Chat, ChatStoreFields, History, Pending, PendingState};
 use leptos::prelude::*;
 use reactive_stores::Store;
@@ -15,8 +15,18 @@ use reactive_stores::Store;
 #[derive(Clone, Copy)]
 pub struct ChatClient {
     state: Store<Chat>,
+    /// What arrived for the ops dashboard and the page has not taken yet (kept out of the
+    /// store: only the dashboard reads it, in the browser).
+    ops: RwSignal<Vec<OpsUpdate>>,
     #[cfg(feature = "hydrate")]
     conn: StoredValue<Option<super::connection::Connection>, LocalStorage>,
+}
+
+/// For the ops dashboard: every node's history (on each `ops_watch` reply), then windows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpsUpdate {
+    History(Vec<NodeHistory>),
+    Window(OpsWindow),
 }
 
 /// The chat client of this page (provided by the layout of every page behind the login).
@@ -50,6 +60,7 @@ impl ChatClient {
     fn new() -> Self {
         Self {
             state: Store::new(Chat::default()),
+            ops: RwSignal::new(Vec::new()),
             #[cfg(feature = "hydrate")]
             conn: StoredValue::new_local(None),
         }
@@ -181,6 +192,30 @@ impl ChatClient {
             f(&mut history);
             histories.write().insert(room.to_owned(), history);
         }
+    }
+
+    /// The ops dashboard is on screen (`true`) or not: asks the server for every node's
+    /// windows (again after each reconnection), or to stop.
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    pub fn watch_ops(&self, on: bool) {
+        #[cfg(feature = "hydrate")]
+        if let Some(conn) = self.connection() {
+            conn.watch_ops(on);
+        }
+    }
+
+    /// Takes what arrived for the dashboard since the last call (tracked: an effect calling it
+    /// runs again when more arrives).
+    pub fn take_ops_updates(&self) -> Vec<OpsUpdate> {
+        if self.ops.with(Vec::is_empty) {
+            return Vec::new();
+        }
+        std::mem::take(&mut *self.ops.write())
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(super) fn ops_arrived(&self, update: OpsUpdate) {
+        self.ops.update(|u| u.push(update));
     }
 
     /// The page now shows `room`: join it (catching up from what the page holds), and leave

@@ -16,4 +16,4 @@ mod socket;
 #[cfg(feature = "hydrate")]
 mod transport;
 
-pub use handle::{use_client, ChatClient};
+pub use handle::{use_client, ChatClient, OpsUpdate};

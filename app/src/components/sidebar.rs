@@ -28,6 +28,7 @@ fn Account(me: Me) -> impl IntoView {
                 <span class="visually-hidden">"Logged in as "</span>
                 {me.username}
             </span>
+            {me.admin.then(|| view! { <a href="/admin" class="ops-link">"Ops"</a> })}
             <form method="post" action="/auth/logout">
                 <button type="submit" class="link">"Log out"</button>
             </form>

@@ -1,5 +1,6 @@
 //! The pages the router shows.
 
+mod admin;
 mod auth;
 mod browse;
 mod home;
@@ -7,6 +8,7 @@ mod layout;
 mod not_found;
 mod room;
 
+pub use admin::Admin;
 pub use auth::{Login, Register};
 pub use browse::Browse;
 pub use home::Home;

@@ -237,6 +237,7 @@ mod tests {
                 | ErrorCode::InvalidKey
                 | ErrorCode::UnknownRoom
                 | ErrorCode::RoomExists
+                | ErrorCode::NotFound
                 | ErrorCode::LimitReached
                 | ErrorCode::Internal
                 | ErrorCode::Unavailable => {}

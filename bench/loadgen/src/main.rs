@@ -60,7 +60,8 @@ struct Args {
     /// Storm mode: seconds after sending starts when every client drops.
     #[arg(long, default_value_t = 3.0)]
     storm_at: f64,
-    /// Server base URL.
+    /// Server base URL. Fan-out mode takes several, comma-separated (the nodes of a cluster):
+    /// client i connects to the (i mod n)-th.
     #[arg(long, default_value = "http://127.0.0.1:3000")]
     url: String,
     /// Connected clients.
@@ -100,12 +101,18 @@ async fn main() {
         println!("{out}");
         return;
     }
-    let ws_url = format!(
-        "{}/socket.io/?EIO=4&transport=websocket",
-        args.url
-            .replacen("http://", "ws://", 1)
-            .replacen("https://", "wss://", 1)
-    );
+    let ws_urls: Vec<String> = args
+        .url
+        .split(',')
+        .map(|url| {
+            format!(
+                "{}/socket.io/?EIO=4&transport=websocket",
+                url.trim()
+                    .replacen("http://", "ws://", 1)
+                    .replacen("https://", "wss://", 1)
+            )
+        })
+        .collect();
     let ready = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     let handshakes = Arc::new(Semaphore::new(256));
@@ -115,7 +122,7 @@ async fn main() {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.clients);
     for i in 0..args.clients {
-        let (url, room) = (ws_url.clone(), format!("r{}", i % args.rooms));
+        let (url, room) = (ws_urls[i % ws_urls.len()].clone(), format!("r{}", i % args.rooms));
         let (ready, failed, handshakes, mut go) = (
             ready.clone(),
             failed.clone(),
