@@ -6,8 +6,8 @@ use super::socket::{AckError, Socket, SocketEvent};
 use super::{ChatClient, OpsUpdate};
 use crate::protocol::{
     event, ErrorBody, ErrorCode, JoinReply, JoinRequest, LeaveRequest, Message, OpsUnwatchRequest,
-    OpsWatchReply, OpsWatchRequest, OpsWindow, Reply, Request, RoomReply, RoomsReply,
-    RoomsRequest, SendReply, SendRequest,
+    OpsWatchReply, OpsWatchRequest, OpsWindow, Reply, Request, RoomReply, RoomsReply, RoomsRequest,
+    SendReply, SendRequest,
 };
 use crate::state::{ChatStoreFields, ConnStatus, History, PendingState, Transport};
 use leptos::prelude::*;
@@ -223,13 +223,16 @@ impl Connection {
 
     fn send_ops_watch(&self) {
         let this = self.clone();
-        self.request(&OpsWatchRequest {}, move |reply: Result<OpsWatchReply, _>| match reply {
-            Ok(reply) => this.client.ops_arrived(OpsUpdate::History(reply.nodes)),
-            Err(Failure::Refused(e)) => {
-                leptos::logging::warn!("natter: ops_watch refused: {}", e.message)
-            }
-            Err(Failure::Timeout | Failure::Lost) => {}
-        });
+        self.request(
+            &OpsWatchRequest {},
+            move |reply: Result<OpsWatchReply, _>| match reply {
+                Ok(reply) => this.client.ops_arrived(OpsUpdate::History(reply.nodes)),
+                Err(Failure::Refused(e)) => {
+                    leptos::logging::warn!("natter: ops_watch refused: {}", e.message)
+                }
+                Err(Failure::Timeout | Failure::Lost) => {}
+            },
+        );
     }
 
     /// Asks for the user's room list again and takes it as it is now (after a reconnection or a

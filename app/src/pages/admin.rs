@@ -68,9 +68,8 @@ fn Dashboard(nodes: Vec<NodeHistory>) -> impl IntoView {
         });
     });
     let names = move || held.with(|h| h.keys().cloned().collect::<Vec<_>>());
-    let newest = Memo::new(move |_| {
-        held.with(|h| h.values().filter_map(|w| w.back().map(|w| w.at)).max())
-    });
+    let newest =
+        Memo::new(move |_| held.with(|h| h.values().filter_map(|w| w.back().map(|w| w.at)).max()));
     view! {
         <Title text="Ops · Natter"/>
         <section class="ops" aria-labelledby="ops-title">
@@ -109,8 +108,12 @@ fn NodeCard(node: String, held: RwSignal<Nodes>, newest: Memo<Option<i64>>) -> i
         (Some(w), Some(n)) => n - w.at > 3000,
         _ => false,
     };
-    let now = move |f: fn(&OpsWindow) -> String| move || last.get().map(|w| f(&w)).unwrap_or_default();
-    let heading = format!("ops-node-{}", node.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    let now =
+        move |f: fn(&OpsWindow) -> String| move || last.get().map(|w| f(&w)).unwrap_or_default();
+    let heading = format!(
+        "ops-node-{}",
+        node.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
     let labelled = heading.clone();
     view! {
         <article class="ops-node" aria-labelledby=labelled class:silent=silent>

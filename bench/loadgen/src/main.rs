@@ -122,7 +122,10 @@ async fn main() {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.clients);
     for i in 0..args.clients {
-        let (url, room) = (ws_urls[i % ws_urls.len()].clone(), format!("r{}", i % args.rooms));
+        let (url, room) = (
+            ws_urls[i % ws_urls.len()].clone(),
+            format!("r{}", i % args.rooms),
+        );
         let (ready, failed, handshakes, mut go) = (
             ready.clone(),
             failed.clone(),

@@ -8,6 +8,8 @@
 mod postgres;
 mod rows;
 mod sqlite;
+#[cfg(test)]
+mod tests;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;

@@ -1,0 +1,417 @@
+//! The storage interface's behaviour, on every engine: SQLite always, and PostgreSQL too when
+//! `NATTER_TEST_POSTGRES` names a server (`postgres://postgres@127.0.0.1`; each test gets a
+//! database of its own, `natter_t_…`), as `.ci/test` runs them.
+
+use super::{Accounts, Appended, NewMessage, NewRoomKind, PostgresStore, SqliteStore, Store, User};
+use crate::error::Error;
+use app::protocol::{ClientKey, Message, MessageBody, RoomKind, RoomName, Username};
+use std::sync::Arc;
+
+/// Both halves of a store, as one object.
+trait Both: Store + Accounts {}
+impl<T: Store + Accounts> Both for T {}
+
+/// A fresh store of one engine, and what keeps it alive.
+struct Engine {
+    store: Arc<dyn Both>,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh, empty store of each engine under test.
+async fn engines() -> Vec<Engine> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let mut engines = vec![Engine {
+        store: Arc::new(SqliteStore::open(&url).await.unwrap()),
+        _dir: dir,
+    }];
+    if let Some(server) = std::env::var("NATTER_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        use sqlx::Connection;
+        let server = server.trim_end_matches('/').to_owned();
+        let db = format!("natter_t_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+            .await
+            .expect("the test PostgreSQL server answers");
+        sqlx::query(&format!("CREATE DATABASE {db}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let _ = admin.close().await;
+        engines.push(Engine {
+            store: Arc::new(
+                PostgresStore::open(&format!("{server}/{db}"))
+                    .await
+                    .unwrap(),
+            ),
+            _dir: tempfile::tempdir().unwrap(),
+        });
+    }
+    engines
+}
+
+fn room(name: &str) -> RoomName {
+    RoomName::parse(name).unwrap()
+}
+
+fn name(n: &str) -> Username {
+    Username::parse(n).unwrap()
+}
+
+async fn user(s: &Arc<dyn Both>, n: &str) -> User {
+    s.create_user(&name(n), "not-a-real-hash").await.unwrap()
+}
+
+async fn append(
+    s: &Arc<dyn Both>,
+    author: &User,
+    room: &RoomName,
+    key: Option<&ClientKey>,
+) -> Result<Appended, Error> {
+    let body = MessageBody::parse("hi").unwrap();
+    s.append(NewMessage {
+        room,
+        author,
+        body: &body,
+        key,
+    })
+    .await
+}
+
+fn seqs(messages: &[Message]) -> Vec<i64> {
+    messages.iter().map(|m| m.seq).collect()
+}
+
+#[tokio::test]
+async fn sequences_are_per_room_and_gapless() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let ada = user(&s, "ada").await;
+        let (general, other) = (room("general"), room("other"));
+        s.create_room(&ada, &other, NewRoomKind::Public, 100)
+            .await
+            .unwrap();
+        for expected in 1..=3 {
+            let m = append(&s, &ada, &general, None).await.unwrap().message;
+            assert_eq!((m.seq, m.author.as_str()), (expected, "ada"));
+        }
+        assert_eq!(append(&s, &ada, &other, None).await.unwrap().message.seq, 1);
+        assert_eq!(s.room(&ada, &general).await.unwrap().last_seq, 3);
+        assert_eq!(
+            seqs(&s.history(&ada, &general, None, 2).await.unwrap()),
+            vec![2, 3]
+        );
+        assert_eq!(
+            seqs(&s.history(&ada, &general, Some(3), 50).await.unwrap()),
+            vec![1, 2]
+        );
+        assert_eq!(seqs(&s.after(&ada, &general, 1, 1).await.unwrap()), vec![2]);
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_key_stores_once() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let ada = user(&s, "ada").await;
+        let (general, key) = (room("general"), ClientKey::parse("k1").unwrap());
+        let first = append(&s, &ada, &general, Some(&key)).await.unwrap();
+        let again = append(&s, &ada, &general, Some(&key)).await.unwrap();
+        assert!(!first.duplicate && again.duplicate);
+        assert_eq!(first.message, again.message);
+        assert_eq!(s.history(&ada, &general, None, 50).await.unwrap().len(), 1);
+        // The seq taken by the repeat was rolled back: the next message has no gap before it.
+        assert_eq!(
+            append(&s, &ada, &general, None).await.unwrap().message.seq,
+            2
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_duplicate_and_reserved_rooms_are_errors() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let ada = user(&s, "ada").await;
+        assert!(matches!(
+            append(&s, &ada, &room("nowhere"), None).await,
+            Err(Error::UnknownRoom(_))
+        ));
+        assert!(matches!(
+            s.create_room(&ada, &room("general"), NewRoomKind::Public, 100)
+                .await,
+            Err(Error::RoomExists(_))
+        ));
+        assert!(matches!(
+            s.create_room(&ada, &room("dm-1-2"), NewRoomKind::Public, 100)
+                .await,
+            Err(Error::ReservedRoomName(_))
+        ));
+        assert!(matches!(
+            s.create_user(&name("ada"), "x").await,
+            Err(Error::UsernameTaken(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn private_rooms_are_invisible_to_outsiders() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let (ada, bob, eve) = (
+            user(&s, "ada").await,
+            user(&s, "bob").await,
+            user(&s, "eve").await,
+        );
+        let created = s
+            .create_room(&ada, &room("secret"), NewRoomKind::Private, 100)
+            .await
+            .unwrap();
+        assert_eq!(created.name, "ada/secret");
+        let secret = room(&created.name);
+        assert_eq!(created.kind, RoomKind::Private);
+        assert_eq!(created.members, vec!["ada"]);
+        assert_eq!(created.owner.as_deref(), Some("ada"));
+
+        let added = s
+            .add_member(&ada, &secret, &name("bob"), 1000)
+            .await
+            .unwrap();
+        assert_eq!(added.room.members, vec!["ada", "bob"]);
+        append(&s, &bob, &secret, None).await.unwrap();
+
+        // Eve sees nothing of it, by every road, and gets the answer a missing room gets.
+        assert!(!s
+            .rooms(&eve)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.name == "ada/secret"));
+        assert!(matches!(
+            s.room(&eve, &secret).await,
+            Err(Error::UnknownRoom(_))
+        ));
+        assert!(matches!(
+            s.history(&eve, &secret, None, 50).await,
+            Err(Error::UnknownRoom(_))
+        ));
+        assert!(matches!(
+            s.after(&eve, &secret, 0, 50).await,
+            Err(Error::UnknownRoom(_))
+        ));
+        assert!(matches!(
+            append(&s, &eve, &secret, None).await,
+            Err(Error::UnknownRoom(_))
+        ));
+        assert!(matches!(
+            s.add_member(&eve, &secret, &name("eve"), 1000).await,
+            Err(Error::UnknownRoom(_))
+        ));
+
+        // Only the owner adds or removes; a member may leave; the owner may not.
+        assert!(matches!(
+            s.add_member(&bob, &secret, &name("eve"), 1000).await,
+            Err(Error::NotOwner { .. })
+        ));
+        assert!(matches!(
+            s.remove_member(&ada, &secret, &name("ada")).await,
+            Err(Error::OwnerCannotLeave(_))
+        ));
+        assert!(matches!(
+            s.add_member(&ada, &room("general"), &name("bob"), 1000)
+                .await,
+            Err(Error::NotPrivate { .. })
+        ));
+        s.remove_member(&bob, &secret, &name("bob")).await.unwrap();
+        assert!(matches!(
+            s.history(&bob, &secret, None, 50).await,
+            Err(Error::UnknownRoom(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_direct_conversation_is_one_room_for_two() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let (ada, bob, eve) = (
+            user(&s, "ada").await,
+            user(&s, "bob").await,
+            user(&s, "eve").await,
+        );
+        let first = s.open_direct(&ada, &name("bob")).await.unwrap();
+        let again = s.open_direct(&bob, &name("ada")).await.unwrap();
+        assert!(first.created && !again.created);
+        assert_eq!(first.room.name, again.room.name);
+        assert_eq!(first.room.members, vec!["ada", "bob"]);
+        assert_eq!(first.room.title("ada"), "@bob");
+        let dm = room(&first.room.name);
+        append(&s, &bob, &dm, None).await.unwrap();
+        assert_eq!(s.history(&ada, &dm, None, 50).await.unwrap().len(), 1);
+        assert!(matches!(
+            s.history(&eve, &dm, None, 50).await,
+            Err(Error::UnknownRoom(_))
+        ));
+        assert!(matches!(
+            s.open_direct(&ada, &name("nobody")).await,
+            Err(Error::UnknownUser(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn sessions_expire_and_end() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let ada = user(&s, "ada").await;
+        let now = crate::store::now_ms();
+        s.create_session(&ada, "live", now + 60_000).await.unwrap();
+        s.create_session(&ada, "old", now - 1).await.unwrap();
+        assert_eq!(s.session("live").await.unwrap().unwrap().user, ada);
+        assert!(s.session("old").await.unwrap().is_none());
+        assert!(s.delete_session("live").await.unwrap());
+        assert!(s.session("live").await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn concurrent_appends_share_commits_and_stay_gapless() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let ada = user(&s, "ada").await;
+        let other = room("other");
+        s.create_room(&ada, &other, NewRoomKind::Public, 100)
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let (s, ada) = (s.clone(), ada.clone());
+            let target = if i % 2 == 0 {
+                room("general")
+            } else {
+                other.clone()
+            };
+            tasks.push(tokio::spawn(async move {
+                // Every fifth message repeats an earlier key: stored once.
+                let key = ClientKey::parse(&format!("k{}", i - i % 5)).unwrap();
+                append(&s, &ada, &target, Some(&key)).await.unwrap()
+            }));
+        }
+        let mut stored = 0;
+        for t in tasks {
+            if !t.await.unwrap().duplicate {
+                stored += 1;
+            }
+        }
+        let mut total = 0;
+        for r in [room("general"), other] {
+            let all = s.history(&ada, &r, None, 200).await.unwrap();
+            let expected: Vec<i64> = (1..=all.len() as i64).collect();
+            assert_eq!(seqs(&all), expected, "gapless in {r}");
+            total += all.len();
+        }
+        assert_eq!(total, stored);
+        // An unknown room in the same batch as good messages fails alone.
+        let (general, nowhere) = (room("general"), room("nowhere"));
+        let (good, bad) = tokio::join!(
+            append(&s, &ada, &general, None),
+            append(&s, &ada, &nowhere, None)
+        );
+        assert!(good.is_ok());
+        assert!(matches!(bad, Err(Error::UnknownRoom(_))));
+    }
+}
+
+#[tokio::test]
+async fn membership_changes_succeed_while_messages_are_written() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
+        let secret = room("ada/secret");
+        s.create_room(&ada, &room("secret"), NewRoomKind::Private, 100)
+            .await
+            .unwrap();
+        // Chat traffic in the background, from both users.
+        let chatter = {
+            let (s, ada) = (s.clone(), ada.clone());
+            tokio::spawn(async move {
+                for i in 0..300 {
+                    let target = if i % 2 == 0 {
+                        room("general")
+                    } else {
+                        room("ada/secret")
+                    };
+                    let _ = append(&s, &ada, &target, None).await.unwrap();
+                }
+            })
+        };
+        for i in 0..30 {
+            s.add_member(&ada, &secret, &name("bob"), 1000)
+                .await
+                .unwrap();
+            s.remove_member(&ada, &secret, &name("bob")).await.unwrap();
+            s.create_room(&bob, &room(&format!("r{i}")), NewRoomKind::Public, 100)
+                .await
+                .unwrap();
+        }
+        chatter.await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_users_list_holds_the_rooms_they_joined_and_browse_holds_every_public_one() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
+        let names =
+            |rooms: Vec<app::protocol::Room>| rooms.into_iter().map(|r| r.name).collect::<Vec<_>>();
+        assert_eq!(names(s.rooms(&bob).await.unwrap()), ["general"]);
+        s.create_room(&ada, &room("ops"), NewRoomKind::Public, 100)
+            .await
+            .unwrap();
+        s.create_room(&ada, &room("plans"), NewRoomKind::Private, 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            names(s.rooms(&ada).await.unwrap()),
+            ["ada/plans", "general", "ops"]
+        );
+        assert_eq!(names(s.rooms(&bob).await.unwrap()), ["general"]);
+
+        // Entering a public room lists it, once; a private one cannot be entered from outside.
+        assert!(s.enter(&bob, &room("ops")).await.unwrap().joined);
+        assert!(!s.enter(&bob, &room("ops")).await.unwrap().joined);
+        assert!(!s.enter(&ada, &room("ada/plans")).await.unwrap().joined);
+        assert!(matches!(
+            s.enter(&bob, &room("ada/plans")).await,
+            Err(Error::UnknownRoom(_))
+        ));
+        assert_eq!(names(s.rooms(&bob).await.unwrap()), ["general", "ops"]);
+        let mut listing = s.listed_by(&room("ops")).await.unwrap();
+        listing.sort();
+        assert_eq!(listing, ["ada", "bob"]);
+        assert!(s.listed_by(&room("ada/plans")).await.unwrap().is_empty());
+
+        // Leaving a public room takes it out of the list; nobody removes someone else.
+        s.remove_member(&bob, &room("ops"), &name("bob"))
+            .await
+            .unwrap();
+        assert_eq!(names(s.rooms(&bob).await.unwrap()), ["general"]);
+        assert!(matches!(
+            s.remove_member(&bob, &room("ops"), &name("ada")).await,
+            Err(Error::NotPrivate { .. })
+        ));
+
+        // Browse: public rooms only, in name order, after a name, by part of the name.
+        assert_eq!(
+            names(s.browse("", "", 10).await.unwrap()),
+            ["general", "ops"]
+        );
+        assert_eq!(names(s.browse("", "general", 10).await.unwrap()), ["ops"]);
+        assert_eq!(names(s.browse("p", "", 10).await.unwrap()), ["ops"]);
+        assert_eq!(names(s.browse("", "", 1).await.unwrap()), ["general"]);
+        assert!(s.browse("plans", "", 10).await.unwrap().is_empty());
+    }
+}
