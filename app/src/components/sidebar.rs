@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 
 /// Who is logged in, the rooms, and the forms that create a room or start a conversation.
 #[component]
-pub fn Sidebar(me: Me, rooms: Vec<Room>) -> impl IntoView {
+pub fn Sidebar(me: Me, rooms: Vec<Room>) -> AnyView {
     view! {
         <aside class="sidebar" aria-label="Rooms and account">
             <a class="brand" href="/">"Natter"</a>
@@ -17,6 +17,8 @@ pub fn Sidebar(me: Me, rooms: Vec<Room>) -> impl IntoView {
             <NewDirect/>
         </aside>
     }
+    // Erased: the page's view type would otherwise nest deeper than the compiler's limit.
+    .into_any()
 }
 
 /// The user's name and the logout button (a plain form: it works without JavaScript).
