@@ -5,8 +5,11 @@ use leptos::prelude::*;
 #[component]
 pub fn StatusLine() -> impl IntoView {
     let chat = use_chat_state();
-    let word = move || chat.status().get().word();
-    let detail = move || match chat.status().get() {
+    // `try_get`: on the server another pane may be writing the store on another thread (its
+    // read would fail); the server always renders the first state, `connecting`.
+    let status = move || chat.status().try_get().unwrap_or_default();
+    let word = move || status().word();
+    let detail = move || match status() {
         ConnStatus::Connecting => "connecting…".to_owned(),
         ConnStatus::Connected => "connected".to_owned(),
         ConnStatus::Disconnected { retry_in_ms } => {
@@ -14,7 +17,12 @@ pub fn StatusLine() -> impl IntoView {
         }
         ConnStatus::Reconnecting { attempt } => format!("reconnecting (attempt {attempt})…"),
     };
-    let transport = move || chat.transport().get().map_or("none", Transport::name);
+    let transport = move || {
+        chat.transport()
+            .try_get()
+            .flatten()
+            .map_or("none", Transport::name)
+    };
     view! {
         <p class="status" role="status" data-status=word data-transport=transport>
             <span class="dot" aria-hidden="true"></span>

@@ -39,7 +39,7 @@ fn by_node(nodes: Vec<NodeHistory>) -> Nodes {
 }
 
 #[component]
-fn Dashboard(nodes: Vec<NodeHistory>) -> impl IntoView {
+fn Dashboard(nodes: Vec<NodeHistory>) -> AnyView {
     let client = use_client();
     let held = RwSignal::new(by_node(nodes));
     // Browser only (effects): watch while on screen, and take in what arrives.
@@ -83,11 +83,12 @@ fn Dashboard(nodes: Vec<NodeHistory>) -> impl IntoView {
             </For>
         </section>
     }
+    .into_any()
 }
 
 /// One node: its last second in numbers, and its last five minutes as charts.
 #[component]
-fn NodeCard(node: String, held: RwSignal<Nodes>, newest: Memo<Option<i64>>) -> impl IntoView {
+fn NodeCard(node: String, held: RwSignal<Nodes>, newest: Memo<Option<i64>>) -> AnyView {
     let name = node.clone();
     let series = move |f: fn(&OpsWindow) -> f64| {
         let node = name.clone();
@@ -139,6 +140,7 @@ fn NodeCard(node: String, held: RwSignal<Nodes>, newest: Memo<Option<i64>>) -> i
             </div>
         </article>
     }
+    .into_any()
 }
 
 /// A number for people: whole when it is, else one decimal.
@@ -171,7 +173,7 @@ fn points(values: &[f64], max: f64) -> String {
 
 /// A small line chart of the last five minutes, drawn by the app (SVG).
 #[component]
-fn Chart(title: &'static str, unit: &'static str, values: Signal<Vec<f64>>) -> impl IntoView {
+fn Chart(title: &'static str, unit: &'static str, values: Signal<Vec<f64>>) -> AnyView {
     let max = move || values.with(|v| v.iter().copied().fold(0.0, f64::max));
     let scale = move || max().max(1.0);
     let last = move || values.with(|v| v.last().copied().unwrap_or(0.0));
@@ -200,6 +202,7 @@ fn Chart(title: &'static str, unit: &'static str, values: Signal<Vec<f64>>) -> i
             <span class="chart-max">{move || format!("max {}{unit}", num(max()))}</span>
         </figure>
     }
+    .into_any()
 }
 
 #[cfg(test)]
