@@ -114,6 +114,30 @@ pub async fn current_user() -> Result<Option<Me>, ErrorBody> {
     }))
 }
 
+/// What every page behind the login starts from: who is logged in and their rooms; `None`
+/// (and no error status, so the page's redirect to the login stands) when nobody is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Frame {
+    pub me: Me,
+    pub rooms: Vec<Room>,
+}
+
+#[server(prefix = "/api", endpoint = "frame")]
+pub async fn load_frame() -> Result<Option<Frame>, ErrorBody> {
+    let req = Request::take()?;
+    let Some(viewer) = req.maybe_viewer().await? else {
+        return Ok(None);
+    };
+    let rooms = req.run(RoomsRequest {}).await?.rooms;
+    Ok(Some(Frame {
+        me: Me {
+            username: viewer.name.to_string(),
+            admin: viewer.admin,
+        },
+        rooms,
+    }))
+}
+
 /// The rooms for the sidebar.
 #[server(prefix = "/api", endpoint = "rooms")]
 pub async fn list_rooms() -> Result<Vec<Room>, ErrorBody> {

@@ -7,7 +7,16 @@ use app::protocol::Username;
 
 /// Carries out `action`; what to print when it worked.
 pub async fn run(config: &Config, action: &AdminAction) -> Result<String, Error> {
-    tokio::fs::create_dir_all(&config.data_dir).await?;
+    // A mistyped --data-dir must not quietly make an empty database and say nobody is there.
+    let url = config.database_url();
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        if !std::path::Path::new(path).exists() {
+            return Err(Error::Config(format!(
+                "there is no database at {path}: give the --data-dir (or --database-url) the server uses"
+            )));
+        }
+    }
     let (_, accounts) = crate::open_storage(config).await?;
     let parse = |name: &str| Username::parse(name).map_err(|e| Error::Config(e.message));
     match action {

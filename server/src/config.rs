@@ -34,7 +34,7 @@ pub struct Config {
     #[arg(long, env = "NATTER_REDIS_URL")]
     pub redis_url: Option<String>,
 
-    /// This node's name, in `/healthz`, in the logs and on the ops dashboard; give each node of
+    /// This node's name, in `/healthz` and on the ops dashboard; give each node of
     /// a cluster its own. Default: the host's name and the port.
     #[arg(long, env = "NATTER_NODE_NAME")]
     pub node_name: Option<String>,
@@ -213,6 +213,7 @@ pub enum AdminAction {
 
 /// An address (`10.0.0.7`) or a range (`10.0.0.0/8`).
 fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
     s.parse::<ipnet::IpNet>()
         .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
         .map_err(|_| format!("{s:?} is neither an address nor a CIDR range"))

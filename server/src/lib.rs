@@ -179,7 +179,7 @@ pub async fn serve(config: Config, listener: TcpListener) -> Result<(), Error> {
             let (layer, io) = socket_io(&config).build_layer();
             let (state, chat) = build_state(&config, io.clone(), hub.clone()).await?;
             socket::mount(&io, chat.clone());
-            tokio::spawn(ops::hub::run(hub, io, measured, None));
+            tokio::spawn(ops::hub::run(hub, io, chat.auth().clone(), measured, None));
             serve_on(config, listener, state, chat, layer).await
         }
         Some(url) => {
@@ -194,6 +194,7 @@ pub async fn serve(config: Config, listener: TcpListener) -> Result<(), Error> {
             tokio::spawn(ops::hub::run(
                 hub,
                 io.clone(),
+                chat.auth().clone(),
                 measured,
                 Some(driver.clone()),
             ));

@@ -1,4 +1,4 @@
-use crate::api::{current_user, list_rooms};
+use crate::api::{load_frame, Frame};
 use crate::client::ChatClient;
 use crate::components::{sidebar::Sidebar, status::StatusLine};
 use crate::protocol::{Me, Room};
@@ -10,18 +10,14 @@ use leptos_router::hooks::use_location;
 /// Nobody logged in: off to the login page, which comes back here afterwards.
 #[component]
 pub fn Layout() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_user());
-    // The user's rooms, loaded beside `me` (refused, and unused, when nobody is logged in).
-    let rooms = Resource::new(|| (), |_| list_rooms());
+    // Who is logged in and their rooms, in one request.
+    let frame = Resource::new(|| (), |_| load_frame());
     let location = use_location();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) => match rooms.await {
-                        Ok(rooms) => view! { <Frame me rooms/> }.into_any(),
-                        Err(e) => could_not_load(e.message),
-                    },
+                match frame.await {
+                    Ok(Some(Frame { me, rooms })) => view! { <Shell me rooms/> }.into_any(),
                     Ok(None) => {
                         let here = format!(
                             "{}{}",
@@ -63,7 +59,7 @@ pub fn next_query(path: &str) -> String {
 }
 
 #[component]
-fn Frame(me: Me, rooms: Vec<Room>) -> impl IntoView {
+fn Shell(me: Me, rooms: Vec<Room>) -> impl IntoView {
     // Who is logged in, for every view below (a context, not a signal: it never changes on a
     // page, and setting a signal while rendering would upset hydration).
     provide_context(me.clone());

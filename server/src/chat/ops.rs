@@ -16,22 +16,27 @@ pub async fn watch<A: Adapter>(
     admin_only(&chat, &caller).await?;
     if let Some(socket) = &caller.socket {
         socket.join(WATCHERS);
+        // It may have gone while the check ran: a room never forgets a socket on its own.
+        if !socket.connected() {
+            socket.leave(WATCHERS);
+        }
     }
     Ok(OpsWatchReply {
         nodes: chat.ops().history(),
     })
 }
 
-/// The asking socket stops hearing `ops_window`.
+/// The asking socket stops hearing `ops_window`: at once, before the check, so a user whose
+/// administrator rights were revoked meanwhile stops too.
 pub async fn unwatch<A: Adapter>(
     chat: ChatService<A>,
     caller: Caller<A>,
     _req: OpsUnwatchRequest,
 ) -> Result<OpsUnwatchReply, Error> {
-    admin_only(&chat, &caller).await?;
     if let Some(socket) = &caller.socket {
         socket.leave(WATCHERS);
     }
+    admin_only(&chat, &caller).await?;
     Ok(OpsUnwatchReply {})
 }
 

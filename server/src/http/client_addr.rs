@@ -25,31 +25,35 @@ impl TrustedProxies {
 
     /// The client behind `peer`: `peer` itself unless it is trusted; then, reading
     /// `X-Forwarded-For` from the right (each proxy appends the address it was reached from),
-    /// the first address that is not a trusted proxy. A malformed entry ends the walk at the
-    /// last address believed, so a client cannot pick the address it is limited as.
+    /// the first address that is not a trusted proxy. A malformed entry, or a chain of trusted
+    /// proxies only, ends at the rightmost trusted entry (or the peer), so a client cannot pick
+    /// the address it is limited as.
     pub fn client(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
         let peer = peer.to_canonical();
         if !self.trusts(peer) {
             return peer;
         }
-        let mut client = peer;
+        // When every entry is a trusted proxy, the one the nearest proxy wrote (the rightmost)
+        // stands: entries further left may be the client's own invention.
+        let mut nearest = None;
         for value in headers.get_all("x-forwarded-for").iter().rev() {
             let Ok(value) = value.to_str() else {
-                return client;
+                return nearest.unwrap_or(peer);
             };
             for entry in value.rsplit(',') {
                 match entry.trim().parse::<IpAddr>() {
                     Ok(addr) => {
-                        client = addr.to_canonical();
-                        if !self.trusts(client) {
-                            return client;
+                        let addr = addr.to_canonical();
+                        if !self.trusts(addr) {
+                            return addr;
                         }
+                        nearest.get_or_insert(addr);
                     }
-                    Err(_) => return client,
+                    Err(_) => return nearest.unwrap_or(peer),
                 }
             }
         }
-        client
+        nearest.unwrap_or(peer)
     }
 }
 
@@ -107,9 +111,12 @@ mod tests {
         // The client claims 1.1.1.1; the edge proxy saw 203.0.113.9; an inner proxy 10.0.0.2.
         let chain = headers(&["1.1.1.1, 203.0.113.9", "10.0.0.2"]);
         assert_eq!(proxies.client(ip("10.0.0.1"), &chain), ip("203.0.113.9"));
-        // Garbage stops the walk at the last address believed.
+        // Garbage stops the walk at the nearest proxy's entry.
         let garbage = headers(&["1.1.1.1, nonsense, 10.0.0.3"]);
         assert_eq!(proxies.client(ip("10.0.0.1"), &garbage), ip("10.0.0.3"));
+        // Only trusted entries: the rightmost, not the leftmost a client could have written.
+        let inside = headers(&["10.9.9.9, 10.0.0.4"]);
+        assert_eq!(proxies.client(ip("10.0.0.1"), &inside), ip("10.0.0.4"));
         let mapped = headers(&["::ffff:203.0.113.9"]);
         assert_eq!(proxies.client(ip("10.0.0.1"), &mapped), ip("203.0.113.9"));
     }

@@ -79,14 +79,37 @@ impl Hub {
             while windows.len() > OPS_HISTORY {
                 windows.pop_front();
             }
-            let cutoff = window.at - (OPS_HISTORY as i64) * 1000;
-            history.retain(|_, w| w.back().is_some_and(|w| w.at > cutoff));
+            // By this node's clock: another node's (maybe skewed) cannot empty the history.
+            let cutoff = crate::store::now_ms() - (OPS_HISTORY as i64) * 1000;
+            for windows in history.values_mut() {
+                while windows.front().is_some_and(|w| w.at <= cutoff) {
+                    windows.pop_front();
+                }
+            }
+            history.retain(|_, w| !w.is_empty());
         }
         // Local: the other nodes send it to their own watchers.
         let watchers = all.local().to(WATCHERS);
         tokio::spawn(async move {
             let _ = watchers.emit(event::OPS_WINDOW, &window).await;
         });
+    }
+}
+
+/// Watchers whose administrator rights were revoked (`natter admin revoke`) stop hearing the
+/// windows within a few seconds.
+async fn drop_revoked_watchers<A: Adapter>(io: SocketIo<A>, auth: crate::auth::Auth) {
+    let Some(all) = crate::chat::sockets(&io) else {
+        return;
+    };
+    for socket in all.local().to(WATCHERS).sockets() {
+        let Some(session) = socket.extensions.get::<Session>() else {
+            socket.leave(WATCHERS);
+            continue;
+        };
+        if matches!(auth.is_admin(&session.user).await, Ok(false)) {
+            socket.leave(WATCHERS);
+        }
     }
 }
 
@@ -113,6 +136,7 @@ fn connected<A: Adapter>(io: &SocketIo<A>) -> Option<Connected> {
 pub async fn run<A: Adapter>(
     hub: std::sync::Arc<Hub>,
     io: SocketIo<A>,
+    auth: crate::auth::Auth,
     installed: Installed,
     link: Option<ReconnectingDriver>,
 ) {
@@ -162,6 +186,7 @@ pub async fn run<A: Adapter>(
             if let Some(prometheus) = &installed.prometheus {
                 prometheus.run_upkeep();
             }
+            tokio::spawn(drop_revoked_watchers(io.clone(), auth.clone()));
         }
     }
 }

@@ -61,8 +61,9 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>, chat: &ChatService<A>) {
             move |socket: SocketRef<A>, payload: Payload, ack: Ack<A>| async move {
                 let received = std::time::Instant::now();
                 let Ok(_admitted) = in_flight.0.admitted.clone().try_acquire_owned() else {
-                    let refused = Error::TooManyInFlight(RUNNING + WAITING);
-                    return answer::<A, ()>(&socket, &in_flight, ack, name, Err(refused.into()));
+                    let refused = ErrorBody::from(Error::TooManyInFlight(RUNNING + WAITING));
+                    crate::ops::record::answered(name, received.elapsed(), Some(refused.code));
+                    return answer::<A, ()>(&socket, &in_flight, ack, name, Err(refused));
                 };
                 let Ok(_running) = in_flight.0.running.clone().acquire_owned().await else {
                     return;
@@ -90,6 +91,7 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>, chat: &ChatService<A>) {
     socket.on_fallback(
         move |socket: SocketRef<A>, Event(name): Event, ack: Ack<A>| async move {
             let error = ErrorBody::from(Error::UnknownEvent(name.clone()));
+            crate::ops::record::answered("unknown", std::time::Duration::ZERO, Some(error.code));
             answer::<A, ()>(&socket, &in_flight, ack, &name, Err(error));
         },
     );

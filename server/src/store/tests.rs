@@ -415,3 +415,33 @@ async fn a_users_list_holds_the_rooms_they_joined_and_browse_holds_every_public_
         assert!(s.browse("plans", "", 10).await.unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn the_first_user_is_the_one_administrator_however_many_register_at_once() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(
+                async move { user(&s, &format!("u{i}")).await },
+            ));
+        }
+        let mut users = Vec::new();
+        for t in tasks {
+            users.push(t.await.unwrap());
+        }
+        assert_eq!(s.admins().await.unwrap().len(), 1, "exactly one first user");
+        let first = s.admins().await.unwrap().remove(0);
+        for u in &users {
+            assert_eq!(s.is_admin(u).await.unwrap(), u.name == first);
+        }
+        s.set_admin(&name("u3"), true).await.unwrap();
+        s.set_admin(&first, false).await.unwrap();
+        assert_eq!(s.admins().await.unwrap(), [name("u3")]);
+        assert!(matches!(
+            s.set_admin(&name("nobody"), true).await,
+            Err(Error::UnknownUser(_))
+        ));
+    }
+}

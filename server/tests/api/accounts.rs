@@ -23,7 +23,8 @@ async fn register_then_log_in_with_an_httponly_lax_cookie() {
     }
     assert_eq!(
         res.json::<Value>().await.unwrap(),
-        json!({ "username": "ada" })
+        json!({ "username": "ada", "admin": true }),
+        "the first account is an administrator"
     );
 
     let res = server.login("ADA", PASSWORD).await;

@@ -53,3 +53,37 @@ async fn the_first_account_is_an_administrator_and_the_command_line_changes_who_
     let (ok, said) = admin(dir.path(), &["grant", "Not A Name!"]).await;
     assert!(!ok, "{said}");
 }
+
+#[tokio::test]
+async fn the_command_line_refuses_a_folder_without_a_database() {
+    if crate::helpers::postgres_server().is_some() {
+        return; // the folder names a PostgreSQL database there
+    }
+    let empty = tempfile::tempdir().unwrap();
+    let (ok, said) = admin(empty.path(), &["list"]).await;
+    assert!(!ok);
+    assert!(said.contains("there is no database at"), "{said}");
+    assert!(
+        !empty.path().join("natter.db").exists(),
+        "nothing was created"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_administrator_stops_hearing_the_dashboard() {
+    let (server, dir) = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let mut c = crate::helpers::TestClient::connect(&server.url, &ada).await;
+    let watched = c.request("ops_watch", serde_json::json!({})).await;
+    assert!(watched.get("error").is_none(), "{watched}");
+    c.next_within("ops_window", std::time::Duration::from_secs(3))
+        .await;
+    assert!(admin(dir.path(), &["revoke", "ada"]).await.0);
+    // Within a few seconds (the hub checks its watchers every 5 s), the windows stop.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    c.drain();
+    c.none("ops_window", std::time::Duration::from_millis(2500))
+        .await;
+    let refused = c.request("ops_watch", serde_json::json!({})).await;
+    assert_eq!(crate::helpers::error_code(&refused), "not_found");
+}

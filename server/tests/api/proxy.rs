@@ -199,6 +199,11 @@ impl Cluster {
             // Retries after a crash would hit the send limit; this tests delivery.
             "--send-rate",
             "0",
+            // A heartbeat every second, so the test sees several go through nginx.
+            "--ping-interval-ms",
+            "1000",
+            "--ping-timeout-ms",
+            "1000",
         ];
         TestServer::start_at_with(dir, addr, &flags).await
     }
@@ -239,8 +244,9 @@ async fn behind_nginx_users_chat_across_nodes_polling_stays_on_its_node_and_logo
         assert_eq!(ada_ws.next("message").await["body"], format!("bob {i}"));
         assert_eq!(bob_poll.next("message").await["body"], format!("bob {i}"));
     }
-    // Long-polls outlast a heartbeat through the proxy: still connected and hearing.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Long-polls and heartbeats (1 s here) keep going through the proxy: after several, both
+    // are still connected and hearing.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
     ada_ws.send("general", "still there?").await;
     assert_eq!(bob_poll.next("message").await["body"], "still there?");
 
