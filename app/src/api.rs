@@ -25,6 +25,17 @@ pub struct Viewer {
     pub admin: bool,
 }
 
+#[cfg(feature = "ssr")]
+impl Viewer {
+    /// The viewer as the pages know them.
+    fn me(&self) -> Me {
+        Me {
+            username: self.name.to_string(),
+            admin: self.admin,
+        }
+    }
+}
+
 /// What the server functions need from the server. Provided as `Arc<dyn Backend>` context.
 #[cfg(feature = "ssr")]
 #[async_trait::async_trait]
@@ -108,10 +119,7 @@ impl Request {
 pub async fn current_user() -> Result<Option<Me>, ErrorBody> {
     let req = Request::take()?;
     let viewer = req.maybe_viewer().await?;
-    Ok(viewer.map(|v| Me {
-        username: v.name.to_string(),
-        admin: v.admin,
-    }))
+    Ok(viewer.as_ref().map(Viewer::me))
 }
 
 /// What every page behind the login starts from: who is logged in and their rooms; `None`
@@ -130,10 +138,7 @@ pub async fn load_frame() -> Result<Option<Frame>, ErrorBody> {
     };
     let rooms = req.run(RoomsRequest {}).await?.rooms;
     Ok(Some(Frame {
-        me: Me {
-            username: viewer.name.to_string(),
-            admin: viewer.admin,
-        },
+        me: viewer.me(),
         rooms,
     }))
 }

@@ -4,6 +4,7 @@ use crate::protocol::{ErrorBody, Me, Room, RoomKind};
 use crate::state::ChatStoreFields;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
+use std::collections::BTreeMap;
 
 /// Who is logged in, the rooms, and the forms that create a room or start a conversation.
 #[component]
@@ -46,19 +47,15 @@ fn Account(me: Me) -> impl IntoView {
 fn RoomList(rooms: Vec<Room>) -> impl IntoView {
     let client = use_client();
     let held = client.state().rooms();
-    let shown = RwSignal::new(
+    let loaded = StoredValue::new(
         rooms
             .into_iter()
             .map(|r| (r.name.clone(), r))
-            .collect::<std::collections::BTreeMap<_, _>>(),
+            .collect::<BTreeMap<_, _>>(),
     );
-    // Effects run in the browser only, after hydration.
-    Effect::new(move |_| {
-        let now = held.get();
-        if shown.with_untracked(|s| *s != now) {
-            shown.set(now);
-        }
-    });
+    // Effects run in the browser only, after hydration: from then on the store.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
     let me = StoredValue::new(crate::state::use_me());
     let location = use_location();
     let link = move |room: Room| {
@@ -85,13 +82,19 @@ fn RoomList(rooms: Vec<Room>) -> impl IntoView {
         }
     };
     let of = move |direct: bool| {
+        let listed = move |rooms: &BTreeMap<String, Room>| {
+            rooms
+                .values()
+                .filter(|r| (r.kind == RoomKind::Direct) == direct)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
         move || {
-            shown.with(|r| {
-                r.values()
-                    .filter(|r| (r.kind == RoomKind::Direct) == direct)
-                    .cloned()
-                    .collect::<Vec<_>>()
-            })
+            if live.get() {
+                held.with(listed)
+            } else {
+                loaded.with_value(listed)
+            }
         }
     };
     view! {

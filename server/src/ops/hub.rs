@@ -45,13 +45,11 @@ impl Hub {
     }
 
     /// Each node's windows of the last five minutes, oldest first, by node name. A node silent
-    /// for as long is left out.
+    /// for as long is left out (older windows go as this node's own arrive, every second).
     pub fn history(&self) -> Vec<NodeHistory> {
-        let cutoff = crate::store::now_ms() - (OPS_HISTORY as i64) * 1000;
         let history = self.history.lock().unwrap_or_else(|e| e.into_inner());
         history
             .iter()
-            .filter(|(_, w)| w.back().is_some_and(|w| w.at > cutoff))
             .map(|(node, windows)| NodeHistory {
                 node: node.clone(),
                 windows: windows.iter().cloned().collect(),

@@ -2,7 +2,7 @@
 //! macros (the recorder decides where it lands), so the names are written once.
 
 use app::protocol::ErrorCode;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -24,24 +24,19 @@ pub const USERS: &str = "natter_users";
 
 /// Messages stored per room since the last window closed (the other nodes count their
 /// deliveries from it).
-static STORED_BY_ROOM: Mutex<Option<HashMap<String, u64>>> = Mutex::new(None);
+static STORED_BY_ROOM: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
 
 /// A new message was stored in `room`.
 pub fn message_stored(room: &str) {
     metrics::counter!(MESSAGES_STORED).increment(1);
     let mut rooms = STORED_BY_ROOM.lock().unwrap_or_else(|e| e.into_inner());
-    *rooms
-        .get_or_insert_with(HashMap::new)
-        .entry(room.to_owned())
-        .or_insert(0) += 1;
+    *rooms.entry(room.to_owned()).or_insert(0) += 1;
 }
 
 /// Takes the per-room counts of the window that closes now.
 pub fn take_stored_by_room() -> Vec<(String, u64)> {
     let mut rooms = STORED_BY_ROOM.lock().unwrap_or_else(|e| e.into_inner());
-    let mut taken: Vec<(String, u64)> = rooms.take().unwrap_or_default().into_iter().collect();
-    taken.sort();
-    taken
+    std::mem::take(&mut *rooms).into_iter().collect()
 }
 
 /// `n` `message` events went to this node's sockets.

@@ -527,6 +527,14 @@ pub fn room_names(reply: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A loopback port nothing listens on now (for a process the test starts next).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 /// A Redis server of one test's own, on a free loopback port: nodes of a test cluster share it,
 /// and the test can stop and restart it (an outage).
 pub struct TestRedis {
@@ -536,10 +544,7 @@ pub struct TestRedis {
 
 impl TestRedis {
     pub async fn start() -> TestRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let mut redis = TestRedis { port, child: None };
         redis.restart().await;
         redis

@@ -8,7 +8,7 @@
 //! client reaches it through an [`entry`] that connects from an address of its own, 127.0.0.N.
 
 use crate::checker::{assert_acked_stored_once, full_histories, seed, Checker, Rng};
-use crate::helpers::{postgres_server, Site, TestClient, TestRedis, TestServer, WAIT};
+use crate::helpers::{free_port, postgres_server, Site, TestClient, TestRedis, TestServer, WAIT};
 use rust_socketio::TransportType;
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -94,13 +94,6 @@ impl Nginx {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 /// A loopback port whose connections reach `proxy` from `source` (127.0.0.N): to nginx, a
 /// client at that address.
 async fn entry(source: IpAddr, proxy: SocketAddr) -> Site {
@@ -133,6 +126,23 @@ async fn node_of(site: &Site) -> Option<String> {
     }
     let body: Value = res.json().await.ok()?;
     body["node"].as_str().map(str::to_owned)
+}
+
+/// The node answering `site`'s `/healthz` (if any) once `wanted` holds of it, or when
+/// `within` has passed.
+async fn node_answering(
+    site: &Site,
+    wanted: impl Fn(Option<&str>) -> bool,
+    within: Duration,
+) -> Option<String> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let answered = node_of(site).await;
+        if wanted(answered.as_deref()) || tokio::time::Instant::now() >= deadline {
+            return answered;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The cluster: PostgreSQL (the tests' server), Redis, nodes `a` and `b`, nginx in front, and
@@ -334,14 +344,7 @@ async fn behind_nginx_a_killed_node_loses_nothing_and_takes_traffic_again_after_
     tokio::time::sleep(Duration::from_millis(800)).await;
     cluster.kill(0).await;
     let moved = &cluster.to[0][0];
-    let mut answered = None;
-    for _ in 0..50 {
-        answered = node_of(moved).await;
-        if answered.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let answered = node_answering(moved, |n| n.is_some(), Duration::from_secs(5)).await;
     assert_eq!(
         answered.as_deref(),
         Some("b"),
@@ -358,14 +361,7 @@ async fn behind_nginx_a_killed_node_loses_nothing_and_takes_traffic_again_after_
 
     // The restarted node takes traffic again once nginx tries it anew (after fail_timeout).
     let back = &cluster.to[0][CLIENTS_PER_NODE];
-    let mut answered = None;
-    for _ in 0..150 {
-        answered = node_of(back).await;
-        if answered.as_deref() == Some("a") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let answered = node_answering(back, |n| n == Some("a"), Duration::from_secs(15)).await;
     assert_eq!(
         answered.as_deref(),
         Some("a"),
