@@ -12,7 +12,7 @@ use crate::protocol::{
     AddMemberRequest, BrowseRequest, CreateRoomRequest, ErrorCode, JoinRequest, MemberRequest,
     OpenDirectRequest, OpsWatchRequest, RemoveMemberRequest, RoomsRequest, SetTopicRequest,
 };
-use crate::protocol::{ErrorBody, Me, Message, NodeHistory, Room};
+use crate::protocol::{ErrorBody, Me, Message, NodeHistory, ReadState, Room};
 use leptos::prelude::*;
 
 /// The user a request is made by, as the server resolved their session cookie.
@@ -128,6 +128,8 @@ pub async fn current_user() -> Result<Option<Me>, ErrorBody> {
 pub struct Frame {
     pub me: Me,
     pub rooms: Vec<Room>,
+    /// How far the user has read each of them.
+    pub reads: Vec<ReadState>,
 }
 
 #[server(prefix = "/api", endpoint = "frame")]
@@ -136,10 +138,11 @@ pub async fn load_frame() -> Result<Option<Frame>, ErrorBody> {
     let Some(viewer) = req.maybe_viewer().await? else {
         return Ok(None);
     };
-    let rooms = req.run(RoomsRequest {}).await?.rooms;
+    let list = req.run(RoomsRequest {}).await?;
     Ok(Some(Frame {
         me: viewer.me(),
-        rooms,
+        rooms: list.rooms,
+        reads: list.reads,
     }))
 }
 
@@ -188,6 +191,8 @@ pub async fn browse_rooms(query: String, after: Option<String>) -> Result<Browse
 pub struct RoomPage {
     pub room: Room,
     pub messages: Vec<Message>,
+    /// How far the user had read the room when the page loaded (where "New messages" goes).
+    pub read: ReadState,
 }
 
 /// Loads a room and its newest [`crate::protocol::HISTORY_PAGE`] messages for its page: the
@@ -200,6 +205,7 @@ pub async fn load_room(room: String) -> Result<RoomPage, ErrorBody> {
         Ok(j) => Ok(RoomPage {
             room: j.room,
             messages: j.messages,
+            read: j.read,
         }),
         // No room can have that name: as for any other page that is not there.
         Err(e) if e.code == ErrorCode::InvalidRoomName => req.checked(Err(ErrorBody::new(

@@ -90,3 +90,41 @@ pub fn new_key() -> String {
         format!("key-{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
     }
 }
+
+/// True while the page's tab is visible (always, on the server).
+pub fn page_visible() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .is_none_or(|d| !d.hidden())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    true
+}
+
+/// Calls `f` with [`page_visible`] whenever the tab is shown or hidden, for the page's life.
+pub fn on_visibility_change(_f: impl Fn(bool) + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::prelude::*;
+        use wasm_bindgen::JsCast;
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let cb = Closure::<dyn Fn()>::new(move || _f(page_visible()));
+        let _ = document
+            .add_event_listener_with_callback("visibilitychange", cb.as_ref().unchecked_ref());
+        cb.forget();
+    }
+}
+
+/// Milliseconds since the Unix epoch, by the browser's clock (0 on the server).
+pub fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    0.0
+}

@@ -5,7 +5,7 @@
 //! values and its seeding are the same on the server and in the browser, so the server's HTML
 //! and the hydrated page match.
 
-use crate::protocol::{Message, Room};
+use crate::protocol::{Message, ReadState, Room};
 use leptos::prelude::*;
 use reactive_stores::Store;
 use std::collections::BTreeMap;
@@ -78,7 +78,7 @@ pub struct Pending {
 }
 
 /// Everything the chat views read.
-#[derive(Debug, Default, Store)]
+#[derive(Debug, Store)]
 pub struct Chat {
     /// True once the sidebar's server-rendered room list was taken in (it is taken in once:
     /// after that, live events keep the list current).
@@ -90,6 +90,13 @@ pub struct Chat {
     /// history here, so its page still shows what was said.
     #[store(key: String = |(name, _)| name.clone())]
     pub histories: BTreeMap<String, History>,
+    /// How far the user has read each room of their list, by room name.
+    #[store(key: String = |(name, _)| name.clone())]
+    pub reads: BTreeMap<String, ReadState>,
+    /// Who is typing, per room name: usernames in name order (never the user themselves).
+    pub typing: BTreeMap<String, Vec<String>>,
+    /// True while the page's tab is visible (the browser says so; the server renders `true`).
+    pub visible: bool,
     /// The outbox: messages sent but not confirmed, in the order they were typed.
     pub outbox: Vec<Pending>,
     pub status: ConnStatus,
@@ -98,6 +105,51 @@ pub struct Chat {
     /// The local time zone's offset from UTC in minutes, once the browser told it. Until then,
     /// times show in UTC, as on the server, so hydration matches.
     pub utc_offset_min: Option<i32>,
+}
+
+impl Default for Chat {
+    fn default() -> Self {
+        Self {
+            rooms_seeded: false,
+            rooms: BTreeMap::new(),
+            histories: BTreeMap::new(),
+            reads: BTreeMap::new(),
+            typing: BTreeMap::new(),
+            visible: true,
+            outbox: Vec::new(),
+            status: ConnStatus::default(),
+            transport: None,
+            utc_offset_min: None,
+        }
+    }
+}
+
+/// Unread messages and unread mentions, of one room or of all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unread {
+    pub messages: i64,
+    pub mentions: usize,
+}
+
+impl Unread {
+    /// Of `room`, read as far as `read` says (nothing unread when no position is known).
+    pub fn of(room: &Room, read: Option<&ReadState>) -> Self {
+        read.map_or_else(Self::default, |r| Self {
+            messages: r.unread(room.last_seq),
+            mentions: r.unread_mentions(),
+        })
+    }
+
+    /// Of every room in `rooms`.
+    pub fn total(rooms: &BTreeMap<String, Room>, reads: &BTreeMap<String, ReadState>) -> Self {
+        rooms
+            .values()
+            .map(|r| Self::of(r, reads.get(&r.name)))
+            .fold(Self::default(), |a, b| Self {
+                messages: a.messages + b.messages,
+                mentions: a.mentions + b.mentions,
+            })
+    }
 }
 
 /// What the page holds of one room.
@@ -165,6 +217,7 @@ pub(crate) mod tests {
             body: format!("m{seq}"),
             ts: 0,
             key: None,
+            mentions: vec![],
         }
     }
 

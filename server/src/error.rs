@@ -27,6 +27,8 @@ pub enum Error {
     UnknownUser(Username),
     #[error("{0} is not a member of {1}")]
     NotMember(Username, RoomName),
+    #[error("{0} is not in this user's room list")]
+    NotListed(RoomName),
     #[error("the username {0} is taken")]
     UsernameTaken(Username),
     #[error("only the owner of {room} may {action}")]
@@ -123,6 +125,7 @@ impl Error {
             | Error::OwnerCannotLeave(_)
             | Error::NotPrivate { .. }
             | Error::TopicNotAllowed { .. }
+            | Error::NotListed(_)
             | Error::RegistrationClosed
             | Error::DirectWithSelf => ErrorCode::Forbidden,
             Error::TooManyRegistrations { .. } => ErrorCode::RateLimited,
@@ -161,6 +164,9 @@ impl Error {
             }
             Error::UnknownUser(name) => format!("There is no user named \"{name}\"."),
             Error::NotMember(name, room) => format!("\"{name}\" is not a member of #{room}."),
+            Error::NotListed(room) => {
+                format!("#{room} is not one of your rooms: join it first (open it).")
+            }
             Error::UsernameTaken(name) => {
                 format!("The username \"{name}\" is taken. Please choose another.")
             }

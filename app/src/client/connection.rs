@@ -5,9 +5,10 @@
 use super::socket::{AckError, Socket, SocketEvent};
 use super::{ChatClient, OpsUpdate};
 use crate::protocol::{
-    event, ErrorBody, ErrorCode, JoinReply, JoinRequest, LeaveRequest, Message, OpsUnwatchRequest,
-    OpsWatchReply, OpsWatchRequest, OpsWindow, Reply, Request, RoomReply, RoomsReply, RoomsRequest,
-    SendReply, SendRequest,
+    event, ErrorBody, ErrorCode, JoinReply, JoinRequest, MarkReadRequest, Message,
+    OpsUnwatchRequest, OpsWatchReply, OpsWatchRequest, OpsWindow, ReadReply, ReadState, Reply,
+    Request, RoomReply, RoomsReply, RoomsRequest, SendReply, SendRequest, TypingEvent,
+    TypingRequest, TYPING_SHOWN_MS,
 };
 use crate::state::{ChatStoreFields, ConnStatus, History, PendingState, Transport};
 use leptos::prelude::*;
@@ -35,6 +36,8 @@ enum Failure {
 pub struct Connection {
     socket: Socket,
     client: ChatClient,
+    /// The logged-in user's name.
+    me: Rc<str>,
     inner: Rc<RefCell<Inner>>,
 }
 
@@ -52,11 +55,13 @@ struct Inner {
     connected_before: bool,
     /// The ops dashboard is on screen: each connection asks for its windows.
     watching_ops: bool,
+    /// When each typing notice shown (room, user) expires, by the browser's clock.
+    typing_until: std::collections::HashMap<(String, String), f64>,
 }
 
 impl Connection {
-    /// A connection for `client`'s page; [`Connection::connect`] starts it.
-    pub fn new(client: ChatClient) -> Self {
+    /// A connection for `client`'s page of user `me`; [`Connection::connect`] starts it.
+    pub fn new(client: ChatClient, me: &str) -> Self {
         let socket = Socket::new(move |e| {
             if let Some(conn) = client.connection() {
                 conn.on_socket_event(e);
@@ -65,6 +70,7 @@ impl Connection {
         Self {
             socket,
             client,
+            me: me.into(),
             inner: Rc::default(),
         }
     }
@@ -74,22 +80,86 @@ impl Connection {
         self.socket.connect();
     }
 
-    /// The page now shows `room`.
+    /// The page now shows `room`. (The room shown before is not left: the socket hears every
+    /// room of the user's list, for unread counts.)
     pub fn enter_room(&self, room: &str) {
-        let previous = {
+        {
             let mut inner = self.inner.borrow_mut();
             let previous = inner.room.replace(room.to_owned());
             if previous.as_deref() == Some(room) && inner.joined {
                 return;
             }
             inner.joined = false;
-            previous
-        };
-        if let Some(prev) = previous.filter(|p| p != room) {
-            self.socket
-                .emit(LeaveRequest::EVENT, to_value(&LeaveRequest { room: prev }));
         }
         self.join();
+    }
+
+    /// Tells the server the user has seen `room` up to `seq` (fire and forget: a lost one is
+    /// sent again with the next message seen, and the position never moves back).
+    pub fn mark_read(&self, room: &str, seq: i64) {
+        if !self.socket.is_connected() {
+            return;
+        }
+        let request = MarkReadRequest {
+            room: room.to_owned(),
+            seq,
+        };
+        let this = self.clone();
+        self.request(&request, move |reply: Result<ReadReply, _>| match reply {
+            Ok(r) => this.client.advance_read(ReadState {
+                room: r.room,
+                read: r.read,
+                mentions: vec![],
+            }),
+            Err(Failure::Refused(e)) => {
+                leptos::logging::warn!("natter: mark_read refused: {}", e.message)
+            }
+            Err(Failure::Timeout | Failure::Lost) => {}
+        });
+    }
+
+    /// Tells the room's other readers that the user is typing.
+    pub fn typing(&self, room: &str) {
+        if !self.socket.is_connected() {
+            return;
+        }
+        let request = TypingRequest {
+            room: room.to_owned(),
+        };
+        // No ack asked: a refused notice is simply not shown (the server may answer with
+        // `request_error`, which this client ignores).
+        self.socket.emit(TypingRequest::EVENT, to_value(&request));
+    }
+
+    /// Someone is typing: shown for [`TYPING_SHOWN_MS`] after their latest notice.
+    fn someone_typing(&self, notice: TypingEvent) {
+        let until = crate::browser::now_ms() + TYPING_SHOWN_MS as f64;
+        let key = (notice.room.clone(), notice.user.clone());
+        self.inner
+            .borrow_mut()
+            .typing_until
+            .insert(key.clone(), until);
+        self.client.started_typing(notice);
+        let this = self.clone();
+        leptos::prelude::set_timeout(
+            move || {
+                let expired = {
+                    let mut inner = this.inner.borrow_mut();
+                    let expired = inner
+                        .typing_until
+                        .get(&key)
+                        .is_some_and(|&t| t <= crate::browser::now_ms() + 1.0);
+                    if expired {
+                        inner.typing_until.remove(&key);
+                    }
+                    expired
+                };
+                if expired {
+                    this.client.stopped_typing(&key.0, &key.1);
+                }
+            },
+            Duration::from_millis(TYPING_SHOWN_MS),
+        );
     }
 
     fn on_socket_event(&self, e: SocketEvent) {
@@ -141,7 +211,11 @@ impl Connection {
             event::MESSAGE => match serde_json::from_value::<Message>(data) {
                 Ok(m) => {
                     let (room, seq) = (m.room.clone(), m.seq);
-                    self.client.add_messages(&room, vec![m]);
+                    self.inner
+                        .borrow_mut()
+                        .typing_until
+                        .remove(&(room.clone(), m.author.clone()));
+                    self.client.arrived(m, &self.me);
                     // A seq beyond the held ones means some were missed: fetch them.
                     let current = self.inner.borrow().room.as_deref() == Some(room.as_str());
                     if current && self.held(&room, |h| seq > h.contiguous_upto()) {
@@ -156,6 +230,19 @@ impl Connection {
                 self.join();
                 self.refresh_rooms();
             }
+            event::READ_POSITION => match serde_json::from_value::<ReadReply>(data) {
+                Ok(r) => self.client.advance_read(ReadState {
+                    room: r.room,
+                    read: r.read,
+                    mentions: vec![],
+                }),
+                Err(e) => leptos::logging::warn!("natter: bad read_position event: {e}"),
+            },
+            event::TYPING => match serde_json::from_value::<TypingEvent>(data) {
+                Ok(t) if *t.user != *self.me => self.someone_typing(t),
+                Ok(_) => {}
+                Err(e) => leptos::logging::warn!("natter: bad typing event: {e}"),
+            },
             event::OPS_WINDOW => match serde_json::from_value::<OpsWindow>(data) {
                 Ok(w) => self.client.ops_arrived(OpsUpdate::Window(w)),
                 Err(e) => leptos::logging::warn!("natter: bad ops_window event: {e}"),
@@ -242,6 +329,7 @@ impl Connection {
         self.request(&RoomsRequest {}, move |reply: Result<RoomsReply, _>| {
             if let Ok(reply) = reply {
                 this.client.replace_rooms(reply.rooms);
+                this.client.replace_reads(reply.reads);
             }
         });
     }
@@ -273,6 +361,7 @@ impl Connection {
             }
             match reply {
                 Ok(reply) => {
+                    this.client.advance_read(reply.read);
                     this.client.add_messages(&room, reply.messages);
                     this.inner.borrow_mut().joined = true;
                     this.flush();

@@ -6,7 +6,9 @@
 //! from an effect, and the few methods that use it do nothing before (or without) it.
 
 use crate::api::RoomPage;
-use crate::protocol::{ErrorBody, Message, MessageBody, NodeHistory, OpsWindow, Room};
+use crate::protocol::{
+    ErrorBody, Message, MessageBody, NodeHistory, OpsWindow, ReadState, Room, TypingEvent,
+};
 use crate::state::{Chat, ChatStoreFields, History, Pending, PendingState};
 use leptos::prelude::*;
 use reactive_stores::Store;
@@ -77,9 +79,11 @@ impl ChatClient {
             .utc_offset_min()
             .set(Some(crate::browser::utc_offset_min()));
         self.state.outbox().set(crate::browser::load_outbox(user));
+        self.set_visible(crate::browser::page_visible());
+        crate::browser::on_visibility_change(move |visible| self.set_visible(visible));
         #[cfg(feature = "hydrate")]
         if self.connection().is_none() {
-            let conn = super::connection::Connection::new(self);
+            let conn = super::connection::Connection::new(self, user);
             self.conn.set_value(Some(conn.clone()));
             conn.connect();
         }
@@ -96,12 +100,15 @@ impl ChatClient {
     ///
     /// The seeding calls run while rendering, on the server and again while hydrating, before
     /// the views that read what they write are built; so both sides render the same.
-    pub fn seed_rooms(&self, rooms: Vec<Room>) {
+    pub fn seed_rooms(&self, rooms: Vec<Room>, reads: Vec<ReadState>) {
         // Seeded already, or the page's state is gone (its response was dropped).
         if self.state.rooms_seeded().try_get_untracked() != Some(false) {
             return;
         }
         self.state.rooms_seeded().set(true);
+        for r in reads {
+            self.advance_read(r);
+        }
         let missing: Vec<Room> = self.state.rooms().with_untracked(|held| {
             rooms
                 .into_iter()
@@ -126,6 +133,7 @@ impl ChatClient {
                 .write()
                 .insert(name.clone(), page.room.clone());
         }
+        self.advance_read(page.read.clone());
         let newest = page.messages.last().map_or(0, |m| m.seq);
         self.update_history(name, |h| {
             h.loaded_upto = h.loaded_upto.max(newest);
@@ -146,6 +154,145 @@ impl ChatClient {
                 .outbox()
                 .write()
                 .retain(|p| !confirmed.contains(&p.key));
+        }
+    }
+
+    /// A message arrived live, in any room of the user's list: the room's newest seq, the
+    /// user's unread mentions (and their read position, for their own message), who is typing.
+    /// The page keeps its text only for rooms it holds a history of (it was opened here).
+    pub fn arrived(&self, m: Message, me: &str) {
+        let name = m.room.clone();
+        if let Some(room) = self.state.rooms().at_key(name.clone()).try_get_untracked() {
+            if room.last_seq < m.seq {
+                self.state.rooms().at_key(name.clone()).write().last_seq = m.seq;
+            }
+        }
+        if m.author == me {
+            self.advance_read(ReadState {
+                room: name.clone(),
+                read: m.seq,
+                mentions: vec![],
+            });
+        } else if m.mentions.iter().any(|u| u == me) {
+            self.update_read(&name, |r| {
+                if m.seq > r.read && !r.mentions.contains(&m.seq) {
+                    r.mentions.push(m.seq);
+                    r.mentions.sort_unstable();
+                }
+            });
+        }
+        self.stopped_typing(&name, &m.author);
+        if self
+            .state
+            .histories()
+            .with_untracked(|h| h.contains_key(&name))
+        {
+            self.add_messages(&name, vec![m]);
+        }
+    }
+
+    /// A read position from the server (or the page's data): taken if it is further on.
+    pub fn advance_read(&self, read: ReadState) {
+        let held = self
+            .state
+            .reads()
+            .with_untracked(|r| r.get(&read.room).cloned());
+        match held {
+            None => {
+                self.state.reads().write().insert(read.room.clone(), read);
+            }
+            Some(h) if h.read < read.read => {
+                let mut next = read.clone();
+                // Mentions seen live after the position the server sent stay.
+                next.mentions
+                    .extend(h.mentions.iter().filter(|&&s| s > read.read));
+                next.mentions.sort_unstable();
+                next.mentions.dedup();
+                self.state.reads().write().insert(read.room.clone(), next);
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Every read position, as the server has them now (after a reconnection).
+    pub fn replace_reads(&self, reads: Vec<ReadState>) {
+        let fresh: std::collections::BTreeMap<String, ReadState> =
+            reads.into_iter().map(|r| (r.room.clone(), r)).collect();
+        if self.state.reads().with_untracked(|held| *held != fresh) {
+            self.state.reads().set(fresh);
+        }
+    }
+
+    fn update_read(&self, room: &str, f: impl FnOnce(&mut ReadState)) {
+        if self.state.reads().with_untracked(|r| r.contains_key(room)) {
+            f(&mut self.state.reads().at_key(room.to_owned()).write());
+        }
+    }
+
+    /// The user has seen `room` up to `seq`: moves the position here at once and tells the
+    /// server (which tells the user's other tabs), unless it is there already.
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    pub fn mark_read(&self, room: &str, seq: i64) {
+        let behind = self
+            .state
+            .reads()
+            .with_untracked(|r| r.get(room).is_some_and(|r| r.read < seq));
+        if !behind {
+            return;
+        }
+        self.update_read(room, |r| r.advance(seq));
+        #[cfg(feature = "hydrate")]
+        if let Some(conn) = self.connection() {
+            conn.mark_read(room, seq);
+        }
+    }
+
+    /// The user is typing in `room` (the composer calls this at most every few seconds).
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    pub fn typing(&self, room: &str) {
+        #[cfg(feature = "hydrate")]
+        if let Some(conn) = self.connection() {
+            conn.typing(room);
+        }
+    }
+
+    /// Someone else is typing (a `typing` event); shown until [`ChatClient::stopped_typing`].
+    pub fn started_typing(&self, notice: TypingEvent) {
+        let listed = self.state.typing().with_untracked(|t| {
+            t.get(&notice.room)
+                .is_some_and(|users| users.contains(&notice.user))
+        });
+        if !listed {
+            let typing = self.state.typing();
+            let mut typing = typing.write();
+            let users = typing.entry(notice.room).or_default();
+            users.push(notice.user);
+            users.sort();
+        }
+    }
+
+    /// `user` stopped typing in `room` (their message came, or their notice expired).
+    pub fn stopped_typing(&self, room: &str, user: &str) {
+        let listed = self.state.typing().with_untracked(|t| {
+            t.get(room)
+                .is_some_and(|users| users.iter().any(|u| u == user))
+        });
+        if listed {
+            let typing = self.state.typing();
+            let mut typing = typing.write();
+            if let Some(users) = typing.get_mut(room) {
+                users.retain(|u| u != user);
+                if users.is_empty() {
+                    typing.remove(room);
+                }
+            }
+        }
+    }
+
+    /// The page's tab became visible or hidden (a browser listener tells).
+    pub fn set_visible(&self, visible: bool) {
+        if self.state.visible().get_untracked() != visible {
+            self.state.visible().set(visible);
         }
     }
 
@@ -310,12 +457,12 @@ mod tests {
     fn rooms_are_seeded_once_then_patched_live() {
         Owner::new().with(|| {
             let client = ChatClient::new();
-            client.seed_rooms(vec![room("b", &[]), room("a", &["x"])]);
+            client.seed_rooms(vec![room("b", &[]), room("a", &["x"])], vec![]);
             client.put_room(room("a", &["x", "y"]));
             client.put_room(room("c", &[]));
             client.remove_room("b");
             // A second seeding (a re-rendered sidebar) changes nothing.
-            client.seed_rooms(vec![room("a", &["x"]), room("b", &[])]);
+            client.seed_rooms(vec![room("a", &["x"]), room("b", &[])], vec![]);
             assert_eq!(names(&client), ["a", "c"]);
             let members = client
                 .state()
@@ -333,6 +480,7 @@ mod tests {
             let page = RoomPage {
                 room: room("general", &[]),
                 messages: vec![msg("general", 2), msg("general", 3)],
+                read: ReadState::default(),
             };
             client.seed_room(&page);
             client.seed_room(&page);

@@ -9,6 +9,22 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
     let client = crate::client::use_client();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    // When the last typing notice went (browser clock, ms).
+    let typed_at = StoredValue::new(f64::MIN);
+    let on_input = {
+        let room = room.clone();
+        move |ev| {
+            let value = event_target_value(&ev);
+            let now = crate::browser::now_ms();
+            if !value.trim().is_empty()
+                && now - typed_at.get_value() >= crate::protocol::TYPING_EVERY_MS as f64
+            {
+                typed_at.set_value(now);
+                client.typing(&room);
+            }
+            text.set(value);
+        }
+    };
     let send = {
         let room = room.clone();
         move || {
@@ -20,6 +36,8 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 Ok(()) => {
                     text.set(String::new());
                     error.set(None);
+                    // The next keystroke tells the others again at once.
+                    typed_at.set_value(f64::MIN);
                 }
                 Err(e) => error.set(Some(e.message)),
             }
@@ -49,7 +67,7 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 placeholder=placeholder
                 aria-describedby="composer-hint composer-error"
                 prop:value=move || text.get()
-                on:input=move |ev| text.set(event_target_value(&ev))
+                on:input=on_input
                 on:keydown=on_keydown
             ></textarea>
             <button type="submit">"Send"</button>

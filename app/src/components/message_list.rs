@@ -5,11 +5,13 @@ use crate::time_fmt;
 use leptos::html::Div;
 use leptos::prelude::*;
 
-/// A room's messages as the store holds them (in seq order), then the user's unconfirmed ones.
-/// Keeps the newest in view unless the reader scrolled up.
+/// A room's messages as the store holds them (in seq order), then the user's unconfirmed ones,
+/// with a "New messages" line before seq `new_from`. Keeps the newest in view unless the reader
+/// scrolled up, and marks the room read as far as the reader sees, while the tab is visible.
 #[component]
-pub fn MessageList(room: String) -> impl IntoView {
+pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
     let chat = use_chat_state();
+    let client = use_client();
     let held = chat.histories().at_key(room.clone()).messages();
     let messages = Memo::new(move |_| {
         held.try_read()
@@ -46,6 +48,18 @@ pub fn MessageList(room: String) -> impl IntoView {
             }
         }
     });
+    // Seen: the newest message is in view in a visible tab (effects run in the browser only).
+    {
+        let room = room.clone();
+        Effect::new(move |_| {
+            let newest = messages.with(|m| m.last().map(|m| m.seq));
+            if let Some(seq) = newest {
+                if chat.visible().get() && stick_to_bottom.get() {
+                    client.mark_read(&room, seq);
+                }
+            }
+        });
+    }
     let empty =
         move || messages.with(Vec::is_empty) && outbox.with(|p| p.iter().all(|p| p.room != room));
     view! {
@@ -55,6 +69,11 @@ pub fn MessageList(room: String) -> impl IntoView {
             </Show>
             <ol class="messages" aria-label="Messages" aria-live="polite">
                 <For each=move || messages.get() key=|m| m.seq let(m)>
+                    {(Some(m.seq) == new_from).then(|| view! {
+                        <li class="new-divider" role="separator" data-testid="new-messages">
+                            <span>"New messages"</span>
+                        </li>
+                    })}
                     <MessageRow m/>
                 </For>
                 <For each=pending key=|p| (p.key.clone(), p.state.clone()) let(p)>
@@ -70,8 +89,14 @@ fn MessageRow(m: Message) -> impl IntoView {
     let chat = use_chat_state();
     let ts = m.ts;
     let offset = move || chat.utc_offset_min().get().unwrap_or(0);
+    let me = crate::state::use_me();
+    let class = if m.mentions.iter().any(|u| *u == me) {
+        "msg mentioned"
+    } else {
+        "msg"
+    };
     view! {
-        <li class="msg" data-seq=m.seq>
+        <li class=class data-seq=m.seq>
             <div class="meta">
                 <span class="author">{m.author}</span>
                 <time datetime=time_fmt::iso_utc(ts) title=move || time_fmt::full(ts, offset())>

@@ -1,19 +1,19 @@
 use crate::api::{CreateRoom, OpenDirect};
 use crate::client::use_client;
-use crate::protocol::{ErrorBody, Me, Room, RoomKind};
-use crate::state::ChatStoreFields;
+use crate::protocol::{ErrorBody, Me, ReadState, Room, RoomKind};
+use crate::state::{ChatStoreFields, Unread};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 use std::collections::BTreeMap;
 
 /// Who is logged in, the rooms, and the forms that create a room or start a conversation.
 #[component]
-pub fn Sidebar(me: Me, rooms: Vec<Room>) -> AnyView {
+pub fn Sidebar(me: Me, rooms: Vec<Room>, reads: Vec<ReadState>) -> AnyView {
     view! {
         <aside class="sidebar" aria-label="Rooms and account">
             <a class="brand" href="/">"Natter"</a>
             <Account me/>
-            <RoomList rooms/>
+            <RoomList rooms reads/>
             <NewRoom/>
             <NewDirect/>
         </aside>
@@ -39,18 +39,26 @@ fn Account(me: Me) -> impl IntoView {
     }
 }
 
-/// The user's rooms and direct conversations. The server HTML and the hydrating page draw the
-/// list the page was loaded with (`rooms`, the same on both sides); from then on, in the
-/// browser, it follows the chat store (room events, reconnections). On the server the list never
-/// reads the store, which other panes write meanwhile on other threads.
+/// The user's rooms and direct conversations, with their unread counts. The server HTML and
+/// the hydrating page draw the list the page was loaded with (`rooms` and `reads`, the same on
+/// both sides); from then on, in the browser, it follows the chat store (room events,
+/// reconnections). On the server the list never reads the store, which other panes write
+/// meanwhile on other threads.
 #[component]
-fn RoomList(rooms: Vec<Room>) -> impl IntoView {
+fn RoomList(rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
     let client = use_client();
     let held = client.state().rooms();
+    let held_reads = client.state().reads();
     let loaded = StoredValue::new(
         rooms
             .into_iter()
             .map(|r| (r.name.clone(), r))
+            .collect::<BTreeMap<_, _>>(),
+    );
+    let loaded_reads = StoredValue::new(
+        reads
+            .into_iter()
+            .map(|r| (r.room.clone(), r))
             .collect::<BTreeMap<_, _>>(),
     );
     // Effects run in the browser only, after hydration: from then on the store.
@@ -71,12 +79,32 @@ fn RoomList(rooms: Vec<Room>) -> impl IntoView {
             RoomKind::Direct => (view! { "@" }.into_any(), None),
         };
         let shown = title.trim_start_matches(['#', '@']).to_owned();
+        let name = room.name.clone();
+        let unread = move || {
+            if live.get() {
+                let room = held.with(|r| r.get(&name).cloned()).unwrap_or_default();
+                held_reads.with(|r| Unread::of(&room, r.get(&name)))
+            } else {
+                let room = loaded
+                    .with_value(|r| r.get(&name).cloned())
+                    .unwrap_or_default();
+                loaded_reads.with_value(|r| Unread::of(&room, r.get(&name)))
+            }
+        };
+        let unread = Memo::new(move |_| unread());
         view! {
             <li>
-                <a href=href aria-current=current data-kind=room.kind.as_str()>
+                <a
+                    href=href
+                    aria-current=current
+                    data-kind=room.kind.as_str()
+                    class=move || (unread.get().messages > 0).then_some("unread")
+                    data-unread=move || unread.get().messages
+                >
                     <span class="mark" aria-hidden="true">{mark}</span>
-                    {shown}
+                    <span class="room-name">{shown}</span>
                     {label.map(|l| view! { <span class="visually-hidden">{format!(" ({l})")}</span> })}
+                    <Badges unread/>
                 </a>
             </li>
         }
@@ -111,6 +139,38 @@ fn RoomList(rooms: Vec<Room>) -> impl IntoView {
                 <For each=of(true) key=|r| r.name.clone() children=link/>
             </ul>
         </nav>
+    }
+}
+
+/// A room's unread count and, apart, its unread mentions (spoken to screen readers in words).
+#[component]
+fn Badges(unread: Memo<Unread>) -> impl IntoView {
+    let count = |n: i64| {
+        if n > 99 {
+            "99+".to_owned()
+        } else {
+            n.to_string()
+        }
+    };
+    view! {
+        {move || {
+            let u = unread.get();
+            (u.mentions > 0).then(|| view! {
+                <span class="badge mention" data-testid="mentions">
+                    <span aria-hidden="true">"@"{count(u.mentions as i64)}</span>
+                    <span class="visually-hidden">{format!(", {} mentioning you", u.mentions)}</span>
+                </span>
+            })
+        }}
+        {move || {
+            let u = unread.get();
+            (u.messages > 0).then(|| view! {
+                <span class="badge" data-testid="unread">
+                    <span aria-hidden="true">{count(u.messages)}</span>
+                    <span class="visually-hidden">{format!(", {} unread", u.messages)}</span>
+                </span>
+            })
+        }}
     }
 }
 

@@ -1,7 +1,7 @@
 use crate::api::{load_frame, Frame};
 use crate::client::ChatClient;
 use crate::components::{sidebar::Sidebar, status::StatusLine};
-use crate::protocol::{Me, Room};
+use crate::protocol::{Me, ReadState, Room};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::use_location;
@@ -17,7 +17,9 @@ pub fn Layout() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match frame.await {
-                    Ok(Some(Frame { me, rooms })) => view! { <Shell me rooms/> }.into_any(),
+                    Ok(Some(Frame { me, rooms, reads })) => {
+                        view! { <Shell me rooms reads/> }.into_any()
+                    }
                     Ok(None) => {
                         let here = format!(
                             "{}{}",
@@ -59,7 +61,7 @@ pub fn next_query(path: &str) -> String {
 }
 
 #[component]
-fn Shell(me: Me, rooms: Vec<Room>) -> impl IntoView {
+fn Shell(me: Me, rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
     // Who is logged in, for every view below (a context, not a signal: it never changes on a
     // page, and setting a signal while rendering would upset hydration).
     provide_context(me.clone());
@@ -67,11 +69,11 @@ fn Shell(me: Me, rooms: Vec<Room>) -> impl IntoView {
     let client = ChatClient::provide(&me.username);
     // Seeded here, before any pane renders: on the server the pages render on several threads,
     // and a store write while another thread reads it makes that read fail.
-    client.seed_rooms(rooms.clone());
+    client.seed_rooms(rooms.clone(), reads.clone());
     view! {
         <div class="app">
             <a class="skip-link" href="#main">"Skip to the conversation"</a>
-            <Sidebar me rooms/>
+            <Sidebar me rooms reads/>
             <main id="main" class="pane">
                 <StatusLine/>
                 <Outlet/>

@@ -2,7 +2,7 @@ use crate::api::{load_room, AddMember, RemoveMember, SetTopic};
 use crate::client::use_client;
 use crate::components::{composer::Composer, message_list::MessageList};
 use crate::protocol::{ErrorBody, ErrorCode, Room, RoomKind, MAX_TOPIC_CHARS};
-use crate::state::ChatStoreFields;
+use crate::state::{ChatStoreFields, Unread};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -21,7 +21,12 @@ pub fn RoomPage() -> impl IntoView {
                 match page.await {
                     Ok(data) => {
                         client.seed_room(&data);
-                        view! { <Room loaded=data.room/> }.into_any()
+                        // "New messages" goes before the first one after the user's read
+                        // position (the first on the page, when that is older).
+                        let first = data.messages.first().map_or(0, |m| m.seq);
+                        let new_from = (data.read.read < data.room.last_seq)
+                            .then(|| (data.read.read + 1).max(first));
+                        view! { <Room loaded=data.room new_from/> }.into_any()
                     }
                     Err(e) => view! { <RoomError error=e/> }.into_any(),
                 }
@@ -30,9 +35,10 @@ pub fn RoomPage() -> impl IntoView {
     }
 }
 
-/// A room's page, once the store holds what it was loaded with (`loaded`: the room as it was).
+/// A room's page, once the store holds what it was loaded with (`loaded`: the room as it was;
+/// `new_from`: the seq the unread messages started at, if any).
 #[component]
-fn Room(loaded: Room) -> impl IntoView {
+fn Room(loaded: Room, new_from: Option<i64>) -> impl IntoView {
     let client = use_client();
     let rooms = client.state().rooms();
     let name = loaded.name.clone();
@@ -58,8 +64,23 @@ fn Room(loaded: Room) -> impl IntoView {
     let me = crate::state::use_me();
     let title = loaded.title(&me);
     let placeholder = format!("Message {title}");
+    // The tab's title carries the unread count of every room: `(3) #general · Natter`.
+    let reads = client.state().reads();
+    let tab_title = {
+        let title = title.clone();
+        move || {
+            let total = rooms
+                .try_with(|r| reads.try_with(|reads| Unread::total(r, reads)))
+                .flatten()
+                .unwrap_or_default();
+            match total.messages {
+                0 => title.clone(),
+                n => format!("({n}) {title}"),
+            }
+        }
+    };
     view! {
-        <Title text=title.clone()/>
+        <Title text=tab_title/>
         <header class="room-header">
             <div class="room-title">
                 <h1>{title}</h1>
@@ -70,7 +91,8 @@ fn Room(loaded: Room) -> impl IntoView {
             {(loaded.kind == RoomKind::Private).then(|| view! { <Members room/> }.into_any())}
             {(loaded.kind == RoomKind::Public).then(|| view! { <LeaveRoom room/> }.into_any())}
         </header>
-        {view! { <MessageList room=name.clone()/> }.into_any()}
+        {view! { <MessageList room=name.clone() new_from/> }.into_any()}
+        <Typing room=name.clone()/>
         <Show
             when=move || !removed()
             fallback=|| view! {
@@ -242,6 +264,27 @@ fn LeaveRoom(room: Memo<Room>) -> impl IntoView {
             </ActionForm>
         </Show>
     }
+}
+
+/// Who else is typing in the room: "ada is typing…", "ada and bob are typing…". The line is
+/// always there (empty when nobody types), so the conversation does not jump.
+#[component]
+fn Typing(room: String) -> impl IntoView {
+    let typing = use_client().state().typing();
+    let sentence = move || {
+        let users = typing
+            .try_with(|t| t.get(&room).cloned())
+            .flatten()
+            .unwrap_or_default();
+        match users.as_slice() {
+            [] => String::new(),
+            [a] => format!("{a} is typing…"),
+            [a, b] => format!("{a} and {b} are typing…"),
+            [a, b, c] => format!("{a}, {b} and {c} are typing…"),
+            _ => "Several people are typing…".to_owned(),
+        }
+    };
+    view! { <p class="typing" data-testid="typing" aria-live="polite">{sentence}</p> }
 }
 
 #[component]

@@ -60,7 +60,13 @@ pub mod event {
     pub const OPS_UNWATCH: &str = "ops_unwatch";
     /// Server -> client (administrators watching): one node's last second.
     pub const OPS_WINDOW: &str = "ops_window";
-    /// Server -> client: a new message in a joined room.
+    /// Client -> server: the user has seen a room up to a seq (their read position).
+    pub const MARK_READ: &str = "mark_read";
+    /// Server -> client (every socket of the user): a read position moved.
+    pub const READ_POSITION: &str = "read_position";
+    /// Client -> server: the user is typing in a room; server -> client: someone else is.
+    pub const TYPING: &str = "typing";
+    /// Server -> client: a new message in one of your rooms.
     pub const MESSAGE: &str = "message";
     /// Server -> client: a room entered your list (you created or joined it on another tab or
     /// device, you were added to a private one, someone opened a direct conversation with you).

@@ -117,6 +117,10 @@ pub struct Message {
     /// The sender's idempotency key, so a sender can match the echo to its pending message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// The members of the room the body mentions as `@name`, in the order written (absent when
+    /// none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
 }
 
 /// `send` payload.

@@ -5,12 +5,14 @@
 //! - [`events`]: event names, the [`Request`] trait that ties each request to its event and
 //!   reply, and the size limit of one event.
 //! - [`errors`]: error codes, the error body of every ack and HTTP answer, [`Reply`].
+//! - [`activity`]: read positions, mentions, typing.
 //! - [`ops`]: the ops dashboard's windows (administrators only).
 //! - [`rooms`], [`messages`], [`accounts`]: payloads and the validated newtypes (`RoomName`,
 //!   `Topic`, `MessageBody`, `ClientKey`, `Username`, `Password`), built at the edge with
 //!   `parse`, so the inside of the program never checks them again.
 
 pub mod accounts;
+pub mod activity;
 pub mod errors;
 pub mod events;
 pub mod messages;
@@ -21,6 +23,7 @@ pub mod rooms;
 pub(crate) mod proptests;
 
 pub use accounts::*;
+pub use activity::*;
 pub use errors::*;
 pub use events::*;
 pub use messages::*;

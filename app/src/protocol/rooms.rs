@@ -224,6 +224,9 @@ pub struct JoinReply {
     pub messages: Vec<super::Message>,
     /// True when more messages came after `after` than one reply carries: page with `history`.
     pub truncated: bool,
+    /// How far the user had read the room before this join.
+    #[serde(default)]
+    pub read: super::ReadState,
 }
 
 /// `leave` payload.
@@ -273,6 +276,9 @@ pub struct RoomsRequest {}
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoomsReply {
     pub rooms: Vec<Room>,
+    /// How far the user has read each of them (one entry per room).
+    #[serde(default)]
+    pub reads: Vec<super::ReadState>,
 }
 
 /// `create_room` payload.

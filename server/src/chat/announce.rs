@@ -61,6 +61,45 @@ fn user_rooms(users: &[String]) -> Vec<String> {
     users.iter().map(|u| user_room(u)).collect()
 }
 
+/// Sends `event` to every socket of `user`, on every node.
+pub async fn to_user<A: Adapter, T: Serialize + ?Sized>(
+    io: &SocketIo<A>,
+    user: &User,
+    event: &'static str,
+    data: &T,
+) {
+    to_users(io, &[user.name.to_string()], event, data).await;
+}
+
+/// A new socket of `user` starts receiving every room of their list: messages (for unread
+/// counts and notifications) and typing notices, whichever room is on screen.
+pub async fn subscribe_to_rooms<A: Adapter>(
+    socket: &socketioxide::extract::SocketRef<A>,
+    store: &dyn crate::store::Store,
+    user: &User,
+) -> Result<(), crate::error::Error> {
+    let rooms = store.rooms(user).await?;
+    socket.join(rooms.into_iter().map(|r| r.name).collect::<Vec<_>>());
+    Ok(())
+}
+
+/// The sockets of `users`, on every node, start receiving `room` (it entered their lists).
+async fn subscribe<A: Adapter>(io: &SocketIo<A>, users: &[String], room: &Room) {
+    if users.is_empty() {
+        return;
+    }
+    let rooms = user_rooms(users);
+    let Some(all) = sockets(io) else { return };
+    if let Err(e) = all.to(rooms.clone()).join(room.name.clone()).await {
+        // The other nodes are unreachable: this node's sockets at least; the others catch up
+        // with `rooms` and `join` after their `resync`.
+        tracing::warn!(error = %e, room = %room.name, "a room's new members joined on this node only");
+        if let Some(all) = sockets(io) {
+            let _ = all.local().to(rooms).join(room.name.clone()).await;
+        }
+    }
+}
+
 /// Sends `event` to the sockets of `users` (nobody, for none: an empty room list would mean
 /// every socket).
 async fn to_users<A: Adapter, T: Serialize + ?Sized>(
@@ -79,6 +118,7 @@ async fn to_users<A: Adapter, T: Serialize + ?Sized>(
 /// A room entered the lists of `users` (the creator of a room, the two people of a new direct
 /// conversation, someone who joined a public room: their other tabs and devices).
 pub async fn room_added<A: Adapter>(io: &SocketIo<A>, room: &Room, users: &[String]) {
+    subscribe(io, users, room).await;
     let reply = RoomReply { room: room.clone() };
     to_users(io, users, event::ROOM_ADDED, &reply).await;
 }
@@ -105,6 +145,7 @@ pub async fn member_added<A: Adapter>(io: &SocketIo<A>, room: &Room, user: &User
         .filter(|m| **m != user.name.as_str())
         .cloned()
         .collect();
+    subscribe(io, &[user.name.to_string()], room).await;
     to_users(io, &[user.name.to_string()], event::ROOM_ADDED, &reply).await;
     to_users(io, &others, event::ROOM_UPDATED, &reply).await;
 }

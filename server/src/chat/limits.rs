@@ -1,5 +1,6 @@
 //! Per-user rate limits on every operation that changes state: sending, creating rooms,
-//! changing members, opening direct conversations and setting topics. Each is a token bucket
+//! changing members, opening direct conversations, setting topics, moving read positions and
+//! saying one is typing. Each is a token bucket
 //! (`governor`) of `burst` actions refilled at `per_second`, shared by all of a user's sockets
 //! and server functions on this server. Reads are bounded per connection instead
 //! (`crate::socket`), since they change nothing.
@@ -19,6 +20,8 @@ pub enum Action {
     ChangeMembers,
     OpenDirect,
     SetTopic,
+    MarkRead,
+    Typing,
 }
 
 impl Action {
@@ -30,6 +33,8 @@ impl Action {
             Action::ChangeMembers => "make",
             Action::OpenDirect => "open",
             Action::SetTopic => "make",
+            Action::MarkRead => "move",
+            Action::Typing => "send",
         }
     }
 
@@ -40,6 +45,8 @@ impl Action {
             Action::ChangeMembers => "membership changes",
             Action::OpenDirect => "direct conversations",
             Action::SetTopic => "topic changes",
+            Action::MarkRead => "read positions",
+            Action::Typing => "typing notices",
         }
     }
 }
@@ -97,6 +104,8 @@ pub struct Rates {
     pub change_members: Rate,
     pub open_direct: Rate,
     pub set_topic: Rate,
+    pub mark_read: Rate,
+    pub typing: Rate,
 }
 
 impl Default for Rates {
@@ -110,6 +119,13 @@ impl Default for Rates {
             change_members: Rate::per_minute(60, 30),
             open_direct: Rate::per_minute(30, 10),
             set_topic: Rate::per_minute(12, 5),
+            // A client moves it as messages come into view: about one per message read.
+            mark_read: Rate {
+                per_second: 10.0,
+                burst: 30,
+            },
+            // A client sends one every 3 s while typing, per tab.
+            typing: Rate::per_minute(60, 10),
         }
     }
 }
@@ -130,7 +146,7 @@ impl Bucket {
 
 /// The buckets, one per action, keyed by user.
 pub struct Limits {
-    buckets: [(Action, Bucket); 5],
+    buckets: [(Action, Bucket); 7],
 }
 
 impl Limits {
@@ -142,6 +158,8 @@ impl Limits {
                 (Action::ChangeMembers, Bucket::new(rates.change_members)),
                 (Action::OpenDirect, Bucket::new(rates.open_direct)),
                 (Action::SetTopic, Bucket::new(rates.set_topic)),
+                (Action::MarkRead, Bucket::new(rates.mark_read)),
+                (Action::Typing, Bucket::new(rates.typing)),
             ],
         }
     }

@@ -20,6 +20,7 @@ pub async fn send<A: Adapter>(
     let body = MessageBody::parse(&req.body)?;
     let key = req.key.as_deref().map(ClientKey::parse).transpose()?;
     chat.limit(Action::Send, &caller)?;
+    let mentions = app::protocol::mentioned_names(body.as_str());
     let appended = chat
         .store()
         .append(NewMessage {
@@ -27,6 +28,7 @@ pub async fn send<A: Adapter>(
             author: &caller.user,
             body: &body,
             key: key.as_ref(),
+            mentions: &mentions,
         })
         .await?;
     if !appended.duplicate {
@@ -109,6 +111,7 @@ mod tests {
                 body: "x".repeat(body_len),
                 ts: 0,
                 key: None,
+                mentions: vec![],
             })
             .collect()
     }

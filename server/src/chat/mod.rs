@@ -7,6 +7,7 @@
 //! reach the same entries through [`app::api::Backend`] (`backend.rs`). Adding an operation is a
 //! protocol request type, a function here, and one line in [`Operations::new`].
 
+mod activity;
 mod announce;
 mod backend;
 #[cfg(test)]
@@ -17,7 +18,7 @@ mod messages;
 mod ops;
 mod rooms;
 
-pub use announce::{session_room, sockets, user_room};
+pub use announce::{session_room, sockets, subscribe_to_rooms, user_room};
 
 use crate::auth::Auth;
 use crate::error::Error;
@@ -238,6 +239,8 @@ impl<A: Adapter> Operations<A> {
         ops.add(members::remove);
         ops.add(messages::send);
         ops.add(messages::history);
+        ops.add(activity::mark_read);
+        ops.add(activity::typing);
         ops.add(ops::watch);
         ops.add(ops::unwatch);
         ops

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::store::NewRoomKind;
 use app::protocol::{
     BrowseReply, BrowseRequest, CreateRoomRequest, ErrorBody, ErrorCode, JoinReply, JoinRequest,
-    LeaveReply, LeaveRequest, RoomKind, RoomName, RoomReply, RoomsReply, RoomsRequest,
+    LeaveReply, LeaveRequest, ReadState, RoomKind, RoomName, RoomReply, RoomsReply, RoomsRequest,
     SetTopicRequest, Topic, BROWSE_PAGE, HISTORY_PAGE, MAX_HISTORY_LIMIT, MAX_ROOM_CHARS,
 };
 use socketioxide::adapter::Adapter;
@@ -49,13 +49,22 @@ pub async fn join<A: Adapter>(
                 (messages, truncated)
             }),
     };
-    match read {
-        Ok((messages, truncated)) => Ok(JoinReply {
+    // Before any `mark_read` of this visit: where the "new messages" line goes.
+    let position = store
+        .read_states(&caller.user, Some(&room))
+        .await
+        .map(|mut r| r.pop());
+    match (read, position) {
+        (Ok((messages, truncated)), Ok(position)) => Ok(JoinReply {
+            read: position.unwrap_or_else(|| ReadState {
+                room: info.name.clone(),
+                ..ReadState::default()
+            }),
             room: info,
             messages,
             truncated,
         }),
-        Err(e) => {
+        (Err(e), _) | (_, Err(e)) => {
             // Removed from the room in between: no live events either.
             caller.unsubscribe(&room);
             Err(e)
@@ -80,8 +89,10 @@ pub async fn list<A: Adapter>(
     caller: Caller<A>,
     _req: RoomsRequest,
 ) -> Result<RoomsReply, Error> {
-    let rooms = chat.store().rooms(&caller.user).await?;
-    Ok(RoomsReply { rooms })
+    let store = chat.store();
+    let rooms = store.rooms(&caller.user).await?;
+    let reads = store.read_states(&caller.user, None).await?;
+    Ok(RoomsReply { rooms, reads })
 }
 
 /// The longest `browse` query: the longest name a room can have.

@@ -64,6 +64,10 @@ async fn authenticate<A: Adapter>(
         user_room(session.user.name.as_str()),
         session_room(&session),
     ]);
+    if let Err(e) = crate::chat::subscribe_to_rooms(&socket, chat.store(), &session.user).await {
+        tracing::error!(error = %e, "could not load a socket's rooms");
+        return Err(Refused::Internal);
+    }
     tracing::debug!(sid = %socket.id, user = %session.user.name, "socket authenticated");
     socket.extensions.insert(session);
     adapter::register(&socket, &chat);

@@ -15,7 +15,9 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::error::Error;
-use app::protocol::{ClientKey, Message, MessageBody, Room, RoomKind, RoomName, Topic, Username};
+use app::protocol::{
+    ClientKey, Message, MessageBody, ReadState, Room, RoomKind, RoomName, Topic, Username,
+};
 
 /// A registered user, as the server knows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +32,9 @@ pub struct NewMessage<'a> {
     pub author: &'a User,
     pub body: &'a MessageBody,
     pub key: Option<&'a ClientKey>,
+    /// The usernames the body names as `@name`: those who are members of the room are
+    /// recorded as mentioned.
+    pub mentions: &'a [String],
 }
 
 /// The result of [`Store::append`].
@@ -165,9 +170,20 @@ pub trait Store: Send + Sync + 'static {
     /// private one, nobody for a direct conversation.
     async fn set_topic(&self, actor: &User, room: &RoomName, topic: &Topic) -> Result<Room, Error>;
     /// Stores a message with the room's next seq, in one transaction, if the author may post
-    /// there. A key the same author already used in the room returns their original message
+    /// there; the author has read the room up to it. A key the same author already used in the room returns their original message
     /// instead; another author's key is theirs alone.
     async fn append(&self, new: NewMessage<'_>) -> Result<Appended, Error>;
+    /// How far `viewer` has read each room of their list (only `room`, when given), with the
+    /// unread messages that mention them (at most `MAX_LISTED_MENTIONS` per room).
+    async fn read_states(
+        &self,
+        viewer: &User,
+        room: Option<&RoomName>,
+    ) -> Result<Vec<ReadState>, Error>;
+    /// Moves `viewer`'s read position in `room` up to `seq` (never back, never beyond the
+    /// room's newest message) and answers the position it holds now. `Error::NotListed` for a
+    /// visible room not in their list, `Error::UnknownRoom` for one they cannot see.
+    async fn mark_read(&self, viewer: &User, room: &RoomName, seq: i64) -> Result<i64, Error>;
     /// Whether messages can be stored now.
     fn health(&self) -> Health;
     /// Resolves, with the reason, once storing messages has failed for good (the server then

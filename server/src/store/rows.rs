@@ -3,7 +3,7 @@
 
 use super::{StoredKind, User};
 use crate::error::Error;
-use app::protocol::{Message, Room, Username};
+use app::protocol::{Message, ReadState, Room, Username, MAX_LISTED_MENTIONS};
 
 /// A room as each engine's `ROOM_COLUMNS` reads it.
 #[derive(sqlx::FromRow)]
@@ -49,6 +49,8 @@ pub(super) struct MessageRow {
     pub(super) body: String,
     pub(super) ts: i64,
     pub(super) client_key: Option<String>,
+    /// Space-separated usernames, '' for none.
+    pub(super) mentions: String,
 }
 
 impl From<MessageRow> for Message {
@@ -61,6 +63,12 @@ impl From<MessageRow> for Message {
             body: row.body,
             ts: row.ts,
             key: row.client_key,
+            mentions: row
+                .mentions
+                .split(' ')
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect(),
         }
     }
 }
@@ -87,4 +95,48 @@ impl TryFrom<UserRow> for User {
 /// True for an insert refused by a unique index (a name taken, say), on either engine.
 pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// A read position, from `SELECT r.name AS room, rm.read_seq …`.
+#[derive(sqlx::FromRow)]
+pub(super) struct ReadRow {
+    pub(super) room: String,
+    pub(super) read_seq: i64,
+}
+
+/// An unread message that mentions the reader, from `SELECT r.name AS room, m.seq …`, ordered
+/// by room and seq.
+#[derive(sqlx::FromRow)]
+pub(super) struct MentionRow {
+    pub(super) room: String,
+    pub(super) seq: i64,
+}
+
+/// The read states of `reads`, each with its room's first mentions.
+pub(super) fn read_states(reads: Vec<ReadRow>, mentions: Vec<MentionRow>) -> Vec<ReadState> {
+    let mut by_room: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    for m in mentions {
+        let seqs = by_room.entry(m.room).or_default();
+        if seqs.len() < MAX_LISTED_MENTIONS {
+            seqs.push(m.seq);
+        }
+    }
+    reads
+        .into_iter()
+        .map(|r| ReadState {
+            mentions: by_room.remove(&r.room).unwrap_or_default(),
+            room: r.room,
+            read: r.read_seq,
+        })
+        .collect()
+}
+
+/// The users `candidates` names who are members of the room, in `candidates`' order, given
+/// `members`: those of them the database found.
+pub(super) fn in_order(candidates: &[String], members: &[String]) -> Vec<String> {
+    candidates
+        .iter()
+        .filter(|c| members.contains(c))
+        .cloned()
+        .collect()
 }

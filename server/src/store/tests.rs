@@ -70,12 +70,23 @@ async fn append(
     room: &RoomName,
     key: Option<&ClientKey>,
 ) -> Result<Appended, Error> {
-    let body = MessageBody::parse("hi").unwrap();
+    say(s, author, room, key, "hi").await
+}
+
+async fn say(
+    s: &Arc<dyn Both>,
+    author: &User,
+    room: &RoomName,
+    key: Option<&ClientKey>,
+    text: &str,
+) -> Result<Appended, Error> {
+    let body = MessageBody::parse(text).unwrap();
     s.append(NewMessage {
         room,
         author,
         body: &body,
         key,
+        mentions: &app::protocol::mentioned_names(text),
     })
     .await
 }
@@ -442,6 +453,63 @@ async fn the_first_user_is_the_one_administrator_however_many_register_at_once()
         assert!(matches!(
             s.set_admin(&name("nobody"), true).await,
             Err(Error::UnknownUser(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn read_positions_follow_what_each_user_read_and_count_their_mentions() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
+        let general = room("general");
+        let state = |who: &User| {
+            let (s, who) = (s.clone(), who.clone());
+            async move {
+                let mut all = s.read_states(&who, None).await.unwrap();
+                assert_eq!(all.len(), 1, "one room in the list");
+                let one = s.read_states(&who, Some(&room("general"))).await.unwrap();
+                assert_eq!(one, all);
+                all.pop().unwrap()
+            }
+        };
+        say(s, &ada, &general, None, "hello @bob").await.unwrap();
+        let m2 = say(s, &ada, &general, None, "@bob @cy @ada hm")
+            .await
+            .unwrap();
+        // Only members are mentioned (cy has no account), in the order written.
+        assert_eq!(m2.message.mentions, ["bob", "ada"]);
+        say(s, &ada, &general, None, "plain").await.unwrap();
+        // The writer has read up to their own message; the reader has not.
+        assert_eq!(state(&ada).await.read, 3);
+        let bobs = state(&bob).await;
+        assert_eq!((bobs.read, bobs.mentions.clone()), (0, vec![1, 2]));
+
+        // A position moves forward only, and never beyond the newest message.
+        assert_eq!(s.mark_read(&bob, &general, 1).await.unwrap(), 1);
+        assert_eq!(state(&bob).await.mentions, [2]);
+        assert_eq!(s.mark_read(&bob, &general, 0).await.unwrap(), 1);
+        assert_eq!(s.mark_read(&bob, &general, 99).await.unwrap(), 3);
+        assert!(state(&bob).await.mentions.is_empty());
+        let history = s.history(&bob, &general, None, 10).await.unwrap();
+        assert_eq!(history[0].mentions, ["bob"]);
+
+        // Someone joining later has read what came before; rooms outside the list refuse.
+        let cy = user(&s, "cy").await;
+        assert_eq!(state(&cy).await.read, 3);
+        s.create_room(&ada, &room("ops"), NewRoomKind::Public, 100)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.mark_read(&cy, &room("ops"), 1).await,
+            Err(Error::NotListed(_))
+        ));
+        s.create_room(&ada, &room("plans"), NewRoomKind::Private, 100)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.mark_read(&cy, &room("ada/plans"), 1).await,
+            Err(Error::UnknownRoom(_))
         ));
     }
 }

@@ -49,8 +49,18 @@ async fn sigterm_with_polling_clients_stops_in_time_and_keeps_every_acked_messag
         v
     };
     // One WebSocket and one long poll waiting for data: both must hear that the server goes.
-    let mut socket = RawSocket::open(&server, &ada.cookie).await;
-    let poll = LongPoll::open(&server, &ada.cookie).await;
+    // They are bob's, who has no room (a socket hears every room of its user's list), so the
+    // poll waits for the stop, not for the next message.
+    let bob = server.register("bob").await;
+    let leaving = TestClient::connect_with(&server.url, TransportType::Websocket, &bob).await;
+    leaving
+        .request(
+            "remove_member",
+            json!({ "room": "general", "username": "bob" }),
+        )
+        .await;
+    let mut socket = RawSocket::open(&server, &bob.cookie).await;
+    let poll = LongPoll::open(&server, &bob.cookie).await;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let sending = senders.into_iter().enumerate().map(|(n, c)| {
         let stop = stop.clone();

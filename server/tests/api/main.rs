@@ -3,6 +3,7 @@
 
 mod abuse;
 mod accounts;
+mod activity;
 mod admins;
 mod checker;
 mod cluster;

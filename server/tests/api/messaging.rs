@@ -15,6 +15,14 @@ async fn a_message_reaches_every_member_of_the_room_and_only_them() {
         .request("create_room", json!({ "name": "random" }))
         .await;
     carol.join("random").await;
+    // A socket hears every room in its user's list: carol takes general out of hers.
+    let carol_name = carol.name.clone();
+    carol
+        .request(
+            "remove_member",
+            json!({ "room": "general", "username": carol_name }),
+        )
+        .await;
 
     let ack = alice.send("general", "hello, room").await;
     let sent = &ack["message"];

@@ -11,7 +11,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::str::FromStr;
 
-use super::rows::{is_unique_violation, MessageRow, RoomRow, UserRow};
+use super::rows::{
+    in_order, is_unique_violation, read_states, MentionRow, MessageRow, ReadRow, RoomRow, UserRow,
+};
 
 /// Connections in the pool for reads and the rare other writes: a node's requests wait for one
 /// when all are busy, and every node opens its own, so the database sees this many per node.
@@ -123,7 +125,7 @@ const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.topic, r.last_se
 /// as placeholder `$n`: a message's idempotency key is shown to its author only.
 fn message_columns(n: u8) -> String {
     format!(
-        "m.id, r.name AS room, m.seq, m.author, m.body, m.ts, \
+        "m.id, r.name AS room, m.seq, m.author, m.body, m.ts, m.mentions, \
          CASE WHEN m.author_id = ${n} THEN m.client_key END AS client_key"
     )
 }

@@ -6,15 +6,15 @@
 //! checks (`FOR KEY SHARE`) of inserts that merely refer to the row.
 
 use super::{
-    is_unique_violation, message_columns, visible, visible_room_id, MessageRow, PostgresStore,
-    RoomRow, UserRow, ROOM_COLUMNS,
+    is_unique_violation, message_columns, read_states, visible, visible_room_id, MentionRow,
+    MessageRow, PostgresStore, ReadRow, RoomRow, UserRow, ROOM_COLUMNS,
 };
 use crate::error::{Error, OwnerAction};
 use crate::store::{
     now_ms, Appended, Direct, Entered, Health, MemberChange, NewMessage, NewRoomKind, Store,
     StoredKind, User,
 };
-use app::protocol::{Message, Room, RoomName, Topic, Username, DIRECT_PREFIX};
+use app::protocol::{Message, ReadState, Room, RoomName, Topic, Username, DIRECT_PREFIX};
 use sqlx::PgConnection;
 
 /// A room `viewer` can see, or `UnknownRoom`.
@@ -424,6 +424,57 @@ impl Store for PostgresStore {
 
     async fn append(&self, new: NewMessage<'_>) -> Result<Appended, Error> {
         self.writer.append(new).await
+    }
+
+    async fn read_states(
+        &self,
+        viewer: &User,
+        room: Option<&RoomName>,
+    ) -> Result<Vec<ReadState>, Error> {
+        // `room` NULL: every room.
+        let mut conn = self.pool.acquire().await?;
+        let reads: Vec<ReadRow> = sqlx::query_as(
+            "SELECT r.name AS room, rm.read_seq FROM room_members rm \
+             JOIN rooms r ON r.id = rm.room_id \
+             WHERE rm.user_id = $1 AND ($2::text IS NULL OR r.name = $2) ORDER BY r.name",
+        )
+        .bind(viewer.id)
+        .bind(room.map(RoomName::as_str))
+        .fetch_all(&mut *conn)
+        .await?;
+        // The unread messages that mention the viewer: those after the read position whose
+        // `mentions` holds their name as a whole word.
+        let mentions: Vec<MentionRow> = sqlx::query_as(
+            "SELECT r.name AS room, m.seq FROM room_members rm \
+             JOIN rooms r ON r.id = rm.room_id \
+             JOIN messages m ON m.room_id = rm.room_id AND m.seq > rm.read_seq \
+             WHERE rm.user_id = $1 AND m.mentions <> '' \
+               AND strpos(' ' || m.mentions || ' ', ' ' || $2 || ' ') > 0 \
+               AND ($3::text IS NULL OR r.name = $3) \
+             ORDER BY r.name, m.seq",
+        )
+        .bind(viewer.id)
+        .bind(viewer.name.as_str())
+        .bind(room.map(RoomName::as_str))
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(read_states(reads, mentions))
+    }
+
+    async fn mark_read(&self, viewer: &User, room: &RoomName, seq: i64) -> Result<i64, Error> {
+        let mut conn = self.pool.acquire().await?;
+        let found = visible_room(&mut conn, viewer, room).await?;
+        let read: Option<i64> = sqlx::query_scalar(
+            "UPDATE room_members SET read_seq = \
+               GREATEST(read_seq, LEAST($1, (SELECT last_seq FROM rooms WHERE id = room_id))) \
+             WHERE room_id = $2 AND user_id = $3 RETURNING read_seq",
+        )
+        .bind(seq)
+        .bind(found.id)
+        .bind(viewer.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        read.ok_or_else(|| Error::NotListed(room.clone()))
     }
 
     fn health(&self) -> Health {

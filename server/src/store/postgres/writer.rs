@@ -19,7 +19,7 @@
 //! with `unavailable`, and the server exits so its supervisor restarts it. On shutdown it is
 //! drained: everything queued before [`Writer::drain`] is committed and answered.
 
-use super::{message_columns, visible, MessageRow, BEGIN};
+use super::{in_order, message_columns, visible, MessageRow, BEGIN};
 use crate::error::Error;
 use crate::store::{now_ms, Appended, Health, User};
 use app::protocol::{ClientKey, Message, MessageBody, RoomName};
@@ -41,6 +41,7 @@ struct Job {
     author: User,
     body: MessageBody,
     key: Option<ClientKey>,
+    mentions: Vec<String>,
     reply: oneshot::Sender<Result<Appended, Error>>,
 }
 
@@ -85,6 +86,7 @@ impl Writer {
             author: new.author.clone(),
             body: new.body.clone(),
             key: new.key.cloned(),
+            mentions: new.mentions.to_vec(),
             reply,
         };
         if self.queue.send(Command::Append(job)).await.is_err() {
@@ -322,10 +324,11 @@ async fn append_locked(
         body: job.body.as_str().to_owned(),
         ts: now_ms(),
         key: job.key.as_ref().map(|k| k.as_str().to_owned()),
+        mentions: mentioned_members(&mut *conn, room_id, &job.mentions).await?,
     };
     sqlx::query(
-        "INSERT INTO messages (id, room_id, seq, author, author_id, body, ts, client_key) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO messages (id, room_id, seq, author, author_id, body, ts, client_key, mentions) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&message.id)
     .bind(room_id)
@@ -335,6 +338,17 @@ async fn append_locked(
     .bind(&message.body)
     .bind(message.ts)
     .bind(&message.key)
+    .bind(message.mentions.join(" "))
+    .execute(&mut *conn)
+    .await?;
+    // Whoever writes has read the room up to their message.
+    sqlx::query(
+        "UPDATE room_members SET read_seq = GREATEST(read_seq, $1) \
+         WHERE room_id = $2 AND user_id = $3",
+    )
+    .bind(seq)
+    .bind(room_id)
+    .bind(job.author.id)
     .execute(&mut *conn)
     .await?;
     Ok(Ok(Appended {
@@ -395,4 +409,25 @@ async fn stored_with_key(
     .bind(key.as_str())
     .fetch_optional(conn)
     .await
+}
+
+/// Of the usernames in `candidates`, those who are members of room `room_id` (have it in their
+/// list), in the order written.
+async fn mentioned_members(
+    conn: &mut PgConnection,
+    room_id: i64,
+    candidates: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let members: Vec<String> = sqlx::query_scalar(
+        "SELECT u.username FROM room_members rm JOIN users u ON u.id = rm.user_id \
+         WHERE rm.room_id = $1 AND u.username = ANY($2)",
+    )
+    .bind(room_id)
+    .bind(candidates)
+    .fetch_all(conn)
+    .await?;
+    Ok(in_order(candidates, &members))
 }

@@ -12,7 +12,9 @@ use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::rows::{is_unique_violation, MessageRow, RoomRow, UserRow};
+use super::rows::{
+    in_order, is_unique_violation, read_states, MentionRow, MessageRow, ReadRow, RoomRow, UserRow,
+};
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -109,5 +111,5 @@ const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.topic, r.last_se
 
 /// The columns of [`MessageRow`], from `messages m JOIN rooms r`. Binds one user id, the reader:
 /// a message's idempotency key is shown to its author only.
-const MESSAGE_COLUMNS: &str = "m.id, r.name AS room, m.seq, m.author, m.body, m.ts, \
+const MESSAGE_COLUMNS: &str = "m.id, r.name AS room, m.seq, m.author, m.body, m.ts, m.mentions, \
      CASE WHEN m.author_id = ? THEN m.client_key END AS client_key";

@@ -9,7 +9,7 @@
 //! with `unavailable`, and the server exits so its supervisor restarts it. On shutdown it is
 //! drained: everything queued before [`Writer::drain`] is committed and answered.
 
-use super::{visible_room_id, MessageRow, MESSAGE_COLUMNS};
+use super::{in_order, visible_room_id, MessageRow, MESSAGE_COLUMNS};
 use crate::error::Error;
 use crate::store::{now_ms, Appended, Health, User};
 use app::protocol::{ClientKey, Message, MessageBody, RoomName};
@@ -26,6 +26,7 @@ struct Job {
     author: User,
     body: MessageBody,
     key: Option<ClientKey>,
+    mentions: Vec<String>,
     reply: oneshot::Sender<Result<Appended, Error>>,
 }
 
@@ -69,6 +70,7 @@ impl Writer {
             author: new.author.clone(),
             body: new.body.clone(),
             key: new.key.cloned(),
+            mentions: new.mentions.to_vec(),
             reply,
         };
         if self.queue.send(Command::Append(job)).await.is_err() {
@@ -237,6 +239,7 @@ async fn append_one(
     .bind(room_id)
     .fetch_one(&mut *conn)
     .await?;
+    let mentions = mentioned_members(&mut *conn, room_id, &job.mentions).await?;
     let message = Message {
         id: uuid::Uuid::now_v7().to_string(),
         room: job.room.as_str().to_owned(),
@@ -245,10 +248,11 @@ async fn append_one(
         body: job.body.as_str().to_owned(),
         ts: now_ms(),
         key: job.key.as_ref().map(|k| k.as_str().to_owned()),
+        mentions,
     };
     sqlx::query(
-        "INSERT INTO messages (id, room_id, seq, author, author_id, body, ts, client_key) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (id, room_id, seq, author, author_id, body, ts, client_key, mentions) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&message.id)
     .bind(room_id)
@@ -258,10 +262,43 @@ async fn append_one(
     .bind(&message.body)
     .bind(message.ts)
     .bind(&message.key)
+    .bind(message.mentions.join(" "))
+    .execute(&mut *conn)
+    .await?;
+    // Whoever writes has read the room up to their message.
+    sqlx::query(
+        "UPDATE room_members SET read_seq = max(read_seq, ?) WHERE room_id = ? AND user_id = ?",
+    )
+    .bind(seq)
+    .bind(room_id)
+    .bind(job.author.id)
     .execute(&mut *conn)
     .await?;
     Ok(Ok(Appended {
         message,
         duplicate: false,
     }))
+}
+
+/// Of the usernames in `candidates`, those who are members of room `room_id` (have it in their
+/// list), in the order written.
+async fn mentioned_members(
+    conn: &mut SqliteConnection,
+    room_id: i64,
+    candidates: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; candidates.len()].join(", ");
+    let sql = format!(
+        "SELECT u.username FROM room_members rm JOIN users u ON u.id = rm.user_id \
+         WHERE rm.room_id = ? AND u.username IN ({marks})"
+    );
+    let mut query = sqlx::query_scalar(&sql).bind(room_id);
+    for c in candidates {
+        query = query.bind(c);
+    }
+    let members: Vec<String> = query.fetch_all(conn).await?;
+    Ok(in_order(candidates, &members))
 }

@@ -1,0 +1,15 @@
+-- Read positions: the seq of the newest message each user has read in each room of their list.
+ALTER TABLE room_members ADD COLUMN read_seq INTEGER NOT NULL DEFAULT 0;
+-- Everything said before read positions existed counts as read.
+UPDATE room_members SET read_seq = (SELECT last_seq FROM rooms WHERE rooms.id = room_members.room_id);
+-- Whoever enters a room's list (joins, is added, creates it) has read nothing of what comes
+-- next and everything before: a new member is not shown the whole history as unread.
+CREATE TRIGGER room_members_read_from_now AFTER INSERT ON room_members
+    WHEN NEW.read_seq = 0
+BEGIN
+    UPDATE room_members SET read_seq = (SELECT last_seq FROM rooms WHERE id = NEW.room_id)
+        WHERE room_id = NEW.room_id AND user_id = NEW.user_id;
+END;
+
+-- The room members a message mentions (`@name`): space-separated usernames, '' for none.
+ALTER TABLE messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '';

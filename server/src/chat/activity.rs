@@ -1,0 +1,58 @@
+//! Read positions and typing notices: what a user does in a room besides writing.
+
+use super::limits::Action;
+use super::{announce, Caller, ChatService};
+use crate::error::Error;
+use app::protocol::{
+    event, ErrorBody, ErrorCode, MarkReadRequest, ReadReply, RoomName, TypingEvent, TypingReply,
+    TypingRequest,
+};
+use socketioxide::adapter::Adapter;
+
+/// Moves the caller's read position in a room; every socket of theirs (other tabs, other
+/// devices, on any node) gets `read_position`.
+pub async fn mark_read<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    req: MarkReadRequest,
+) -> Result<ReadReply, Error> {
+    let room = RoomName::parse(&req.room)?;
+    if req.seq < 0 {
+        return Err(ErrorBody::new(ErrorCode::BadPayload, "seq cannot be negative.").into());
+    }
+    chat.limit(Action::MarkRead, &caller)?;
+    let read = chat.store().mark_read(&caller.user, &room, req.seq).await?;
+    let reply = ReadReply {
+        room: room.to_string(),
+        read,
+    };
+    announce::to_user(chat.io(), &caller.user, event::READ_POSITION, &reply).await;
+    Ok(reply)
+}
+
+/// Tells the room's other readers (not the caller's own sockets) that the caller is typing.
+/// Nothing is stored.
+pub async fn typing<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    req: TypingRequest,
+) -> Result<TypingReply, Error> {
+    let room = RoomName::parse(&req.room)?;
+    chat.limit(Action::Typing, &caller)?;
+    // Only where the caller may write: the same check as sending.
+    chat.store().room(&caller.user, &room).await?;
+    let notice = TypingEvent {
+        room: room.to_string(),
+        user: caller.user.name.to_string(),
+    };
+    let except = super::user_room(caller.user.name.as_str());
+    let to = room.to_string();
+    announce::emit(
+        chat.io(),
+        |s| s.to(to.clone()).except(except.clone()),
+        event::TYPING,
+        &notice,
+    )
+    .await;
+    Ok(TypingReply {})
+}
