@@ -55,7 +55,7 @@ test('socket.io-client joins, sends with a key and receives the broadcast', asyn
   expect(bob.io.engine.transport.name).toBe('polling');
 
   const joined = await ada.emitWithAck('join', { room: 'general' });
-  expect(joined).toEqual({ room: { name: 'general', kind: 'public', topic: '', last_seq: 0, created_at: expect.any(Number) }, messages: [], truncated: false });
+  expect(joined).toEqual({ room: { name: 'general', kind: 'public', topic: '', last_seq: 0, created_at: expect.any(Number) }, messages: [], truncated: false, read: { room: 'general', read: 0 } });
   await bob.emitWithAck('join', { room: 'general' });
 
   const received = next(bob, 'message');
@@ -76,6 +76,30 @@ test('socket.io-client joins, sends with a key and receives the broadcast', asyn
   await ada.emitWithAck('send', { room: 'general', body: 'second' });
   const resumed = await bob.emitWithAck('join', { room: 'general', after: 1 });
   expect(resumed.messages.map((m: any) => m.body)).toEqual(['second']);
+});
+
+test('socket.io-client hears every room of its list, moves read positions and sends typing notices', async () => {
+  const adaCookie = await register('ada');
+  const bobCookie = await register('bob');
+  const ada = await connect(['websocket'], adaCookie);
+  const adaTab = await connect(['polling'], adaCookie);
+  const bob = await connect(['websocket'], bobCookie);
+  // No join needed: a socket hears the rooms in its user's list.
+  const heard = next(ada, 'message');
+  const sent = await bob.emitWithAck('send', { room: 'general', body: 'hi @ada' });
+  expect(sent.message.mentions).toEqual(['ada']);
+  expect((await heard).mentions).toEqual(['ada']);
+
+  const rooms = await ada.emitWithAck('rooms', {});
+  expect(rooms.reads).toEqual([{ room: 'general', read: 0, mentions: [1] }]);
+  const told = next(adaTab, 'read_position');
+  expect(await ada.emitWithAck('mark_read', { room: 'general', seq: 1 })).toEqual({ room: 'general', read: 1 });
+  expect(await told).toEqual({ room: 'general', read: 1 });
+  expect((await ada.emitWithAck('mark_read', { room: 'general', seq: -2 })).error.code).toBe('bad_payload');
+
+  const typing = next(bob, 'typing');
+  expect(await ada.emitWithAck('typing', { room: 'general' })).toEqual({});
+  expect(await typing).toEqual({ room: 'general', user: 'ada' });
 });
 
 test('socket.io-client gets documented errors, and request_error without an ack', async () => {
