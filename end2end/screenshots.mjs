@@ -32,13 +32,19 @@ await ap.goto(`${url}/admin`);
 await ap.waitForTimeout(3000);
 for (let i = 12; i < 20; i++) { await box.fill(`message number ${i} from bob`); await box.press('Enter'); await bp.waitForTimeout(300); }
 await ap.waitForTimeout(2000);
+// Unread messages for ada elsewhere, one of them mentioning her.
+await bp.goto(`${url}/r/random`);
+await bp.waitForSelector('.status[data-status="connected"]');
+for (const text of ['@ada could you look at the release notes?', 'no rush', 'thanks!']) {
+  await box.fill(text); await box.press('Enter'); await bp.waitForTimeout(300);
+}
 for (const [label, viewport] of [['desktop', { width: 1280, height: 860 }], ['phone', { width: 390, height: 844 }]]) {
   for (const scheme of ['light', 'dark']) {
     const ctx = await signed('ada', { viewport, colorScheme: scheme, deviceScaleFactor: 1 });
     const p = await ctx.newPage();
-    for (const [name, path] of [['admin', '/admin'], ['browse', '/rooms'], ['room', '/r/general']]) {
+    for (const [name, path] of [['admin', '/admin'], ['browse', '/rooms'], ['list', '/'], ['room', '/r/general']]) {
       await p.goto(`${url}${path}`);
-      await p.waitForSelector('.status[data-status="connected"]');
+      await p.waitForSelector('.status[data-status="connected"]', { state: 'attached' });
       await p.waitForTimeout(name === 'admin' ? 2500 : 500);
       await p.screenshot({ path: `${out}/${name}-${label}-${scheme}.png`, fullPage: name === 'admin' });
     }

@@ -115,3 +115,21 @@ test('typing shows to the others in the room, and goes when the message comes or
   await expect(bob.getByTestId('typing')).toHaveText('', { timeout: 8000 });
   await Promise.all([a.close(), b.close()]);
 });
+
+test('a room opened by its address is marked read once connected', async ({ browser }) => {
+  const [a, b] = await Promise.all([browser.newContext(), browser.newContext()]);
+  const ada = await open(a, 'general', 'Ada');
+  const bob = await open(b, 'general', 'Bob');
+  await createRoom(bob, 'random');
+  await send(ada, 'one');
+  await send(ada, 'two');
+  await expect(roomLink(bob, 'general').getByTestId('unread')).toHaveText(/^2/);
+  await bob.goto(`${t.server.url}/r/general`);
+  await expectConnected(bob);
+  await expect(bob.getByTestId('new-messages')).toHaveCount(1);
+  await expect(roomLink(bob, 'general').getByTestId('unread')).toHaveCount(0);
+  await bob.goto(`${t.server.url}/r/random`);
+  await expectConnected(bob);
+  await expect(roomLink(bob, 'general').getByTestId('unread')).toHaveCount(0);
+  await Promise.all([a.close(), b.close()]);
+});

@@ -94,11 +94,12 @@ impl Connection {
         self.join();
     }
 
-    /// Tells the server the user has seen `room` up to `seq` (fire and forget: a lost one is
-    /// sent again with the next message seen, and the position never moves back).
-    pub fn mark_read(&self, room: &str, seq: i64) {
+    /// Tells the server the user has seen `room` up to `seq`; false when not connected. (A
+    /// request lost with the connection is not sent again, but the next message seen or the
+    /// next visit moves the position on; it never moves back.)
+    pub fn mark_read(&self, room: &str, seq: i64) -> bool {
         if !self.socket.is_connected() {
-            return;
+            return false;
         }
         let request = MarkReadRequest {
             room: room.to_owned(),
@@ -116,6 +117,7 @@ impl Connection {
             }
             Err(Failure::Timeout | Failure::Lost) => {}
         });
+        true
     }
 
     /// Tells the room's other readers that the user is typing.

@@ -229,8 +229,9 @@ impl ChatClient {
         }
     }
 
-    /// The user has seen `room` up to `seq`: moves the position here at once and tells the
-    /// server (which tells the user's other tabs), unless it is there already.
+    /// The user has seen `room` up to `seq`: tells the server (which tells the user's other
+    /// tabs) and moves the position here at once, unless it is there already. Nothing happens
+    /// while disconnected: the view asks again once the connection is back.
     #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
     pub fn mark_read(&self, room: &str, seq: i64) {
         let behind = self
@@ -240,10 +241,12 @@ impl ChatClient {
         if !behind {
             return;
         }
-        self.update_read(room, |r| r.advance(seq));
         #[cfg(feature = "hydrate")]
-        if let Some(conn) = self.connection() {
-            conn.mark_read(room, seq);
+        if self
+            .connection()
+            .is_some_and(|conn| conn.mark_read(room, seq))
+        {
+            self.update_read(room, |r| r.advance(seq));
         }
     }
 

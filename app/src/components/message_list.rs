@@ -53,8 +53,10 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
         let room = room.clone();
         Effect::new(move |_| {
             let newest = messages.with(|m| m.last().map(|m| m.seq));
+            // Again once connected: nothing is marked before.
+            let connected = chat.status().get() == crate::state::ConnStatus::Connected;
             if let Some(seq) = newest {
-                if chat.visible().get() && stick_to_bottom.get() {
+                if connected && chat.visible().get() && stick_to_bottom.get() {
                     client.mark_read(&room, seq);
                 }
             }

@@ -70,11 +70,23 @@ fn Shell(me: Me, rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
     // Seeded here, before any pane renders: on the server the pages render on several threads,
     // and a store write while another thread reads it makes that read fail.
     client.seed_rooms(rooms.clone(), reads.clone());
+    // On a phone the room list (the start page) and every other page are separate screens.
+    let location = use_location();
+    let view_kind = move || {
+        if location.pathname.get() == "/" {
+            "list"
+        } else {
+            "pane"
+        }
+    };
     view! {
-        <div class="app">
+        <div class="app" data-view=view_kind>
             <a class="skip-link" href="#main">"Skip to the conversation"</a>
             <Sidebar me rooms reads/>
             <main id="main" class="pane">
+                <a class="back-link" href="/">
+                    <span aria-hidden="true">"‹ "</span>"All rooms"
+                </a>
                 <StatusLine/>
                 <Outlet/>
             </main>
