@@ -130,6 +130,9 @@ pub struct Frame {
     pub rooms: Vec<Room>,
     /// How far the user has read each of them.
     pub reads: Vec<ReadState>,
+    /// The reader's time zone offset from UTC in minutes, as their browser last told it (the
+    /// `natter_tz` cookie), so the server's HTML shows their times; `None` on a first visit.
+    pub utc_offset_min: Option<i32>,
 }
 
 #[server(prefix = "/api", endpoint = "frame")]
@@ -143,6 +146,7 @@ pub async fn load_frame() -> Result<Option<Frame>, ErrorBody> {
         me: viewer.me(),
         rooms: list.rooms,
         reads: list.reads,
+        utc_offset_min: crate::browser::utc_offset_from_cookies(&req.parts.headers),
     }))
 }
 

@@ -119,12 +119,51 @@ pub fn on_visibility_change(_f: impl Fn(bool) + 'static) {
     }
 }
 
-/// Milliseconds since the Unix epoch, by the browser's clock (0 on the server).
+/// Milliseconds since the Unix epoch, by the browser's clock (the server's, on the server).
 pub fn now_ms() -> f64 {
     #[cfg(feature = "hydrate")]
     {
         js_sys::Date::now()
     }
     #[cfg(not(feature = "hydrate"))]
-    0.0
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_millis() as f64)
+    }
+}
+
+/// The cookie in which the browser tells the server its time zone offset, in minutes east of
+/// UTC, so the server renders times as the reader's page will show them.
+pub const TZ_COOKIE: &str = "natter_tz";
+
+/// The offset a request's `natter_tz` cookie names, if it names a possible one (±16 h).
+#[cfg(feature = "ssr")]
+pub fn utc_offset_from_cookies(headers: &http::HeaderMap) -> Option<i32> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == TZ_COOKIE)
+        .and_then(|(_, value)| value.parse::<i32>().ok())
+        .filter(|min| min.abs() <= 16 * 60)
+}
+
+/// Remembers this browser's time zone offset for the server's next page (a year-long cookie,
+/// readable by scripts: it holds nothing secret).
+pub fn remember_utc_offset(_offset_min: i32) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(doc) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        {
+            let _ = doc.set_cookie(&format!(
+                "{TZ_COOKIE}={_offset_min}; Path=/; Max-Age=31536000; SameSite=Lax"
+            ));
+        }
+    }
 }

@@ -43,9 +43,77 @@ pub fn iso_utc(ts_ms: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
 }
 
+/// The local day of a Unix time in milliseconds: days since 1970-01-01, shifted by
+/// `offset_min`. Messages of one day share it.
+pub fn day(ts_ms: i64, offset_min: i32) -> i64 {
+    (ts_ms.div_euclid(1000) + i64::from(offset_min) * 60).div_euclid(86_400)
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A day divider's words: "Today", "Yesterday", "Monday, 30 November", or with the year when it
+/// is not this one ("Friday, 5 December 2025"). `now_ms` is the reader's clock.
+pub fn day_label(ts_ms: i64, offset_min: i32, now_ms: i64) -> String {
+    let (d, today) = (day(ts_ms, offset_min), day(now_ms, offset_min));
+    if d == today {
+        return "Today".into();
+    }
+    if d == today - 1 {
+        return "Yesterday".into();
+    }
+    let (y, mo, dd, _, _) = civil(ts_ms, offset_min);
+    let (this_year, ..) = civil(now_ms, offset_min);
+    let weekday = WEEKDAYS[d.rem_euclid(7) as usize];
+    let month = MONTHS[(mo - 1) as usize];
+    if y == this_year {
+        format!("{weekday}, {dd} {month}")
+    } else {
+        format!("{weekday}, {dd} {month} {y}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_are_named_from_the_readers_today() {
+        // 2026-11-22T00:21:49Z, a Sunday.
+        let t = 1_795_306_909_000;
+        let hour = 3_600_000;
+        assert_eq!(day_label(t, 0, t + hour), "Today");
+        assert_eq!(day_label(t, 0, t + 24 * hour), "Yesterday");
+        assert_eq!(day_label(t, 0, t + 72 * hour), "Sunday, 22 November");
+        // An hour behind UTC it was still Saturday.
+        assert_eq!(day_label(t, -60, t + 72 * hour), "Saturday, 21 November");
+        assert_eq!(
+            day_label(t, 0, t + 400 * 24 * hour),
+            "Sunday, 22 November 2026"
+        );
+        assert_eq!(day(t, 0), day(t + hour, 0));
+    }
 
     #[test]
     fn formats_known_instants() {

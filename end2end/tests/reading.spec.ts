@@ -47,7 +47,12 @@ test('messages in another room are counted, the room shows where they start, and
   // The line sits before the first unread message; the mention is marked for bob.
   const divider = bob.getByTestId('new-messages');
   await expect(divider).toHaveText('New messages');
-  await expect(bob.locator('ol.messages > li').nth(0)).toHaveAttribute('data-testid', 'new-messages');
+  await expect(bob.locator('ol.messages > li').nth(0)).toHaveAttribute('data-testid', 'day');
+  await expect(bob.getByTestId('day')).toHaveText(['Today']);
+  await expect(bob.locator('ol.messages > li').nth(1)).toHaveAttribute('data-testid', 'new-messages');
+  // One author within minutes: one group, under one avatar with her initials.
+  await expect(bob.locator('li.msg.grouped')).toHaveCount(2);
+  await expect(bob.locator('li.msg:not(.grouped) .avatar')).toHaveText(['AD']);
   await expect(bob.locator('li.msg.mentioned .body')).toHaveText(['@bob could you look at this?']);
   await expect(ada.locator('li.msg.mentioned')).toHaveCount(0);
   // Seen: the counts go, here and in the title.
@@ -132,4 +137,19 @@ test('a room opened by its address is marked read once connected', async ({ brow
   await expectConnected(bob);
   await expect(roomLink(bob, 'general').getByTestId('unread')).toHaveCount(0);
   await Promise.all([a.close(), b.close()]);
+});
+
+test("the server's HTML shows times in the reader's time zone, as the page does", async ({ browser }) => {
+  const ctx = await browser.newContext({ timezoneId: 'Asia/Kolkata' });
+  const page = await open(ctx, 'general', 'Ada');
+  await send(page, 'what time is it?');
+  const time = page.locator('li.msg time').first();
+  const iso = (await time.getAttribute('datetime'))!;
+  const local = new Date(iso).toLocaleTimeString('en-GB', { timeZone: 'Asia/Kolkata', hour: '2-digit', minute: '2-digit', hour12: false });
+  await expect(time).toHaveText(local);
+  // The page told the server its zone: the next page comes with the same times.
+  const html = await (await ctx.request.get(`${t.server.url}/r/general`)).text();
+  const rendered = html.match(/<time[^>]*>(?:<!--[^>]*-->|\s)*(\d\d:\d\d)/);
+  expect(rendered?.[1]).toBe(local);
+  await ctx.close();
 });

@@ -75,9 +75,11 @@ impl ChatClient {
 
     /// Browser only (called from an effect): the saved outbox, the time zone, the connection.
     fn start(self, user: &str) {
-        self.state
-            .utc_offset_min()
-            .set(Some(crate::browser::utc_offset_min()));
+        let offset = crate::browser::utc_offset_min();
+        if self.state.utc_offset_min().get_untracked() != Some(offset) {
+            self.state.utc_offset_min().set(Some(offset));
+        }
+        crate::browser::remember_utc_offset(offset);
         self.state.outbox().set(crate::browser::load_outbox(user));
         self.set_visible(crate::browser::page_visible());
         crate::browser::on_visibility_change(move |visible| self.set_visible(visible));
@@ -93,6 +95,14 @@ impl ChatClient {
     #[cfg(feature = "hydrate")]
     pub(super) fn connection(&self) -> Option<super::connection::Connection> {
         self.conn.try_with_value(Clone::clone).flatten()
+    }
+
+    /// The time zone the server rendered times in (the reader's, when their browser told it
+    /// before), so hydration draws the same; the browser then sets its own.
+    pub fn seed_utc_offset(&self, offset_min: Option<i32>) {
+        if offset_min.is_some() && self.state.utc_offset_min().try_get_untracked() == Some(None) {
+            self.state.utc_offset_min().set(offset_min);
+        }
     }
 
     /// Takes in the sidebar's server-rendered room list, once: after that, live events and

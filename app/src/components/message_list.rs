@@ -18,6 +18,30 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
             .map(|m| m.values().cloned().collect::<Vec<Message>>())
             .unwrap_or_default()
     });
+    // Each message with how it is drawn: grouped under the one before (same author, same day,
+    // within 5 minutes), or after a day divider.
+    let rows = Memo::new(move |_| {
+        let offset = chat.utc_offset_min().try_get().flatten().unwrap_or(0);
+        let now = crate::browser::now_ms() as i64;
+        messages.with(|list| {
+            let mut prev: Option<&Message> = None;
+            list.iter()
+                .map(|m| {
+                    let new_day = prev
+                        .is_none_or(|p| time_fmt::day(p.ts, offset) != time_fmt::day(m.ts, offset));
+                    let grouped = !new_day
+                        && Some(m.seq) != new_from
+                        && prev.is_some_and(|p| p.author == m.author && m.ts - p.ts < GROUP_MS);
+                    prev = Some(m);
+                    Row {
+                        day: new_day.then(|| time_fmt::day_label(m.ts, offset, now)),
+                        grouped,
+                        m: m.clone(),
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+    });
     let outbox = chat.outbox();
     let pending = {
         let room = room.clone();
@@ -70,13 +94,18 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
                 <p class="empty">"No messages yet. Say hello!"</p>
             </Show>
             <ol class="messages" aria-label="Messages" aria-live="polite">
-                <For each=move || messages.get() key=|m| m.seq let(m)>
-                    {(Some(m.seq) == new_from).then(|| view! {
+                <For each=move || rows.get() key=|r| (r.m.seq, r.grouped, r.day.clone()) let(r)>
+                    {r.day.clone().map(|day| view! {
+                        <li class="day-divider" role="separator" data-testid="day">
+                            <span>{day}</span>
+                        </li>
+                    })}
+                    {(Some(r.m.seq) == new_from).then(|| view! {
                         <li class="new-divider" role="separator" data-testid="new-messages">
                             <span>"New messages"</span>
                         </li>
                     })}
-                    <MessageRow m/>
+                    <MessageRow m=r.m grouped=r.grouped/>
                 </For>
                 <For each=pending key=|p| (p.key.clone(), p.state.clone()) let(p)>
                     <PendingRow p/>
@@ -86,28 +115,69 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
     }
 }
 
+/// Messages of one author closer than this are drawn as one group.
+const GROUP_MS: i64 = 5 * 60 * 1000;
+
+/// One message as the list draws it.
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    m: Message,
+    /// Drawn under the message before it: no avatar, name or time of its own.
+    grouped: bool,
+    /// The words of the day divider above it, when it starts a day.
+    day: Option<String>,
+}
+
 #[component]
-fn MessageRow(m: Message) -> impl IntoView {
+fn MessageRow(m: Message, grouped: bool) -> impl IntoView {
     let chat = use_chat_state();
     let ts = m.ts;
     let offset = move || chat.utc_offset_min().get().unwrap_or(0);
     let me = crate::state::use_me();
-    let class = if m.mentions.iter().any(|u| *u == me) {
-        "msg mentioned"
-    } else {
-        "msg"
-    };
+    let mut class = String::from("msg");
+    if grouped {
+        class.push_str(" grouped");
+    }
+    if m.mentions.iter().any(|u| *u == me) {
+        class.push_str(" mentioned");
+    }
     view! {
         <li class=class data-seq=m.seq>
-            <div class="meta">
-                <span class="author">{m.author}</span>
-                <time datetime=time_fmt::iso_utc(ts) title=move || time_fmt::full(ts, offset())>
-                    {move || time_fmt::clock(ts, offset())}
-                </time>
+            <Avatar name=m.author.clone()/>
+            <div class="content">
+                <div class="meta">
+                    <span class="author">{m.author}</span>
+                    <time datetime=time_fmt::iso_utc(ts) title=move || time_fmt::full(ts, offset())>
+                        {move || time_fmt::clock(ts, offset())}
+                    </time>
+                </div>
+                <p class="body" dir="auto">{m.body}</p>
             </div>
-            <p class="body" dir="auto">{m.body}</p>
         </li>
     }
+}
+
+/// A round badge with a user's initials, in one of eight colours picked by their name (the same
+/// on every page and for every reader).
+#[component]
+pub fn Avatar(name: String) -> impl IntoView {
+    let initials: String = name
+        .split(['-', '_'])
+        .filter_map(|part| part.chars().next())
+        .take(2)
+        .collect::<String>()
+        .to_uppercase();
+    let initials = if initials.chars().count() < 2 {
+        name.chars().take(2).collect::<String>().to_uppercase()
+    } else {
+        initials
+    };
+    // FNV-1a: stable across builds and platforms, unlike the std hasher.
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let class = format!("avatar c{}", hash % 8);
+    view! { <span class=class aria-hidden="true">{initials}</span> }
 }
 
 #[component]

@@ -17,8 +17,8 @@ pub fn Layout() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match frame.await {
-                    Ok(Some(Frame { me, rooms, reads })) => {
-                        view! { <Shell me rooms reads/> }.into_any()
+                    Ok(Some(Frame { me, rooms, reads, utc_offset_min })) => {
+                        view! { <Shell me rooms reads utc_offset_min/> }.into_any()
                     }
                     Ok(None) => {
                         let here = format!(
@@ -61,7 +61,12 @@ pub fn next_query(path: &str) -> String {
 }
 
 #[component]
-fn Shell(me: Me, rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
+fn Shell(
+    me: Me,
+    rooms: Vec<Room>,
+    reads: Vec<ReadState>,
+    utc_offset_min: Option<i32>,
+) -> impl IntoView {
     // Who is logged in, for every view below (a context, not a signal: it never changes on a
     // page, and setting a signal while rendering would upset hydration).
     provide_context(me.clone());
@@ -70,6 +75,7 @@ fn Shell(me: Me, rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
     // Seeded here, before any pane renders: on the server the pages render on several threads,
     // and a store write while another thread reads it makes that read fail.
     client.seed_rooms(rooms.clone(), reads.clone());
+    client.seed_utc_offset(utc_offset_min);
     // On a phone the room list (the start page) and every other page are separate screens.
     let location = use_location();
     let view_kind = move || {
