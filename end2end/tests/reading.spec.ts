@@ -105,7 +105,7 @@ test('typing shows to the others in the room, and goes when the message comes or
   const [a, b] = await Promise.all([browser.newContext(), browser.newContext()]);
   const ada = await open(a, 'general', 'Ada');
   const bob = await open(b, 'general', 'Bob');
-  const box = ada.getByRole('textbox', { name: /^Message #/ });
+  const box = ada.getByRole('combobox', { name: /^Message #/ });
   await box.pressSequentially('hello the');
   await expect(bob.getByTestId('typing')).toHaveText('ada is typing…');
   await expect(ada.getByTestId('typing')).toHaveText('');
@@ -152,4 +152,32 @@ test("the server's HTML shows times in the reader's time zone, as the page does"
   const rendered = html.match(/<time[^>]*>(?:<!--[^>]*-->|\s)*(\d\d:\d\d)/);
   expect(rendered?.[1]).toBe(local);
   await ctx.close();
+});
+
+test('typing @ offers the members, the keyboard picks one, and they see the mention', async ({ browser }) => {
+  const [a, b, c] = await Promise.all([browser.newContext(), browser.newContext(), browser.newContext()]);
+  const bea = await open(b, 'general', 'Bea');
+  const bob = await open(c, 'general', 'Bob');
+  const ada = await open(a, 'general', 'Ada');
+  const box = ada.getByRole('combobox', { name: /^Message #/ });
+  await box.pressSequentially('thanks @b');
+  const options = ada.getByRole('listbox', { name: 'People to mention' }).getByRole('option');
+  await expect(options).toHaveText(['@bea', '@bob']);
+  await expect(box).toHaveAttribute('aria-expanded', 'true');
+  await box.press('ArrowDown');
+  await expect(options.nth(1)).toHaveAttribute('aria-selected', 'true');
+  await box.press('Enter');
+  await expect(box).toHaveValue('thanks @bob ');
+  await expect(options).toHaveCount(0);
+  await box.pressSequentially('!');
+  await box.press('Enter');
+  await expect(messages(bob)).toHaveText(['thanks @bob !']);
+  await expect(bob.locator('li.msg.mentioned')).toHaveCount(1);
+  await expect(bea.locator('li.msg.mentioned')).toHaveCount(0);
+  // Escape closes the offers without picking.
+  await box.pressSequentially('@');
+  await expect(options).toHaveCount(2);
+  await box.press('Escape');
+  await expect(options).toHaveCount(0);
+  await Promise.all([a.close(), b.close(), c.close()]);
 });

@@ -5,10 +5,10 @@
 use super::socket::{AckError, Socket, SocketEvent};
 use super::{ChatClient, OpsUpdate};
 use crate::protocol::{
-    event, ErrorBody, ErrorCode, JoinReply, JoinRequest, MarkReadRequest, Message,
-    OpsUnwatchRequest, OpsWatchReply, OpsWatchRequest, OpsWindow, ReadReply, ReadState, Reply,
-    Request, RoomReply, RoomsReply, RoomsRequest, SendReply, SendRequest, TypingEvent,
-    TypingRequest, TYPING_SHOWN_MS,
+    event, ErrorBody, ErrorCode, JoinReply, JoinRequest, MarkReadRequest, MembersReply,
+    MembersRequest, Message, OpsUnwatchRequest, OpsWatchReply, OpsWatchRequest, OpsWindow,
+    ReadReply, ReadState, Reply, Request, RoomReply, RoomsReply, RoomsRequest, SendReply,
+    SendRequest, TypingEvent, TypingRequest, TYPING_SHOWN_MS,
 };
 use crate::state::{ChatStoreFields, ConnStatus, History, PendingState, Transport};
 use leptos::prelude::*;
@@ -118,6 +118,18 @@ impl Connection {
             Err(Failure::Timeout | Failure::Lost) => {}
         });
         true
+    }
+
+    /// The members of `room` whose names start with `prefix`, for `then` (empty when not
+    /// connected or refused).
+    pub fn members(&self, room: &str, prefix: &str, then: impl FnOnce(Vec<String>) + 'static) {
+        let request = MembersRequest {
+            room: room.to_owned(),
+            prefix: prefix.to_owned(),
+        };
+        self.request(&request, move |reply: Result<MembersReply, _>| {
+            then(reply.map(|r| r.members).unwrap_or_default())
+        });
     }
 
     /// Tells the room's other readers that the user is typing.

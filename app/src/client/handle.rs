@@ -260,6 +260,16 @@ impl ChatClient {
         }
     }
 
+    /// Asks for the members of `room` whose names start with `prefix` (for `@` mentions);
+    /// `then` gets them, or nothing when the server could not answer.
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    pub fn members(&self, room: &str, prefix: &str, then: impl FnOnce(Vec<String>) + 'static) {
+        #[cfg(feature = "hydrate")]
+        if let Some(conn) = self.connection() {
+            conn.members(room, prefix, then);
+        }
+    }
+
     /// The user is typing in `room` (the composer calls this at most every few seconds).
     #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
     pub fn typing(&self, room: &str) {

@@ -1,16 +1,83 @@
 use crate::protocol::MAX_BODY_CHARS;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::html::Textarea;
 use leptos::prelude::*;
 
-/// Writes a message: Enter sends, Shift+Enter starts a new line.
+/// Writes a message: Enter sends, Shift+Enter starts a new line; typing `@` offers the room's
+/// members (arrows move, Enter or Tab picks, Escape closes).
 #[component]
 pub fn Composer(room: String, placeholder: String) -> impl IntoView {
     let me = crate::state::use_me();
     let client = crate::client::use_client();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let input = NodeRef::<Textarea>::new();
     // When the last typing notice went (browser clock, ms).
     let typed_at = StoredValue::new(f64::MIN);
+    // The `@name` being typed: where its `@` is (in chars), and the members it could be.
+    let mention = RwSignal::new(None::<(usize, String)>);
+    let offers = RwSignal::new(Vec::<String>::new());
+    let active = RwSignal::new(0usize);
+    let asked = StoredValue::new(0u32);
+    let room_name = StoredValue::new(room.clone());
+    let me_name = StoredValue::new(me.clone());
+
+    let close_offers = move || {
+        mention.set(None);
+        offers.set(Vec::new());
+    };
+    // Looks for an `@name` ending at the caret and asks who it could be.
+    let look_for_mention = move || {
+        let Some(el) = input.get_untracked() else {
+            return;
+        };
+        let value = el.value();
+        let caret = el.selection_start().ok().flatten().unwrap_or(0) as usize;
+        match mention_at(&value, utf16_to_chars(&value, caret)) {
+            Some((at, prefix)) => {
+                mention.set(Some((at, prefix.clone())));
+                let n = asked.get_value() + 1;
+                asked.set_value(n);
+                client.members(&room_name.get_value(), &prefix, move |names| {
+                    // Only the answer to the latest question counts.
+                    if asked.get_value() == n && mention.get_untracked().is_some() {
+                        let names: Vec<String> = names
+                            .into_iter()
+                            .filter(|m| *m != me_name.get_value())
+                            .collect();
+                        active.set(0);
+                        offers.set(names);
+                    }
+                });
+            }
+            None => close_offers(),
+        }
+    };
+    let pick = move |name: String| {
+        let Some((at, _)) = mention.get_untracked() else {
+            return;
+        };
+        let Some(el) = input.get_untracked() else {
+            return;
+        };
+        let value = el.value();
+        let caret = utf16_to_chars(
+            &value,
+            el.selection_start().ok().flatten().unwrap_or(0) as usize,
+        );
+        let chars: Vec<char> = value.chars().collect();
+        let before: String = chars[..at].iter().collect();
+        let after: String = chars[caret.min(chars.len())..].iter().collect();
+        let inserted = format!("@{name} ");
+        let next = format!("{before}{inserted}{after}");
+        text.set(next.clone());
+        el.set_value(&next);
+        let caret = (before.encode_utf16().count() + inserted.encode_utf16().count()) as u32;
+        let _ = el.set_selection_range(caret, caret);
+        let _ = el.focus();
+        close_offers();
+    };
+
     let on_input = {
         let room = room.clone();
         move |ev| {
@@ -23,10 +90,12 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 client.typing(&room);
             }
             text.set(value);
+            look_for_mention();
         }
     };
     let send = {
         let room = room.clone();
+        let me = me.clone();
         move || {
             let body = text.get_untracked();
             if body.trim().is_empty() {
@@ -51,6 +120,34 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
         }
     };
     let on_keydown = move |ev: KeyboardEvent| {
+        let n = offers.with_untracked(Vec::len);
+        if n > 0 {
+            match ev.key().as_str() {
+                "ArrowDown" => {
+                    ev.prevent_default();
+                    active.update(|a| *a = (*a + 1) % n);
+                    return;
+                }
+                "ArrowUp" => {
+                    ev.prevent_default();
+                    active.update(|a| *a = (*a + n - 1) % n);
+                    return;
+                }
+                "Enter" | "Tab" if !ev.shift_key() => {
+                    ev.prevent_default();
+                    let name =
+                        offers.with_untracked(|o| o[active.get_untracked().min(n - 1)].clone());
+                    pick(name);
+                    return;
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    close_offers();
+                    return;
+                }
+                _ => {}
+            }
+        }
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             send();
@@ -58,20 +155,53 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
     };
     let over = move || text.with(|t| t.chars().count().saturating_sub(MAX_BODY_CHARS));
     let near = move || text.with(|t| t.chars().count() > MAX_BODY_CHARS - 200);
+    let open = move || offers.with(|o| !o.is_empty());
+    let option_id = |i: usize| format!("mention-option-{i}");
     view! {
         <form class="composer" on:submit=on_submit>
             <label for="composer-input" class="visually-hidden">{placeholder.clone()}</label>
+            <ul
+                id="mention-options"
+                class="mention-options"
+                role="listbox"
+                aria-label="People to mention"
+                hidden=move || !open()
+            >
+                {move || offers.get().into_iter().enumerate().map(|(i, name)| {
+                    let chosen = move || active.get() == i;
+                    let label = name.clone();
+                    view! {
+                        <li
+                            id=option_id(i)
+                            role="option"
+                            aria-selected=move || chosen().to_string()
+                            class:active=chosen
+                            // Before the textarea loses focus.
+                            on:mousedown=move |ev| { ev.prevent_default(); pick(name.clone()); }
+                        >
+                            <span class="at" aria-hidden="true">"@"</span>{label}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
             <textarea
                 id="composer-input"
+                node_ref=input
                 rows="2"
                 placeholder=placeholder
+                role="combobox"
+                aria-autocomplete="list"
+                aria-controls="mention-options"
+                aria-expanded=move || open().to_string()
+                aria-activedescendant=move || open().then(|| option_id(active.get()))
                 aria-describedby="composer-hint composer-error"
                 prop:value=move || text.get()
                 on:input=on_input
                 on:keydown=on_keydown
+                on:blur=move |_| close_offers()
             ></textarea>
             <button type="submit">"Send"</button>
-            <p id="composer-hint" class="hint">"Enter sends · Shift+Enter starts a new line"</p>
+            <p id="composer-hint" class="hint">"Enter sends · Shift+Enter starts a new line · @ mentions someone"</p>
             <p id="composer-error" class="error" role="alert">
                 {move || error.get()}
                 {move || near().then(|| {
@@ -80,5 +210,54 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 })}
             </p>
         </form>
+    }
+}
+
+/// The char index of the `i`-th UTF-16 unit of `s` (the browser counts caret positions so).
+fn utf16_to_chars(s: &str, i: usize) -> usize {
+    let mut units = 0;
+    for (n, c) in s.chars().enumerate() {
+        if units >= i {
+            return n;
+        }
+        units += c.len_utf16();
+    }
+    s.chars().count()
+}
+
+/// The `@name` being typed just before char `caret` of `text`: where its `@` is (in chars) and
+/// what follows it. None when the caret is not right after one (an `@` inside a word, such as
+/// an e-mail address, starts none).
+fn mention_at(text: &str, caret: usize) -> Option<(usize, String)> {
+    let chars: Vec<char> = text.chars().take(caret).collect();
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let mut i = chars.len();
+    while i > 0 && is_name_char(chars[i - 1]) {
+        i -= 1;
+    }
+    if i == 0 || chars[i - 1] != '@' {
+        return None;
+    }
+    let at = i - 1;
+    if at > 0 && (is_name_char(chars[at - 1]) || chars[at - 1] == '@') {
+        return None;
+    }
+    let prefix: String = chars[i..].iter().collect::<String>().to_lowercase();
+    (prefix.chars().count() <= crate::protocol::MAX_USERNAME_CHARS).then_some((at, prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mention_is_found_right_before_the_caret() {
+        assert_eq!(mention_at("hi @bo", 6), Some((3, "bo".into())));
+        assert_eq!(mention_at("@", 1), Some((0, String::new())));
+        assert_eq!(mention_at("hi @bo there", 6), Some((3, "bo".into())));
+        assert_eq!(mention_at("hi @bo there", 12), None);
+        assert_eq!(mention_at("mail ada@ex", 11), None);
+        assert_eq!(mention_at("é @Ad", 5), Some((2, "ad".into())));
+        assert_eq!(utf16_to_chars("😀@a", 3), 2);
     }
 }

@@ -91,6 +91,32 @@ request!(
     ReadReply
 );
 request!(TypingRequest, event::TYPING, "{ room }", TypingReply);
+request!(
+    MembersRequest,
+    event::MEMBERS,
+    "{ room, prefix? }",
+    MembersReply
+);
+
+/// The most names one `members` reply holds.
+pub const MEMBERS_PAGE: usize = 8;
+
+/// `members` payload: who in `room` could be mentioned, by the start of their name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MembersRequest {
+    pub room: String,
+    /// The start of the usernames wanted (what follows the `@` typed so far); may be empty.
+    #[serde(default)]
+    pub prefix: String,
+}
+
+/// `members` ack on success.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MembersReply {
+    /// Usernames of members of the room starting with the prefix, in name order, at most
+    /// [`MEMBERS_PAGE`].
+    pub members: Vec<String>,
+}
 
 /// The usernames `body` mentions as `@name`, in order, each once, at most [`MAX_MENTIONS`]:
 /// an `@` at the start or after a character that is not part of a name (so `ada@example.com`

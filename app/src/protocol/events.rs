@@ -64,6 +64,8 @@ pub mod event {
     pub const MARK_READ: &str = "mark_read";
     /// Server -> client (every socket of the user): a read position moved.
     pub const READ_POSITION: &str = "read_position";
+    /// Client -> server: members of a room by the start of their names (for `@` mentions).
+    pub const MEMBERS: &str = "members";
     /// Client -> server: the user is typing in a room; server -> client: someone else is.
     pub const TYPING: &str = "typing";
     /// Server -> client: a new message in one of your rooms.

@@ -4,9 +4,37 @@ use super::limits::Action;
 use super::{announce, Caller, ChatService};
 use crate::error::Error;
 use app::protocol::{
-    AddMemberRequest, OpenDirectRequest, RemoveMemberRequest, RoomName, RoomReply, Username,
+    AddMemberRequest, ErrorBody, ErrorCode, MembersReply, MembersRequest, OpenDirectRequest,
+    RemoveMemberRequest, RoomKind, RoomName, RoomReply, Username, MAX_USERNAME_CHARS, MEMBERS_PAGE,
 };
 use socketioxide::adapter::Adapter;
+
+/// Members of a room whose names start with a prefix: who the caller can mention there.
+pub async fn list<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    req: MembersRequest,
+) -> Result<MembersReply, Error> {
+    let room = RoomName::parse(&req.room)?;
+    let prefix = req.prefix.trim().to_lowercase();
+    if prefix.chars().count() > MAX_USERNAME_CHARS {
+        return Err(ErrorBody::new(
+            ErrorCode::BadPayload,
+            format!("A prefix holds at most {MAX_USERNAME_CHARS} characters, as usernames do."),
+        )
+        .into());
+    }
+    let store = chat.store();
+    let found = store.room(&caller.user, &room).await?;
+    let all = match found.kind {
+        RoomKind::Public => store.listed_by(&room).await?,
+        _ => found.members,
+    };
+    let mut members: Vec<String> = all.into_iter().filter(|m| m.starts_with(&prefix)).collect();
+    members.sort();
+    members.truncate(MEMBERS_PAGE);
+    Ok(MembersReply { members })
+}
 
 pub async fn open_direct<A: Adapter>(
     chat: ChatService<A>,

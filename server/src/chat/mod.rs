@@ -235,6 +235,7 @@ impl<A: Adapter> Operations<A> {
         ops.add(rooms::create);
         ops.add(rooms::set_topic);
         ops.add(members::open_direct);
+        ops.add(members::list);
         ops.add(members::add);
         ops.add(members::remove);
         ops.add(messages::send);

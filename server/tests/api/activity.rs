@@ -202,3 +202,41 @@ async fn typing_reaches_the_others_in_the_room_only_and_is_rate_limited() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn members_by_prefix_offer_whom_to_mention_and_only_where_one_can_see() {
+    let (server, _dir) = TestServer::start().await;
+    let ada = server.register("ada").await;
+    server.register("bob").await;
+    server.register("bea").await;
+    let cy = server.register("cy").await;
+    let ada = TestClient::connect(&server.url, &ada).await;
+    let cy = TestClient::connect(&server.url, &cy).await;
+    let reply = ada
+        .request("members", json!({ "room": "general", "prefix": "B" }))
+        .await;
+    assert_eq!(reply, json!({ "members": ["bea", "bob"] }));
+    let all = ada.request("members", json!({ "room": "general" })).await;
+    assert_eq!(all["members"], json!(["ada", "bea", "bob", "cy"]));
+
+    ada.request("create_room", json!({ "name": "plans", "private": true }))
+        .await;
+    let own = ada
+        .request("members", json!({ "room": "ada/plans", "prefix": "" }))
+        .await;
+    assert_eq!(own["members"], json!(["ada"]));
+    for (payload, code) in [
+        (
+            json!({ "room": "ada/plans", "prefix": "a" }),
+            "unknown_room",
+        ),
+        (
+            json!({ "room": "general", "prefix": "x".repeat(25) }),
+            "bad_payload",
+        ),
+        (json!({ "prefix": "a" }), "bad_payload"),
+    ] {
+        let reply = cy.request("members", payload.clone()).await;
+        assert_eq!(error_code(&reply), code, "{payload}: {reply}");
+    }
+}
