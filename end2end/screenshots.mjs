@@ -26,7 +26,7 @@ for (const r of ['design', 'ops-chat', 'random']) {
 }
 await ap.goto(`${url}/r/general`);
 await ap.waitForSelector('.status[data-status="connected"]');
-const box = bp.getByRole('combobox', { name: /^Message [#@]/ });
+const box = bp.getByRole('textbox', { name: /^Message [#@]/ });
 for (let i = 0; i < 12; i++) { await box.fill(`message number ${i} from bob`); await box.press('Enter'); await bp.waitForTimeout(400); }
 await ap.goto(`${url}/admin`);
 await ap.waitForTimeout(3000);

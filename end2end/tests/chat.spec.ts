@@ -44,7 +44,7 @@ test('Enter sends, Shift+Enter makes a new line, and the page shows who is logge
   const ctx = await browser.newContext();
   const page = await open(ctx, 'general', 'Ada');
   await expect(page.getByTestId('me')).toContainText('ada');
-  const box = page.getByRole('combobox', { name: /^Message #/ });
+  const box = page.getByRole('textbox', { name: /^Message #/ });
   await box.fill('first line');
   await box.press('Shift+Enter');
   await box.pressSequentially('second line');

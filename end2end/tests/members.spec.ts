@@ -34,7 +34,7 @@ test('members come and go live; a removed member is told so', async ({ browser }
   // Ada removes Bob: his page says so, keeps the history, and the room leaves his list.
   await ada.getByRole('button', { name: 'Remove bob' }).click();
   await expect(bob.getByRole('status').filter({ hasText: 'You are no longer a member of this room.' })).toBeVisible();
-  await expect(bob.getByRole('combobox', { name: /^Message #/ })).toHaveCount(0);
+  await expect(bob.getByRole('textbox', { name: /^Message #/ })).toHaveCount(0);
   await expect(bob.getByRole('link', { name: /team/ })).toHaveCount(0);
   await expect(messages(bob)).toHaveText(['welcome']);
   await expect(ada.getByText('2 members')).toBeVisible();

@@ -44,7 +44,7 @@ export async function expectConnected(page: Page, timeout?: number) {
 }
 
 export async function send(page: Page, text: string) {
-  const box = page.getByRole('combobox', { name: /^Message [#@]/ });
+  const box = page.getByRole('textbox', { name: /^Message [#@]/ });
   await box.fill(text);
   await box.press('Enter');
 }

@@ -189,10 +189,10 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 node_ref=input
                 rows="2"
                 placeholder=placeholder
-                role="combobox"
+                // A textbox with a list of completions (a textarea cannot take the combobox
+                // role): screen readers follow the active option through activedescendant.
                 aria-autocomplete="list"
                 aria-controls="mention-options"
-                aria-expanded=move || open().to_string()
                 aria-activedescendant=move || open().then(|| option_id(active.get()))
                 aria-describedby="composer-hint composer-error"
                 prop:value=move || text.get()
