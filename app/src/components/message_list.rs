@@ -94,19 +94,24 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
                 <p class="empty">"No messages yet. Say hello!"</p>
             </Show>
             <ol class="messages" aria-label="Messages" aria-live="polite">
-                <For each=move || rows.get() key=|r| (r.m.seq, r.grouped, r.day.clone()) let(r)>
-                    {r.day.clone().map(|day| view! {
-                        <li class="day-divider" role="separator" data-testid="day">
-                            <span>{day}</span>
-                        </li>
-                    })}
-                    {(Some(r.m.seq) == new_from).then(|| view! {
-                        <li class="new-divider" role="separator" data-testid="new-messages">
-                            <span>"New messages"</span>
-                        </li>
-                    })}
-                    <MessageRow m=r.m grouped=r.grouped/>
-                </For>
+                <For
+                    each=move || rows.get()
+                    key=|r| (r.m.seq, r.grouped, r.day.clone())
+                    // Erased: the list's view type is too deep for the release WASM build.
+                    children=move |r| view! {
+                        {r.day.clone().map(|day| view! {
+                            <li class="day-divider" role="separator" data-testid="day">
+                                <span>{day}</span>
+                            </li>
+                        })}
+                        {(Some(r.m.seq) == new_from).then(|| view! {
+                            <li class="new-divider" role="separator" data-testid="new-messages">
+                                <span>"New messages"</span>
+                            </li>
+                        })}
+                        <MessageRow m=r.m grouped=r.grouped/>
+                    }.into_any()
+                />
                 <For each=pending key=|p| (p.key.clone(), p.state.clone()) let(p)>
                     <PendingRow p/>
                 </For>
