@@ -64,9 +64,10 @@ async fn authenticate<A: Adapter>(
         user_room(session.user.name.as_str()),
         session_room(&session),
     ]);
+    // Without its list the socket still works: it hears the rooms it joins, and its next
+    // connection tries again. Refusing it would make a client retry against a busy database.
     if let Err(e) = crate::chat::subscribe_to_rooms(&socket, chat.store(), &session.user).await {
-        tracing::error!(error = %e, "could not load a socket's rooms");
-        return Err(Refused::Internal);
+        tracing::warn!(error = %e, "could not load a socket's rooms; it hears only those it joins");
     }
     tracing::debug!(sid = %socket.id, user = %session.user.name, "socket authenticated");
     socket.extensions.insert(session);
