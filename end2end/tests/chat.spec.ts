@@ -1,5 +1,5 @@
 import { test, expect, Page, BrowserContext } from '@playwright/test';
-import { expectConnected, messages, openRoom, send, signIn, serverPerTest } from './page';
+import { createRoom, expectConnected, messages, openRoom, send, signIn, serverPerTest } from './page';
 
 const t = serverPerTest();
 
@@ -8,12 +8,6 @@ async function open(context: BrowserContext, room: string, name: string): Promis
   const page = await openRoom(context, `${t.server.url}/r/${room}`, name, t.problems);
   await expectConnected(page);
   return page;
-}
-
-async function createRoom(page: Page, name: string) {
-  await page.getByLabel('New room').fill(name);
-  await page.getByRole('button', { name: 'Create' }).click();
-  await expect(page).toHaveURL(new RegExp(`/r/${name}$`));
 }
 
 test('two people chat live in one room while a third in another room sees nothing', async ({ browser }) => {

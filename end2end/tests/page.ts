@@ -43,6 +43,13 @@ export async function expectConnected(page: Page, timeout?: number) {
   await expect(page.locator('.status')).toHaveAttribute('data-status', 'connected', { timeout });
 }
 
+/** Creates public room `name` with the sidebar's form and waits for its page. */
+export async function createRoom(page: Page, name: string) {
+  await page.getByLabel('New room').fill(name);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page).toHaveURL(new RegExp(`/r/${name}$`));
+}
+
 export async function send(page: Page, text: string) {
   const box = page.getByRole('textbox', { name: /^Message [#@]/ });
   await box.fill(text);

@@ -1,7 +1,7 @@
 // Unread counts, the "New messages" line, the tab title, mentions, read positions across tabs,
 // and typing notices.
 import { test, expect, Page, BrowserContext } from '@playwright/test';
-import { expectConnected, messages, openRoom, send, serverPerTest } from './page';
+import { createRoom, expectConnected, messages, openRoom, send, serverPerTest } from './page';
 
 const t = serverPerTest();
 
@@ -9,12 +9,6 @@ async function open(context: BrowserContext, room: string, name: string): Promis
   const page = await openRoom(context, `${t.server.url}/r/${room}`, name, t.problems);
   await expectConnected(page);
   return page;
-}
-
-async function createRoom(page: Page, name: string) {
-  await page.getByLabel('New room').fill(name);
-  await page.getByRole('button', { name: 'Create' }).click();
-  await expect(page).toHaveURL(new RegExp(`/r/${name}$`));
 }
 
 /** The sidebar's link to `room`. */

@@ -7,8 +7,8 @@ use super::{ChatClient, OpsUpdate};
 use crate::protocol::{
     event, ErrorBody, ErrorCode, JoinReply, JoinRequest, MarkReadRequest, MembersReply,
     MembersRequest, Message, OpsUnwatchRequest, OpsWatchReply, OpsWatchRequest, OpsWindow,
-    ReadReply, ReadState, Reply, Request, RoomReply, RoomsReply, RoomsRequest, SendReply,
-    SendRequest, TypingEvent, TypingRequest, TYPING_SHOWN_MS,
+    ReadReply, Reply, Request, RoomReply, RoomsReply, RoomsRequest, SendReply, SendRequest,
+    TypingEvent, TypingRequest, TYPING_SHOWN_MS,
 };
 use crate::state::{ChatStoreFields, ConnStatus, History, PendingState, Transport};
 use leptos::prelude::*;
@@ -107,11 +107,7 @@ impl Connection {
         };
         let this = self.clone();
         self.request(&request, move |reply: Result<ReadReply, _>| match reply {
-            Ok(r) => this.client.advance_read(ReadState {
-                room: r.room,
-                read: r.read,
-                mentions: vec![],
-            }),
+            Ok(r) => this.client.advance_read(r.into()),
             Err(Failure::Refused(e)) => {
                 leptos::logging::warn!("natter: mark_read refused: {}", e.message)
             }
@@ -245,11 +241,7 @@ impl Connection {
                 self.refresh_rooms();
             }
             event::READ_POSITION => match serde_json::from_value::<ReadReply>(data) {
-                Ok(r) => self.client.advance_read(ReadState {
-                    room: r.room,
-                    read: r.read,
-                    mentions: vec![],
-                }),
+                Ok(r) => self.client.advance_read(r.into()),
                 Err(e) => leptos::logging::warn!("natter: bad read_position event: {e}"),
             },
             event::TYPING => match serde_json::from_value::<TypingEvent>(data) {

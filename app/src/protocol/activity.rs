@@ -60,6 +60,17 @@ pub struct ReadReply {
     pub read: i64,
 }
 
+impl From<ReadReply> for ReadState {
+    /// A position the server stored or announced (the mentions before it are read).
+    fn from(r: ReadReply) -> Self {
+        Self {
+            room: r.room,
+            read: r.read,
+            mentions: Vec::new(),
+        }
+    }
+}
+
 /// `typing` payload: the user is typing in `room` (send at most every few seconds while they
 /// type; nothing when they stop: the others forget after [`TYPING_SHOWN_MS`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
