@@ -10,7 +10,8 @@
 #[cfg(feature = "ssr")]
 use crate::protocol::{
     AddMemberRequest, BrowseRequest, CreateRoomRequest, ErrorCode, JoinRequest, MemberRequest,
-    OpenDirectRequest, OpsWatchRequest, RemoveMemberRequest, RoomsRequest, SetTopicRequest,
+    OpenDirectRequest, OpsWatchRequest, RemoveMemberRequest, RoomsRequest, SetNotificationsRequest,
+    SetTopicRequest,
 };
 use crate::protocol::{ErrorBody, Me, Message, NodeHistory, ReadState, Room};
 use leptos::prelude::*;
@@ -257,4 +258,21 @@ pub async fn remove_member(room: String, username: String) -> Result<Room, Error
 pub async fn set_topic(room: String, topic: String) -> Result<Room, ErrorBody> {
     let req = Request::take()?;
     Ok(req.run(SetTopicRequest { room, topic }).await?.room)
+}
+
+/// Sets what a room notifies the user of (`level`: `all`, `mentions` or `muted`; a plain form
+/// works without JavaScript too).
+#[server(prefix = "/api", endpoint = "set_notifications")]
+pub async fn set_notifications(
+    room: String,
+    level: String,
+) -> Result<crate::protocol::NotificationsReply, ErrorBody> {
+    let req = Request::take()?;
+    let Some(level) = crate::protocol::NotifyLevel::parse(&level) else {
+        return req.checked(Err(ErrorBody::new(
+            crate::protocol::ErrorCode::BadPayload,
+            "level must be one of all, mentions and muted.",
+        )));
+    };
+    req.run(SetNotificationsRequest { room, level }).await
 }

@@ -119,6 +119,98 @@ pub fn on_visibility_change(_f: impl Fn(bool) + 'static) {
     }
 }
 
+/// Calls `f` whenever the user touches the page (a key, the pointer, a touch, a scroll), for the
+/// page's life.
+pub fn on_input(_f: impl Fn() + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::prelude::*;
+        use wasm_bindgen::JsCast;
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let cb = Closure::<dyn Fn()>::new(_f);
+        for name in [
+            "keydown",
+            "pointerdown",
+            "pointermove",
+            "wheel",
+            "touchstart",
+            "focus",
+        ] {
+            let _ = window.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
+        }
+        cb.forget();
+    }
+}
+
+/// Whether this browser shows notifications for the page: `default` (not asked yet),
+/// `granted` or `denied`; `None` where there are none (and on the server).
+pub fn notification_permission() -> Option<&'static str> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsValue;
+        let window = web_sys::window()?;
+        let supported = js_sys::Reflect::has(&window, &JsValue::from_str("Notification")).ok()?;
+        if !supported {
+            return None;
+        }
+        Some(match web_sys::Notification::permission() {
+            web_sys::NotificationPermission::Granted => "granted",
+            web_sys::NotificationPermission::Denied => "denied",
+            _ => "default",
+        })
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
+
+/// Asks the browser for permission to show notifications (call it from a click: browsers
+/// refuse to ask otherwise); `then` gets the answer, as [`notification_permission`] words it.
+pub fn ask_notification_permission(_then: impl FnOnce(Option<&'static str>) + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Ok(promise) = web_sys::Notification::request_permission() else {
+            return _then(notification_permission());
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+            _then(notification_permission());
+        });
+    }
+}
+
+/// Shows a notification (when the user allowed them): `title`, `body`; `tag` names it, so
+/// several tabs showing the same one show it once. A click brings the page to `href`.
+pub fn notify(_title: &str, _body: &str, _tag: &str, _href: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::prelude::*;
+        use wasm_bindgen::JsCast;
+        if notification_permission() != Some("granted") {
+            return;
+        }
+        let options = web_sys::NotificationOptions::new();
+        options.set_body(_body);
+        options.set_tag(_tag);
+        let Ok(shown) = web_sys::Notification::new_with_options(_title, &options) else {
+            return;
+        };
+        let href = _href.to_owned();
+        let closing = shown.clone();
+        let on_click = Closure::once_into_js(move || {
+            if let Some(w) = web_sys::window() {
+                let _ = w.focus();
+            }
+            closing.close();
+            if current_path() != href {
+                go_to(&href);
+            }
+        });
+        shown.set_onclick(Some(on_click.unchecked_ref()));
+    }
+}
+
 /// Milliseconds since the Unix epoch, by the browser's clock (the server's, on the server).
 pub fn now_ms() -> f64 {
     #[cfg(feature = "hydrate")]

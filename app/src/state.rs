@@ -5,7 +5,7 @@
 //! values and its seeding are the same on the server and in the browser, so the server's HTML
 //! and the hydrated page match.
 
-use crate::protocol::{Message, ReadState, Room};
+use crate::protocol::{Message, NotifyLevel, Presence, ReadState, Room};
 use leptos::prelude::*;
 use reactive_stores::Store;
 use std::collections::BTreeMap;
@@ -95,6 +95,9 @@ pub struct Chat {
     pub reads: BTreeMap<String, ReadState>,
     /// Who is typing, per room name: usernames in name order (never the user themselves).
     pub typing: BTreeMap<String, Vec<String>>,
+    /// Who is online, away or offline, by username, as far as the server told (nothing is
+    /// known before the connection is up: the server renders none).
+    pub presence: BTreeMap<String, Presence>,
     /// True while the page's tab is visible (the browser says so; the server renders `true`).
     pub visible: bool,
     /// The outbox: messages sent but not confirmed, in the order they were typed.
@@ -115,6 +118,7 @@ impl Default for Chat {
             histories: BTreeMap::new(),
             reads: BTreeMap::new(),
             typing: BTreeMap::new(),
+            presence: BTreeMap::new(),
             visible: true,
             outbox: Vec::new(),
             status: ConnStatus::default(),
@@ -140,10 +144,15 @@ impl Unread {
         })
     }
 
-    /// Of every room in `rooms`.
+    /// Of every room in `rooms` but the muted ones.
     pub fn total(rooms: &BTreeMap<String, Room>, reads: &BTreeMap<String, ReadState>) -> Self {
         rooms
             .values()
+            .filter(|r| {
+                reads
+                    .get(&r.name)
+                    .is_none_or(|s| s.notify != NotifyLevel::Muted)
+            })
             .map(|r| Self::of(r, reads.get(&r.name)))
             .fold(Self::default(), |a, b| Self {
                 messages: a.messages + b.messages,
@@ -219,6 +228,40 @@ pub(crate) mod tests {
             key: None,
             mentions: vec![],
         }
+    }
+
+    #[test]
+    fn muted_rooms_stay_out_of_the_total() {
+        let room = |name: &str| {
+            (
+                name.to_owned(),
+                Room {
+                    name: name.into(),
+                    last_seq: 5,
+                    ..Room::default()
+                },
+            )
+        };
+        let read = |name: &str, notify| {
+            (
+                name.to_owned(),
+                ReadState {
+                    room: name.into(),
+                    read: 3,
+                    mentions: vec![4],
+                    notify,
+                },
+            )
+        };
+        let rooms = BTreeMap::from([room("a"), room("b")]);
+        let reads = BTreeMap::from([read("a", NotifyLevel::All), read("b", NotifyLevel::Muted)]);
+        assert_eq!(
+            Unread::total(&rooms, &reads),
+            Unread {
+                messages: 2,
+                mentions: 1
+            }
+        );
     }
 
     fn history(loaded_upto: i64, seqs: &[i64]) -> History {

@@ -50,6 +50,15 @@ export async function createRoom(page: Page, name: string) {
   await expect(page).toHaveURL(new RegExp(`/r/${name}$`));
 }
 
+/** Makes the page's tab hidden or shown, as switching tabs does. */
+export async function setHidden(page: Page, hidden: boolean) {
+  await page.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
 export async function send(page: Page, text: string) {
   const box = page.getByRole('textbox', { name: /^Message [#@]/ });
   await box.fill(text);

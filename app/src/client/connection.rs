@@ -5,10 +5,11 @@
 use super::socket::{AckError, Socket, SocketEvent};
 use super::{ChatClient, OpsUpdate};
 use crate::protocol::{
-    event, ErrorBody, ErrorCode, JoinReply, JoinRequest, MarkReadRequest, MembersReply,
-    MembersRequest, Message, OpsUnwatchRequest, OpsWatchReply, OpsWatchRequest, OpsWindow,
-    ReadReply, Reply, Request, RoomReply, RoomsReply, RoomsRequest, SendReply, SendRequest,
-    TypingEvent, TypingRequest, TYPING_SHOWN_MS,
+    event, in_use_now, ActivityRequest, ConnectAuth, ErrorBody, ErrorCode, JoinReply, JoinRequest,
+    MarkReadRequest, MembersReply, MembersRequest, Message, NotificationsReply, OpsUnwatchRequest,
+    OpsWatchReply, OpsWatchRequest, OpsWindow, PresenceReply, PresenceRequest, ReadReply, Reply,
+    Request, RoomReply, RoomsReply, RoomsRequest, SendReply, SendRequest, TypingEvent,
+    TypingRequest, UserPresence, MAX_PRESENCE_USERS, TYPING_SHOWN_MS,
 };
 use crate::state::{ChatStoreFields, ConnStatus, History, PendingState, Transport};
 use leptos::prelude::*;
@@ -20,6 +21,11 @@ use std::time::Duration;
 
 /// How long a request waits for its ack before it counts as lost.
 const ACK_TIMEOUT: Duration = Duration::from_secs(10);
+/// Read positions are sent at most this often (the newest one of each room): a busy room
+/// scrolling by would otherwise send one per message.
+const MARK_READ_EVERY: Duration = Duration::from_secs(1);
+/// How often the tab checks whether its user went idle.
+const IDLE_CHECK_EVERY: Duration = Duration::from_secs(30);
 
 /// Why a request got no reply.
 enum Failure {
@@ -57,6 +63,16 @@ struct Inner {
     watching_ops: bool,
     /// When each typing notice shown (room, user) expires, by the browser's clock.
     typing_until: std::collections::HashMap<(String, String), f64>,
+    /// Read positions waiting to be sent, by room (the newest seq seen).
+    unsent_reads: std::collections::BTreeMap<String, i64>,
+    /// A timer is armed to send `unsent_reads`.
+    reads_timer: bool,
+    /// Users whose presence the views show: asked about on every connection.
+    presence_of: std::collections::BTreeSet<String>,
+    /// Whether this tab is in use, as last told to the server.
+    active: bool,
+    /// When the user last touched the page (key, pointer, touch, scroll), by the browser's clock.
+    last_input_ms: f64,
 }
 
 impl Connection {
@@ -77,7 +93,103 @@ impl Connection {
 
     pub fn connect(&self) {
         watch_online(self.socket.clone());
+        self.watch_activity();
         self.socket.connect();
+    }
+
+    /// Follows whether this tab is in use (shown, and touched within `AWAY_AFTER_MS`) and tells
+    /// the server when that changes; every connection says it in its CONNECT payload.
+    fn watch_activity(&self) {
+        let now = crate::browser::now_ms();
+        let active = crate::browser::page_visible();
+        {
+            let mut inner = self.inner.borrow_mut();
+            inner.last_input_ms = now;
+            inner.active = active;
+        }
+        self.socket.set_auth(to_value(&ConnectAuth { active }));
+        let this = self.clone();
+        crate::browser::on_input(move || {
+            let idle = {
+                let mut inner = this.inner.borrow_mut();
+                inner.last_input_ms = crate::browser::now_ms();
+                !inner.active
+            };
+            if idle {
+                this.check_activity();
+            }
+        });
+        let this = self.clone();
+        leptos::prelude::set_interval(move || this.check_activity(), IDLE_CHECK_EVERY);
+    }
+
+    /// Works out whether the tab is in use now; tells the server if that changed.
+    pub fn check_activity(&self) {
+        let visible = crate::browser::page_visible();
+        let now = crate::browser::now_ms();
+        let active = {
+            let mut inner = self.inner.borrow_mut();
+            let active = in_use_now(visible, inner.last_input_ms, now);
+            if active == inner.active {
+                return;
+            }
+            inner.active = active;
+            active
+        };
+        self.socket.set_auth(to_value(&ConnectAuth { active }));
+        if self.socket.is_connected() {
+            // No ack asked: a refused notice changes nothing here (the next connection says it
+            // again in its CONNECT payload).
+            self.socket.emit(
+                ActivityRequest::EVENT,
+                to_value(&ActivityRequest { active }),
+            );
+        }
+    }
+
+    /// The tab was shown (counts as input) or hidden.
+    pub fn visibility_changed(&self, visible: bool) {
+        if visible {
+            self.inner.borrow_mut().last_input_ms = crate::browser::now_ms();
+        }
+        self.check_activity();
+    }
+
+    /// The views show these users' presence: ask about those not asked about yet.
+    pub fn want_presence(&self, users: Vec<String>) {
+        let new: Vec<String> = {
+            let mut inner = self.inner.borrow_mut();
+            users
+                .into_iter()
+                .filter(|u| inner.presence_of.insert(u.clone()))
+                .collect()
+        };
+        if !new.is_empty() && self.socket.is_connected() {
+            self.ask_presence(new);
+        }
+    }
+
+    /// Asks the server about `users`' presence, [`MAX_PRESENCE_USERS`] at a time.
+    fn ask_presence(&self, users: Vec<String>) {
+        for chunk in users.chunks(MAX_PRESENCE_USERS) {
+            let request = PresenceRequest {
+                users: chunk.to_vec(),
+            };
+            let this = self.clone();
+            self.request(
+                &request,
+                move |reply: Result<PresenceReply, _>| match reply {
+                    Ok(reply) => reply
+                        .users
+                        .into_iter()
+                        .for_each(|p| this.client.presence_changed(p)),
+                    Err(Failure::Refused(e)) => {
+                        leptos::logging::warn!("natter: presence refused: {}", e.message)
+                    }
+                    Err(Failure::Timeout | Failure::Lost) => {}
+                },
+            );
+        }
     }
 
     /// The page now shows `room`. (The room shown before is not left: the socket hears every
@@ -101,19 +213,40 @@ impl Connection {
         if !self.socket.is_connected() {
             return false;
         }
-        let request = MarkReadRequest {
-            room: room.to_owned(),
-            seq,
+        let arm = {
+            let mut inner = self.inner.borrow_mut();
+            let held = inner.unsent_reads.entry(room.to_owned()).or_default();
+            *held = (*held).max(seq);
+            !std::mem::replace(&mut inner.reads_timer, true)
         };
-        let this = self.clone();
-        self.request(&request, move |reply: Result<ReadReply, _>| match reply {
-            Ok(r) => this.client.advance_read(r.into()),
-            Err(Failure::Refused(e)) => {
-                leptos::logging::warn!("natter: mark_read refused: {}", e.message)
-            }
-            Err(Failure::Timeout | Failure::Lost) => {}
-        });
+        if arm {
+            let this = self.clone();
+            leptos::prelude::set_timeout(move || this.send_reads(), MARK_READ_EVERY);
+        }
         true
+    }
+
+    /// Sends the read positions waiting (kept for the next connection while there is none).
+    fn send_reads(&self) {
+        let unsent = {
+            let mut inner = self.inner.borrow_mut();
+            inner.reads_timer = false;
+            if !self.socket.is_connected() {
+                return;
+            }
+            std::mem::take(&mut inner.unsent_reads)
+        };
+        for (room, seq) in unsent {
+            let request = MarkReadRequest { room, seq };
+            let this = self.clone();
+            self.request(&request, move |reply: Result<ReadReply, _>| match reply {
+                Ok(r) => this.client.advance_read(r.into()),
+                Err(Failure::Refused(e)) => {
+                    leptos::logging::warn!("natter: mark_read refused: {}", e.message)
+                }
+                Err(Failure::Timeout | Failure::Lost) => {}
+            });
+        }
     }
 
     /// The members of `room` whose names start with `prefix`, for `then` (empty when not
@@ -188,6 +321,11 @@ impl Connection {
                 if again {
                     self.refresh_rooms();
                 }
+                self.send_reads();
+                let wanted: Vec<String> = self.inner.borrow().presence_of.iter().cloned().collect();
+                if !wanted.is_empty() {
+                    self.ask_presence(wanted);
+                }
                 if self.inner.borrow().watching_ops {
                     self.send_ops_watch();
                 }
@@ -248,6 +386,14 @@ impl Connection {
                 Ok(t) if *t.user != *self.me => self.someone_typing(t),
                 Ok(_) => {}
                 Err(e) => leptos::logging::warn!("natter: bad typing event: {e}"),
+            },
+            event::PRESENCE => match serde_json::from_value::<UserPresence>(data) {
+                Ok(p) => self.client.presence_changed(p),
+                Err(e) => leptos::logging::warn!("natter: bad presence event: {e}"),
+            },
+            event::NOTIFICATIONS => match serde_json::from_value::<NotificationsReply>(data) {
+                Ok(n) => self.client.set_notify_level(n),
+                Err(e) => leptos::logging::warn!("natter: bad notifications event: {e}"),
             },
             event::OPS_WINDOW => match serde_json::from_value::<OpsWindow>(data) {
                 Ok(w) => self.client.ops_arrived(OpsUpdate::Window(w)),

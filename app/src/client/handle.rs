@@ -7,7 +7,8 @@
 
 use crate::api::RoomPage;
 use crate::protocol::{
-    ErrorBody, Message, MessageBody, NodeHistory, OpsWindow, ReadState, Room, TypingEvent,
+    ErrorBody, Message, MessageBody, NodeHistory, NotificationsReply, OpsWindow, ReadState, Room,
+    RoomKind, TypingEvent, UserPresence,
 };
 use crate::state::{Chat, ChatStoreFields, History, Pending, PendingState};
 use leptos::prelude::*;
@@ -30,6 +31,9 @@ pub enum OpsUpdate {
     History(Vec<NodeHistory>),
     Window(OpsWindow),
 }
+
+/// The most characters of a message a notification shows.
+const NOTIFICATION_CHARS: usize = 200;
 
 /// The chat client of this page (provided by the layout of every page behind the login).
 pub fn use_client() -> ChatClient {
@@ -82,7 +86,13 @@ impl ChatClient {
         crate::browser::remember_utc_offset(offset);
         self.state.outbox().set(crate::browser::load_outbox(user));
         self.set_visible(crate::browser::page_visible());
-        crate::browser::on_visibility_change(move |visible| self.set_visible(visible));
+        crate::browser::on_visibility_change(move |visible| {
+            self.set_visible(visible);
+            #[cfg(feature = "hydrate")]
+            if let Some(conn) = self.connection() {
+                conn.visibility_changed(visible);
+            }
+        });
         #[cfg(feature = "hydrate")]
         if self.connection().is_none() {
             let conn = super::connection::Connection::new(self, user);
@@ -181,7 +191,7 @@ impl ChatClient {
             self.advance_read(ReadState {
                 room: name.clone(),
                 read: m.seq,
-                mentions: vec![],
+                ..ReadState::default()
             });
         } else if m.mentions.iter().any(|u| u == me) {
             self.update_read(&name, |r| {
@@ -192,6 +202,9 @@ impl ChatClient {
             });
         }
         self.stopped_typing(&name, &m.author);
+        if m.author != me {
+            self.notify(&m, me);
+        }
         if self
             .state
             .histories()
@@ -201,7 +214,78 @@ impl ChatClient {
         }
     }
 
-    /// A read position from the server (or the page's data): taken if it is further on.
+    /// Shows a browser notification for someone else's message `m` when the tab is hidden and
+    /// the room's level asks for it (a mention of `me`, a direct message, or everything).
+    fn notify(&self, m: &Message, me: &str) {
+        if self.state.visible().get_untracked() {
+            return;
+        }
+        let Some(room) = self
+            .state
+            .rooms()
+            .with_untracked(|r| r.get(&m.room).cloned())
+        else {
+            return;
+        };
+        let level = self
+            .state
+            .reads()
+            .with_untracked(|r| r.get(&m.room).map(|r| r.notify))
+            .unwrap_or_default();
+        let mentioned = m.mentions.iter().any(|u| u == me);
+        let direct = room.kind == RoomKind::Direct;
+        if !level.notifies(mentioned, direct) {
+            return;
+        }
+        let title = if direct {
+            m.author.clone()
+        } else {
+            format!("{} in {}", m.author, room.title(me))
+        };
+        let body: String = m.body.chars().take(NOTIFICATION_CHARS).collect();
+        // One tag per message: the user's other hidden tabs show the same one, not another.
+        let tag = format!("natter:{}:{}", m.room, m.seq);
+        crate::browser::notify(&title, &body, &tag, &room.href());
+    }
+
+    /// A room's notification level changed (here, on another tab, or on another device).
+    pub fn set_notify_level(&self, changed: NotificationsReply) {
+        let held = self
+            .state
+            .reads()
+            .with_untracked(|r| r.get(&changed.room).map(|r| r.notify));
+        if held.is_some_and(|l| l != changed.level) {
+            self.state
+                .reads()
+                .at_key(changed.room.clone())
+                .write()
+                .notify = changed.level;
+        }
+    }
+
+    /// Someone's presence, as the server told.
+    pub fn presence_changed(&self, p: UserPresence) {
+        let held = self
+            .state
+            .presence()
+            .with_untracked(|h| h.get(&p.user).copied());
+        if held != Some(p.status) {
+            self.state.presence().write().insert(p.user, p.status);
+        }
+    }
+
+    /// The views show these users' presence: the connection asks the server about them (now
+    /// and after every reconnection) and follows their changes.
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    pub fn want_presence(&self, users: Vec<String>) {
+        #[cfg(feature = "hydrate")]
+        if let Some(conn) = self.connection() {
+            conn.want_presence(users);
+        }
+    }
+
+    /// A read position from the server (or the page's data): taken if it is further on (the
+    /// notification level held stays: it changes with [`ChatClient::set_notify_level`]).
     pub fn advance_read(&self, read: ReadState) {
         let held = self
             .state
@@ -213,6 +297,8 @@ impl ChatClient {
             }
             Some(h) if h.read < read.read => {
                 let mut next = read.clone();
+                // The level changes by its own event, not with a position.
+                next.notify = h.notify;
                 // Mentions seen live after the position the server sent stay.
                 next.mentions
                     .extend(h.mentions.iter().filter(|&&s| s > read.read));
@@ -224,11 +310,30 @@ impl ChatClient {
         }
     }
 
-    /// Every read position, as the server has them now (after a reconnection).
+    /// Every read state, as the server has them now (after a reconnection): rooms no longer
+    /// listed go; a position held here that is further on (a `mark_read` still under way)
+    /// stays, with every mention after it; the levels are the server's.
     pub fn replace_reads(&self, reads: Vec<ReadState>) {
-        let fresh: std::collections::BTreeMap<String, ReadState> =
-            reads.into_iter().map(|r| (r.room.clone(), r)).collect();
-        if self.state.reads().with_untracked(|held| *held != fresh) {
+        let held = self.state.reads().get_untracked();
+        let fresh: std::collections::BTreeMap<String, ReadState> = reads
+            .into_iter()
+            .map(|fresh| {
+                let merged = match held.get(&fresh.room) {
+                    Some(h) if h.read > fresh.read => {
+                        let mut m = h.clone();
+                        m.notify = fresh.notify;
+                        m.mentions
+                            .extend(fresh.mentions.iter().filter(|&&s| s > h.read));
+                        m.mentions.sort_unstable();
+                        m.mentions.dedup();
+                        m
+                    }
+                    _ => fresh,
+                };
+                (merged.room.clone(), merged)
+            })
+            .collect();
+        if held != fresh {
             self.state.reads().set(fresh);
         }
     }
@@ -319,8 +424,23 @@ impl ChatClient {
         }
     }
 
-    /// A room entered the user's list or changed (members): the newest version wins.
+    /// A room entered the user's list or changed (members): the newest version wins. A room new
+    /// to the list starts read up to its newest message, as the server starts it.
     pub fn put_room(&self, room: Room) {
+        let unread_known = self
+            .state
+            .reads()
+            .with_untracked(|r| r.contains_key(&room.name));
+        if !unread_known {
+            self.state.reads().write().insert(
+                room.name.clone(),
+                ReadState {
+                    room: room.name.clone(),
+                    read: room.last_seq,
+                    ..ReadState::default()
+                },
+            );
+        }
         self.state.rooms().write().insert(room.name.clone(), room);
     }
 
@@ -349,6 +469,9 @@ impl ChatClient {
     pub fn remove_room(&self, name: &str) {
         if self.state.rooms().with_untracked(|r| r.contains_key(name)) {
             self.state.rooms().write().remove(name);
+        }
+        if self.state.reads().with_untracked(|r| r.contains_key(name)) {
+            self.state.reads().write().remove(name);
         }
     }
 

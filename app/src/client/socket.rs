@@ -66,6 +66,8 @@ struct Inner {
     watchdog: Option<TimeoutHandle>,
     retry_timer: Option<TimeoutHandle>,
     handshake: Option<Handshake>,
+    /// The payload of every CONNECT sent from now on (Socket.IO's `auth`).
+    auth: Option<Value>,
     on_event: Rc<dyn Fn(SocketEvent)>,
 }
 
@@ -93,12 +95,19 @@ impl Socket {
             watchdog: None,
             retry_timer: None,
             handshake: None,
+            auth: None,
             on_event: Rc::new(on_event),
         })))
     }
 
     pub fn is_connected(&self) -> bool {
         self.0.borrow().connected
+    }
+
+    /// Sets the payload the next connections send with their CONNECT (the server reads it
+    /// before it answers, so it holds from the connection's first moment).
+    pub fn set_auth(&self, auth: Value) {
+        self.0.borrow_mut().auth = Some(auth);
     }
 
     /// Connects now (dropping any previous connection): by WebSocket, else by long-polling.
@@ -427,10 +436,11 @@ impl Socket {
         self.arm_watchdog(generation, silence);
         match packet {
             EnginePacket::Open(_) => {
+                let data = self.0.borrow().auth.clone();
                 self.send_raw(EnginePacket::Message(
                     SocketPacket::Connect {
                         nsp: "/".into(),
-                        data: None,
+                        data,
                     }
                     .encode(),
                 ));

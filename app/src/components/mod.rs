@@ -2,5 +2,6 @@
 
 pub mod composer;
 pub mod message_list;
+pub mod presence;
 pub mod sidebar;
 pub mod status;

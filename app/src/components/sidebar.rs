@@ -1,5 +1,6 @@
 use crate::api::{CreateRoom, OpenDirect};
 use crate::client::use_client;
+use crate::components::presence::PresenceDot;
 use crate::protocol::{ErrorBody, Me, ReadState, Room, RoomKind};
 use crate::state::{ChatStoreFields, Unread};
 use leptos::prelude::*;
@@ -36,6 +37,36 @@ fn Account(me: Me) -> impl IntoView {
                 <button type="submit" class="link">"Log out"</button>
             </form>
         </div>
+        <NotificationsSwitch/>
+    }
+}
+
+/// Offers to turn on browser notifications (mentions and direct messages while the tab is
+/// hidden), asking the browser only when the user clicks. Drawn in the browser only: the server
+/// cannot know what this browser allows.
+#[component]
+fn NotificationsSwitch() -> impl IntoView {
+    let permission = RwSignal::new(None::<&'static str>);
+    Effect::new(move |_| permission.set(crate::browser::notification_permission()));
+    let ask = move |_| crate::browser::ask_notification_permission(move |p| permission.set(p));
+    move || {
+        match permission.get() {
+        Some("default") => Some(
+            view! {
+                <button type="button" class="link notify-ask" data-testid="notify-ask" on:click=ask>
+                    "Turn on notifications"
+                </button>
+            }
+            .into_any(),
+        ),
+        Some("denied") => Some(
+            view! {
+                <p class="help notify-blocked">"Notifications are blocked in this browser's settings."</p>
+            }
+            .into_any(),
+        ),
+        _ => None,
+    }
     }
 }
 
@@ -78,6 +109,11 @@ fn RoomList(rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
             RoomKind::Private => (view! { <LockIcon/> }.into_any(), Some("private room")),
             RoomKind::Direct => (view! { "@" }.into_any(), None),
         };
+        // Beside a direct conversation: whether the other person is around.
+        let presence = (room.kind == RoomKind::Direct).then(|| {
+            let other = me.with_value(|me| other_member(&room, me));
+            view! { <PresenceDot user=other/> }
+        });
         let shown = title.trim_start_matches(['#', '@']).to_owned();
         let name = room.name.clone();
         let unread = move || {
@@ -103,6 +139,7 @@ fn RoomList(rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
                 >
                     <span class="mark" aria-hidden="true">{mark}</span>
                     <span class="room-name">{shown}</span>
+                    {presence}
                     {label.map(|l| view! { <span class="visually-hidden">{format!(" ({l})")}</span> })}
                     <Badges unread/>
                 </a>
@@ -111,6 +148,17 @@ fn RoomList(rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
         // Erased: the list's view type is too deep for the release WASM build.
         .into_any()
     };
+    // The people of the direct conversations: their presence shows beside them.
+    Effect::new(move |_| {
+        let people: Vec<String> = held.with(|rooms| {
+            rooms
+                .values()
+                .filter(|r| r.kind == RoomKind::Direct)
+                .map(|r| me.with_value(|me| other_member(r, me)))
+                .collect()
+        });
+        client.want_presence(people);
+    });
     let of = move |direct: bool| {
         let listed = move |rooms: &BTreeMap<String, Room>| {
             rooms
@@ -142,6 +190,15 @@ fn RoomList(rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
             </ul>
         </nav>
     }
+}
+
+/// The other person of a direct conversation (the user themselves, in one with themselves).
+fn other_member(room: &Room, me: &str) -> String {
+    room.members
+        .iter()
+        .find(|m| *m != me)
+        .map_or(me, |m| m.as_str())
+        .to_owned()
 }
 
 /// A room's unread count and, apart, its unread mentions (spoken to screen readers in words).

@@ -1,7 +1,8 @@
-use crate::api::{load_room, AddMember, RemoveMember, SetTopic};
+use crate::api::{load_room, AddMember, RemoveMember, SetNotifications, SetTopic};
 use crate::client::use_client;
+use crate::components::presence::PresenceDot;
 use crate::components::{composer::Composer, message_list::MessageList};
-use crate::protocol::{ErrorBody, ErrorCode, Room, RoomKind, MAX_TOPIC_CHARS};
+use crate::protocol::{ErrorBody, ErrorCode, NotifyLevel, Room, RoomKind, MAX_TOPIC_CHARS};
 use crate::state::{ChatStoreFields, Unread};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -63,6 +64,18 @@ fn Room(loaded: Room, new_from: Option<i64>) -> impl IntoView {
     };
     let me = crate::state::use_me();
     let title = loaded.title(&me);
+    // A direct conversation shows whether the other person is around.
+    let direct_with = (loaded.kind == RoomKind::Direct).then(|| {
+        let other = loaded
+            .members
+            .iter()
+            .find(|m| **m != me)
+            .cloned()
+            .unwrap_or_else(|| me.clone());
+        let wanted = other.clone();
+        Effect::new(move |_| client.want_presence(vec![wanted.clone()]));
+        other
+    });
     let placeholder = format!("Message {title}");
     // The tab's title carries the unread count of every room: `(3) #general · Natter`.
     let reads = client.state().reads();
@@ -84,10 +97,12 @@ fn Room(loaded: Room, new_from: Option<i64>) -> impl IntoView {
         <header class="room-header">
             <div class="room-title">
                 <h1>{title}</h1>
+                {direct_with.map(|other| view! { <p class="presence-line"><PresenceDot user=other label=true/></p> }.into_any())}
                 <p class="topic" data-testid="topic">{move || room.with(|r| r.topic.clone())}</p>
             </div>
             // Erased: the full view type is too deep for the release WASM build.
             {view! { <TopicForm room/> }.into_any()}
+            {view! { <NotifyForm room/> }.into_any()}
             {(loaded.kind == RoomKind::Private).then(|| view! { <Members room/> }.into_any())}
             {(loaded.kind == RoomKind::Public).then(|| view! { <LeaveRoom room/> }.into_any())}
         </header>
@@ -153,6 +168,69 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
     }
 }
 
+/// What the room notifies the user of: every message, mentions (the default), or nothing (a
+/// plain form: it works without JavaScript too). Only for a room of the user's list.
+#[component]
+fn NotifyForm(room: Memo<Room>) -> impl IntoView {
+    let client = use_client();
+    let set = ServerAction::<SetNotifications>::new();
+    let open = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = set.value().get() {
+            client.set_notify_level(r);
+            open.set(false);
+        }
+    });
+    let reads = client.state().reads();
+    let level = move || {
+        let name = room.with(|r| r.name.clone());
+        reads.try_with(|r| r.get(&name).map(|r| r.notify)).flatten()
+    };
+    let error = move || set.value().get().and_then(Result::err).map(|e| e.message);
+    let choice = move |l: NotifyLevel| {
+        let id = format!("notify-{}", l.as_str());
+        let input_id = id.clone();
+        view! {
+            <label class="check" for=id>
+                <input
+                    type="radio"
+                    id=input_id
+                    name="level"
+                    value=l.as_str()
+                    // The attribute for the server's HTML (no JavaScript), the property live.
+                    checked=move || level() == Some(l)
+                    prop:checked=move || level() == Some(l)
+                />
+                {l.label()}
+            </label>
+        }
+    };
+    view! {
+        <Show when=move || level().is_some()>
+            <details class="notify-edit" prop:open=move || open.get() on:toggle=move |ev| {
+                open.set(event_target::<leptos::web_sys::HtmlDetailsElement>(&ev).open())
+            }>
+                <summary data-testid="notify-level" data-level=move || level().map(NotifyLevel::as_str)>
+                    {move || match level() {
+                        Some(NotifyLevel::Muted) => "Muted",
+                        Some(NotifyLevel::All) => "Notify: all",
+                        _ => "Notify: mentions",
+                    }}
+                </summary>
+                <ActionForm action=set attr:class="notify-form">
+                    <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
+                    <fieldset>
+                        <legend>"Notify me of"</legend>
+                        {NotifyLevel::ALL.into_iter().map(choice).collect_view()}
+                    </fieldset>
+                    <button type="submit" disabled=move || set.pending().get()>"Save"</button>
+                    {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                </ActionForm>
+            </details>
+        </Show>
+    }
+}
+
 /// The members of a private room; its owner adds and removes them, others may leave.
 #[component]
 fn Members(room: Memo<Room>) -> impl IntoView {
@@ -185,6 +263,8 @@ fn Members(room: Memo<Room>) -> impl IntoView {
             .map(|e| e.message)
     };
     let me = move || me_name.get_value();
+    // Their presence shows beside each member.
+    Effect::new(move |_| client.want_presence(room.with(|r| r.members.clone())));
     let is_owner = move || room.with(|r| r.owner.as_deref() == Some(me().as_str()));
     let member = move |who: String| {
         let room_name = room.with_untracked(|r| r.name.clone());
@@ -198,6 +278,7 @@ fn Members(room: Memo<Room>) -> impl IntoView {
         };
         view! {
             <li>
+                <PresenceDot user=who.clone()/>
                 {who.clone()}
                 {is_owner_row.then(|| view! { <span class="tag">"owner"</span> })}
                 {button.map(|label| view! {

@@ -20,6 +20,9 @@ pub struct ReadState {
     /// [`MAX_LISTED_MENTIONS`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<i64>,
+    /// What the room notifies the user of (`mentions` when absent: the default is not sent).
+    #[serde(default, skip_serializing_if = "super::NotifyLevel::is_default")]
+    pub notify: super::NotifyLevel,
 }
 
 impl ReadState {
@@ -67,6 +70,7 @@ impl From<ReadReply> for ReadState {
             room: r.room,
             read: r.read,
             mentions: Vec::new(),
+            notify: Default::default(),
         }
     }
 }
@@ -182,6 +186,7 @@ mod tests {
             room: "general".into(),
             read: 3,
             mentions: vec![4, 6],
+            ..ReadState::default()
         };
         assert_eq!(s.unread(7), 4);
         assert_eq!(s.unread_mentions(), 2);

@@ -68,6 +68,15 @@ pub mod event {
     pub const MEMBERS: &str = "members";
     /// Client -> server: the user is typing in a room; server -> client: someone else is.
     pub const TYPING: &str = "typing";
+    /// Client -> server: whether this connection is in use (its tab shown and touched lately).
+    pub const ACTIVITY: &str = "activity";
+    /// Client -> server: the presence of some users; server -> client: the presence of someone
+    /// who shares a room with you changed.
+    pub const PRESENCE: &str = "presence";
+    /// Client -> server: how a room of your list notifies you.
+    pub const SET_NOTIFICATIONS: &str = "set_notifications";
+    /// Server -> client (every socket of the user): a room's notification level changed.
+    pub const NOTIFICATIONS: &str = "notifications";
     /// Server -> client: a new message in one of your rooms.
     pub const MESSAGE: &str = "message";
     /// Server -> client: a room entered your list (you created or joined it on another tab or

@@ -6,6 +6,8 @@
 //!   reply, and the size limit of one event.
 //! - [`errors`]: error codes, the error body of every ack and HTTP answer, [`Reply`].
 //! - [`activity`]: read positions, mentions, typing.
+//! - [`presence`]: who is online, away or offline.
+//! - [`notifications`]: how each room notifies its reader.
 //! - [`ops`]: the ops dashboard's windows (administrators only).
 //! - [`rooms`], [`messages`], [`accounts`]: payloads and the validated newtypes (`RoomName`,
 //!   `Topic`, `MessageBody`, `ClientKey`, `Username`, `Password`), built at the edge with
@@ -16,7 +18,9 @@ pub mod activity;
 pub mod errors;
 pub mod events;
 pub mod messages;
+pub mod notifications;
 pub mod ops;
+pub mod presence;
 pub mod rooms;
 
 #[cfg(test)]
@@ -27,5 +31,7 @@ pub use activity::*;
 pub use errors::*;
 pub use events::*;
 pub use messages::*;
+pub use notifications::*;
 pub use ops::*;
+pub use presence::*;
 pub use rooms::*;

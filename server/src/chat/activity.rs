@@ -1,11 +1,12 @@
-//! Read positions and typing notices: what a user does in a room besides writing.
+//! Read positions, notification levels and typing notices: what a user does in a room besides
+//! writing.
 
 use super::limits::Action;
 use super::{announce, Caller, ChatService};
 use crate::error::Error;
 use app::protocol::{
-    event, ErrorBody, ErrorCode, MarkReadRequest, ReadReply, RoomName, TypingEvent, TypingReply,
-    TypingRequest,
+    event, ErrorBody, ErrorCode, MarkReadRequest, NotificationsReply, ReadReply, RoomName,
+    SetNotificationsRequest, TypingEvent, TypingReply, TypingRequest,
 };
 use socketioxide::adapter::Adapter;
 
@@ -55,4 +56,25 @@ pub async fn typing<A: Adapter>(
     )
     .await;
     Ok(TypingReply {})
+}
+
+/// Sets what a room of the caller's list notifies them of; every socket of theirs gets
+/// `notifications`.
+pub async fn set_notifications<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    req: SetNotificationsRequest,
+) -> Result<NotificationsReply, Error> {
+    let room = RoomName::parse(&req.room)?;
+    chat.limit(Action::SetNotifications, &caller)?;
+    let level = chat
+        .store()
+        .set_notify(&caller.user, &room, req.level)
+        .await?;
+    let reply = NotificationsReply {
+        room: room.to_string(),
+        level,
+    };
+    announce::to_user(chat.io(), &caller.user, event::NOTIFICATIONS, &reply).await;
+    Ok(reply)
 }

@@ -78,8 +78,21 @@ pub async fn subscribe_to_rooms<A: Adapter>(
     store: &dyn crate::store::Store,
     user: &User,
 ) -> Result<(), crate::error::Error> {
-    let rooms = store.rooms(user).await?;
-    socket.join(rooms.into_iter().map(|r| r.name).collect::<Vec<_>>());
+    let names = |rooms: Vec<Room>| {
+        rooms
+            .into_iter()
+            .map(|r| r.name)
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let first = names(store.rooms(user).await?);
+    socket.join(first.iter().cloned().collect::<Vec<_>>());
+    // A room that left the list between the read and the join (the user was removed from a
+    // private room) would stay heard: read again, and leave what is gone.
+    let now = names(store.rooms(user).await?);
+    let gone: Vec<String> = first.difference(&now).cloned().collect();
+    if !gone.is_empty() {
+        socket.leave(gone);
+    }
     Ok(())
 }
 

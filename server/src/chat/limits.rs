@@ -1,6 +1,7 @@
 //! Per-user rate limits on every operation that changes state: sending, creating rooms,
-//! changing members, opening direct conversations, setting topics, moving read positions and
-//! saying one is typing. Each is a token bucket
+//! changing members, opening direct conversations, setting topics, moving read positions,
+//! saying one is typing, changing notification levels, telling whether a tab is in use, and
+//! asking who is online. Each is a token bucket
 //! (`governor`) of `burst` actions refilled at `per_second`, shared by all of a user's sockets
 //! and server functions on this server. Reads are bounded per connection instead
 //! (`crate::socket`), since they change nothing.
@@ -22,6 +23,9 @@ pub enum Action {
     SetTopic,
     MarkRead,
     Typing,
+    SetNotifications,
+    Activity,
+    Presence,
 }
 
 impl Action {
@@ -35,6 +39,9 @@ impl Action {
             Action::SetTopic => "make",
             Action::MarkRead => "move",
             Action::Typing => "send",
+            Action::SetNotifications => "make",
+            Action::Activity => "send",
+            Action::Presence => "make",
         }
     }
 
@@ -47,6 +54,9 @@ impl Action {
             Action::SetTopic => "topic changes",
             Action::MarkRead => "read positions",
             Action::Typing => "typing notices",
+            Action::SetNotifications => "notification changes",
+            Action::Activity => "activity notices",
+            Action::Presence => "presence lookups",
         }
     }
 }
@@ -106,6 +116,9 @@ pub struct Rates {
     pub set_topic: Rate,
     pub mark_read: Rate,
     pub typing: Rate,
+    pub set_notifications: Rate,
+    pub activity: Rate,
+    pub presence: Rate,
 }
 
 impl Default for Rates {
@@ -126,6 +139,11 @@ impl Default for Rates {
             },
             // A client sends one every 3 s while typing, per tab.
             typing: Rate::per_minute(60, 10),
+            set_notifications: Rate::per_minute(30, 10),
+            // A tab sends one when it is shown or hidden, or its user goes idle or comes back.
+            activity: Rate::per_minute(60, 20),
+            // A page asks on each connection and for each private room it opens.
+            presence: Rate::per_minute(60, 20),
         }
     }
 }
@@ -146,7 +164,7 @@ impl Bucket {
 
 /// The buckets, one per action, keyed by user.
 pub struct Limits {
-    buckets: [(Action, Bucket); 7],
+    buckets: [(Action, Bucket); 10],
 }
 
 impl Limits {
@@ -160,6 +178,12 @@ impl Limits {
                 (Action::SetTopic, Bucket::new(rates.set_topic)),
                 (Action::MarkRead, Bucket::new(rates.mark_read)),
                 (Action::Typing, Bucket::new(rates.typing)),
+                (
+                    Action::SetNotifications,
+                    Bucket::new(rates.set_notifications),
+                ),
+                (Action::Activity, Bucket::new(rates.activity)),
+                (Action::Presence, Bucket::new(rates.presence)),
             ],
         }
     }

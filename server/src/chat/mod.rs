@@ -16,6 +16,7 @@ pub mod limits;
 mod members;
 mod messages;
 mod ops;
+pub mod presence;
 mod rooms;
 
 pub use announce::{session_room, sockets, subscribe_to_rooms, user_room};
@@ -206,6 +207,13 @@ impl<A: Adapter> Caller<A> {
         }
     }
 
+    /// The asking socket starts receiving the events of every room in `rooms`.
+    fn subscribe_all(&self, rooms: Vec<String>) {
+        if let Some(s) = &self.socket {
+            s.join(rooms);
+        }
+    }
+
     /// The asking socket stops receiving `room`'s events.
     fn unsubscribe(&self, room: &app::protocol::RoomName) {
         if let Some(s) = &self.socket {
@@ -242,6 +250,9 @@ impl<A: Adapter> Operations<A> {
         ops.add(messages::history);
         ops.add(activity::mark_read);
         ops.add(activity::typing);
+        ops.add(activity::set_notifications);
+        ops.add(presence::activity);
+        ops.add(presence::lookup);
         ops.add(ops::watch);
         ops.add(ops::unwatch);
         ops

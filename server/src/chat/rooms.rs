@@ -65,20 +65,33 @@ pub async fn join<A: Adapter>(
             truncated,
         }),
         (Err(e), _) | (_, Err(e)) => {
-            // Removed from the room in between: no live events either.
-            caller.unsubscribe(&room);
+            // Removed from the room in between: no live events either. (Any other failure
+            // keeps the subscription: a listed room must stay heard.)
+            if matches!(e, Error::UnknownRoom(_)) {
+                caller.unsubscribe(&room);
+            }
             Err(e)
         }
     }
 }
 
+/// Stops the caller's socket receiving a room it was reading without listing it (a public room
+/// being browsed). A room of the caller's list stays heard: its unread count and notifications
+/// need its messages whichever room is on screen.
 pub async fn leave<A: Adapter>(
-    _chat: ChatService<A>,
+    chat: ChatService<A>,
     caller: Caller<A>,
     req: LeaveRequest,
 ) -> Result<LeaveReply, Error> {
     let room = RoomName::parse(&req.room)?;
-    caller.unsubscribe(&room);
+    let listed = !chat
+        .store()
+        .read_states(&caller.user, Some(&room))
+        .await?
+        .is_empty();
+    if !listed {
+        caller.unsubscribe(&room);
+    }
     Ok(LeaveReply {
         room: room.to_string(),
     })
@@ -92,6 +105,9 @@ pub async fn list<A: Adapter>(
     let store = chat.store();
     let rooms = store.rooms(&caller.user).await?;
     let reads = store.read_states(&caller.user, None).await?;
+    // A socket left out of a room (its node was cut off when the room entered the list) hears
+    // it again: clients ask for the list after every reconnection and `resync`.
+    caller.subscribe_all(rooms.iter().map(|r| r.name.clone()).collect());
     Ok(RoomsReply { rooms, reads })
 }
 

@@ -10,11 +10,12 @@ pub use adapter::{RUNNING, WAITING};
 pub const SOCKET_QUEUE: usize = 512;
 
 use crate::auth::Session;
-use crate::chat::{session_room, user_room, ChatService};
+use crate::chat::{presence, session_room, user_room, ChatService};
 use crate::http::session::MaybeSession;
+use app::protocol::ConnectAuth;
 use socketioxide::adapter::Adapter;
 // `SocketIo::ns` is for adapters that name themselves so (socketioxide's and socketioxide-redis').
-use socketioxide::extract::SocketRef;
+use socketioxide::extract::{SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::SocketIo;
 use socketioxide_core::adapter::DefinedAdapter;
@@ -28,10 +29,14 @@ pub fn mount<A: Adapter + DefinedAdapter>(io: &SocketIo<A>, chat: ChatService<A>
     };
     io.ns(
         "/",
-        on_connect.with(move |socket: SocketRef<A>| {
-            let chat = chat.clone();
-            async move { authenticate(socket, chat).await }
-        }),
+        on_connect.with(
+            move |socket: SocketRef<A>, TryData(auth): TryData<ConnectAuth>| {
+                let chat = chat.clone();
+                // No payload, or not one of ours: the connection is in use.
+                let active = auth.map_or(true, |a| a.active);
+                async move { authenticate(socket, chat, active).await }
+            },
+        ),
     )
 }
 
@@ -45,12 +50,14 @@ pub enum Refused {
     Internal,
 }
 
-/// Authenticates a new socket from its session cookie, then registers every event. A connect
-/// middleware, because socketioxide awaits those before it answers the client's CONNECT, while
-/// it spawns the connect handler: events registered there could miss the client's first ones.
+/// Authenticates a new socket from its session cookie, then registers every event and, for
+/// presence, its disconnection. A connect middleware, because socketioxide awaits those before
+/// it answers the client's CONNECT, while it spawns the connect handler: events registered there
+/// could miss the client's first ones. `active`: the connection is in use (its CONNECT payload).
 async fn authenticate<A: Adapter>(
     socket: SocketRef<A>,
     chat: ChatService<A>,
+    active: bool,
 ) -> Result<(), Refused> {
     let session = match MaybeSession::from_parts(socket.req_parts(), chat.auth()).await {
         Ok(MaybeSession(Some(session))) => session,
@@ -70,8 +77,23 @@ async fn authenticate<A: Adapter>(
         tracing::warn!(error = %e, "could not load a socket's rooms; it hears only those it joins");
     }
     tracing::debug!(sid = %socket.id, user = %session.user.name, "socket authenticated");
+    let name = session.user.name.to_string();
+    if active {
+        socket.join(presence::active_room(&name));
+    }
     socket.extensions.insert(session);
     adapter::register(&socket, &chat);
+    let io = chat.io().clone();
+    {
+        let (io, name) = (io.clone(), name.clone());
+        socket.on_disconnect(move |socket: SocketRef<A>| async move {
+            presence::disconnected(&io, &socket, &name).await;
+        });
+    }
+    let rooms = presence::listed_rooms(&socket);
+    tokio::spawn(async move {
+        presence::changed(&io, &name, rooms, presence::Change::Connected { active }).await;
+    });
     Ok(())
 }
 

@@ -184,6 +184,15 @@ pub trait Store: Send + Sync + 'static {
     /// room's newest message) and answers the position it holds now. `Error::NotListed` for a
     /// visible room not in their list, `Error::UnknownRoom` for one they cannot see.
     async fn mark_read(&self, viewer: &User, room: &RoomName, seq: i64) -> Result<i64, Error>;
+    /// Sets what `room` notifies `viewer` of and answers the level it holds now.
+    /// `Error::NotListed` for a visible room not in their list, `Error::UnknownRoom` for one
+    /// they cannot see.
+    async fn set_notify(
+        &self,
+        viewer: &User,
+        room: &RoomName,
+        level: app::protocol::NotifyLevel,
+    ) -> Result<app::protocol::NotifyLevel, Error>;
     /// Whether messages can be stored now.
     fn health(&self) -> Health;
     /// Resolves, with the reason, once storing messages has failed for good (the server then

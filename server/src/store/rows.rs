@@ -3,7 +3,7 @@
 
 use super::{StoredKind, User};
 use crate::error::Error;
-use app::protocol::{Message, ReadState, Room, Username, MAX_LISTED_MENTIONS};
+use app::protocol::{Message, NotifyLevel, ReadState, Room, Username, MAX_LISTED_MENTIONS};
 
 /// A room as each engine's `ROOM_COLUMNS` reads it.
 #[derive(sqlx::FromRow)]
@@ -97,11 +97,13 @@ pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-/// A read position, from `SELECT r.name AS room, rm.read_seq …`.
+/// A read position and notification level, from `SELECT r.name AS room, rm.read_seq, rm.notify …`.
 #[derive(sqlx::FromRow)]
 pub(super) struct ReadRow {
     pub(super) room: String,
     pub(super) read_seq: i64,
+    /// `all`, `mentions` or `muted` (a CHECK keeps it so).
+    pub(super) notify: String,
 }
 
 /// An unread message that mentions the reader, from `SELECT r.name AS room, m.seq …`, ordered
@@ -127,6 +129,7 @@ pub(super) fn read_states(reads: Vec<ReadRow>, mentions: Vec<MentionRow>) -> Vec
             mentions: by_room.remove(&r.room).unwrap_or_default(),
             room: r.room,
             read: r.read_seq,
+            notify: NotifyLevel::parse(&r.notify).unwrap_or_default(),
         })
         .collect()
 }

@@ -4,7 +4,7 @@
 
 use super::{Accounts, Appended, NewMessage, NewRoomKind, PostgresStore, SqliteStore, Store, User};
 use crate::error::Error;
-use app::protocol::{ClientKey, Message, MessageBody, RoomKind, RoomName, Username};
+use app::protocol::{ClientKey, Message, MessageBody, NotifyLevel, RoomKind, RoomName, Username};
 use std::sync::Arc;
 
 /// Both halves of a store, as one object.
@@ -509,6 +509,50 @@ async fn read_positions_follow_what_each_user_read_and_count_their_mentions() {
             .unwrap();
         assert!(matches!(
             s.mark_read(&cy, &room("ada/plans"), 1).await,
+            Err(Error::UnknownRoom(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn notification_levels_are_kept_per_user_and_room() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
+        let general = room("general");
+        let level = |who: &User| {
+            let (s, who) = (s.clone(), who.clone());
+            async move { s.read_states(&who, None).await.unwrap()[0].notify }
+        };
+        // Mentions only, until the user says otherwise; each user has their own.
+        assert_eq!(level(&ada).await, NotifyLevel::Mentions);
+        assert_eq!(
+            s.set_notify(&ada, &general, NotifyLevel::Muted)
+                .await
+                .unwrap(),
+            NotifyLevel::Muted
+        );
+        assert_eq!(level(&ada).await, NotifyLevel::Muted);
+        assert_eq!(level(&bob).await, NotifyLevel::Mentions);
+        s.set_notify(&ada, &general, NotifyLevel::All)
+            .await
+            .unwrap();
+        assert_eq!(level(&ada).await, NotifyLevel::All);
+
+        // Only rooms of the user's list; a private room of others is unknown.
+        s.create_room(&ada, &room("ops"), NewRoomKind::Public, 100)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.set_notify(&bob, &room("ops"), NotifyLevel::All).await,
+            Err(Error::NotListed(_))
+        ));
+        s.create_room(&ada, &room("plans"), NewRoomKind::Private, 100)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.set_notify(&bob, &room("ada/plans"), NotifyLevel::All)
+                .await,
             Err(Error::UnknownRoom(_))
         ));
     }

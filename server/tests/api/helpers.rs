@@ -303,11 +303,34 @@ impl TestClient {
         c
     }
 
+    /// Connects with `auth` as the CONNECT payload (`{ "active": false }`: a tab not in use).
+    pub async fn connect_with_auth(url: &str, user: &TestUser, auth: Value) -> TestClient {
+        let mut c = Self::open(
+            url,
+            TransportType::Websocket,
+            Some(&user.cookie),
+            Some(auth),
+        )
+        .await
+        .expect("connect to natter");
+        c.name = user.name.clone();
+        c
+    }
+
     /// Connects, or `None` when the server is not there or refuses (within [`WAIT`]).
     pub async fn try_connect_with(
         url: &str,
         transport: TransportType,
         cookie: Option<&str>,
+    ) -> Option<TestClient> {
+        Self::open(url, transport, cookie, None).await
+    }
+
+    async fn open(
+        url: &str,
+        transport: TransportType,
+        cookie: Option<&str>,
+        auth: Option<Value>,
     ) -> Option<TestClient> {
         let (tx, events) = mpsc::unbounded_channel();
         let (connected_tx, connected) = oneshot::channel();
@@ -315,6 +338,9 @@ impl TestClient {
         let mut builder = ClientBuilder::new(url);
         if let Some(cookie) = cookie {
             builder = builder.opening_header("Cookie", cookie);
+        }
+        if let Some(auth) = auth {
+            builder = builder.auth(auth);
         }
         let client = builder
             .transport_type(transport)

@@ -16,6 +16,7 @@ mod messaging;
 mod nodes;
 mod ops;
 mod pages;
+mod presence;
 mod privacy;
 mod proxy;
 mod restart;

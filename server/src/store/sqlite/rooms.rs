@@ -9,7 +9,9 @@ use crate::store::{
     now_ms, Appended, Direct, Entered, Health, MemberChange, NewMessage, NewRoomKind, Store,
     StoredKind, User,
 };
-use app::protocol::{Message, ReadState, Room, RoomName, Topic, Username, DIRECT_PREFIX};
+use app::protocol::{
+    Message, NotifyLevel, ReadState, Room, RoomName, Topic, Username, DIRECT_PREFIX,
+};
 use sqlx::SqliteConnection;
 
 /// A room `viewer` can see, or `UnknownRoom`.
@@ -385,7 +387,7 @@ impl Store for SqliteStore {
         // `room` NULL: every room.
         let mut conn = self.pool.acquire().await?;
         let reads: Vec<ReadRow> = sqlx::query_as(
-            "SELECT r.name AS room, rm.read_seq FROM room_members rm \
+            "SELECT r.name AS room, rm.read_seq, rm.notify FROM room_members rm \
              JOIN rooms r ON r.id = rm.room_id \
              WHERE rm.user_id = ?1 AND (?2 IS NULL OR r.name = ?2) ORDER BY r.name",
         )
@@ -427,6 +429,27 @@ impl Store for SqliteStore {
         .await?;
         tx.commit().await?;
         read.ok_or_else(|| Error::NotListed(room.clone()))
+    }
+
+    async fn set_notify(
+        &self,
+        viewer: &User,
+        room: &RoomName,
+        level: NotifyLevel,
+    ) -> Result<NotifyLevel, Error> {
+        let mut tx = self.write().await?;
+        let found = visible_room(&mut tx, viewer, room).await?;
+        let set: Option<String> = sqlx::query_scalar(
+            "UPDATE room_members SET notify = ? WHERE room_id = ? AND user_id = ? RETURNING notify",
+        )
+        .bind(level.as_str())
+        .bind(found.id)
+        .bind(viewer.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        set.and_then(|s| NotifyLevel::parse(&s))
+            .ok_or_else(|| Error::NotListed(room.clone()))
     }
 
     fn health(&self) -> Health {

@@ -1,0 +1,231 @@
+//! Presence (online, away, offline) and notification levels, over Socket.IO: across several
+//! tabs of one user, across two nodes joined by Redis, and with bad payloads.
+
+use crate::helpers::{error_code, postgres_server, TestClient, TestRedis, TestServer};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const QUIET: Duration = Duration::from_millis(500);
+
+/// The next `presence` event about `user` (those about others are skipped).
+async fn next_about(client: &mut TestClient, user: &str) -> String {
+    loop {
+        let p = client.next("presence").await;
+        if p["user"] == user {
+            return p["status"].as_str().unwrap().to_owned();
+        }
+    }
+}
+
+/// `user`'s presence, as a `presence` request answers.
+async fn asked(client: &TestClient, user: &str) -> Value {
+    let reply = client.request("presence", json!({ "users": [user] })).await;
+    assert_eq!(reply["users"].as_array().map(Vec::len), Some(1), "{reply}");
+    assert_eq!(reply["users"][0]["user"], user);
+    reply["users"][0]["status"].clone()
+}
+
+#[tokio::test]
+async fn presence_follows_every_tab_of_a_user() {
+    let (server, _dir) = TestServer::start().await;
+    let (ada, bob) = (server.register("ada").await, server.register("bob").await);
+    let mut bob1 = TestClient::connect(&server.url, &bob).await;
+    assert_eq!(asked(&bob1, "ada").await, "offline");
+
+    // Ada opens a tab: bob (who shares general with her) hears she is online.
+    let ada1 = TestClient::connect(&server.url, &ada).await;
+    assert_eq!(next_about(&mut bob1, "ada").await, "online");
+    assert_eq!(asked(&bob1, "ada").await, "online");
+
+    // A second tab, hidden from the start (its CONNECT says so), changes nothing.
+    let ada2 = TestClient::connect_with_auth(&server.url, &ada, json!({ "active": false })).await;
+    // The first tab goes idle: no tab of hers is in use, she is away.
+    let ack = ada1.request("activity", json!({ "active": false })).await;
+    assert_eq!(ack, json!({ "status": "away" }));
+    assert_eq!(next_about(&mut bob1, "ada").await, "away");
+    // Saying it again changes nothing; the hidden tab coming into use makes her online.
+    let ack = ada1.request("activity", json!({ "active": false })).await;
+    assert_eq!(ack["status"], "away");
+    let ack = ada2.request("activity", json!({ "active": true })).await;
+    assert_eq!(ack["status"], "online");
+    assert_eq!(next_about(&mut bob1, "ada").await, "online");
+
+    // Closing the tab in use leaves one that is not: away; closing that one too: offline.
+    ada2.disconnect().await;
+    assert_eq!(next_about(&mut bob1, "ada").await, "away");
+    ada1.disconnect().await;
+    assert_eq!(next_about(&mut bob1, "ada").await, "offline");
+    assert_eq!(asked(&bob1, "ada").await, "offline");
+}
+
+#[tokio::test]
+async fn presence_is_told_only_to_those_who_share_a_room() {
+    let (server, _dir) = TestServer::start().await;
+    let (ada, bob, cy) = (
+        server.register("ada").await,
+        server.register("bob").await,
+        server.register("cy").await,
+    );
+    // Cy leaves general: she shares no room with ada.
+    let mut cy1 = TestClient::connect(&server.url, &cy).await;
+    cy1.request(
+        "remove_member",
+        json!({ "room": "general", "username": "cy" }),
+    )
+    .await;
+    let mut bob1 = TestClient::connect(&server.url, &bob).await;
+    let ada1 = TestClient::connect(&server.url, &ada).await;
+    assert_eq!(next_about(&mut bob1, "ada").await, "online");
+    tokio::time::sleep(QUIET).await;
+    let about_ada: Vec<Value> = cy1
+        .drain()
+        .into_iter()
+        .filter(|(e, p)| e == "presence" && p["user"] == "ada")
+        .map(|(_, p)| p)
+        .collect();
+    assert!(about_ada.is_empty(), "{about_ada:?}");
+    // Anyone may still ask (as for a direct conversation not opened yet).
+    assert_eq!(asked(&cy1, "ada").await, "online");
+    drop(ada1);
+}
+
+#[tokio::test]
+async fn bad_presence_requests_are_refused_with_a_reason() {
+    let (server, _dir) = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let ada1 = TestClient::connect(&server.url, &ada).await;
+    let many: Vec<String> = (0..51).map(|i| format!("user{i}")).collect();
+    let cases = [
+        ("presence", json!({ "users": many }), "bad_payload"),
+        (
+            "presence",
+            json!({ "users": ["no such name!"] }),
+            "invalid_username",
+        ),
+        ("presence", json!({ "users": "ada" }), "bad_payload"),
+        ("presence", json!({}), "bad_payload"),
+        ("activity", json!({ "active": "yes" }), "bad_payload"),
+        ("activity", json!([true]), "bad_payload"),
+    ];
+    for (event, payload, code) in cases {
+        let reply = ada1.request(event, payload.clone()).await;
+        assert_eq!(error_code(&reply), code, "{event} {payload}: {reply}");
+        assert!(
+            reply["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.len() > 10),
+            "{reply}"
+        );
+    }
+    // An unknown user is simply offline; 50 at once are fine.
+    let fifty: Vec<String> = (0..50).map(|i| format!("user{i}")).collect();
+    let reply = ada1.request("presence", json!({ "users": fifty })).await;
+    assert_eq!(reply["users"].as_array().unwrap().len(), 50);
+    assert_eq!(
+        reply["users"][7],
+        json!({ "user": "user7", "status": "offline" })
+    );
+}
+
+#[tokio::test]
+async fn activity_notices_are_rate_limited() {
+    let (server, _dir) = TestServer::start().await;
+    let ada = server.register("ada").await;
+    let ada1 = TestClient::connect(&server.url, &ada).await;
+    let mut refused = None;
+    for i in 0..40 {
+        let reply = ada1
+            .request("activity", json!({ "active": i % 2 == 0 }))
+            .await;
+        if reply.get("error").is_some() {
+            refused = Some(reply);
+            break;
+        }
+    }
+    let refused = refused.expect("a burst of activity notices is limited");
+    assert_eq!(error_code(&refused), "rate_limited");
+}
+
+#[tokio::test]
+async fn notification_levels_follow_the_user_to_every_tab() {
+    let (server, _dir) = TestServer::start().await;
+    let (ada, bob) = (server.register("ada").await, server.register("bob").await);
+    let ada1 = TestClient::connect(&server.url, &ada).await;
+    let mut ada2 = TestClient::connect(&server.url, &ada).await;
+    let bob1 = TestClient::connect(&server.url, &bob).await;
+
+    let ack = ada1
+        .request(
+            "set_notifications",
+            json!({ "room": "general", "level": "muted" }),
+        )
+        .await;
+    assert_eq!(ack, json!({ "room": "general", "level": "muted" }));
+    assert_eq!(
+        ada2.next("notifications").await,
+        json!({ "room": "general", "level": "muted" })
+    );
+    // The room list says it (the default, mentions, is left out); bob's is his own.
+    let rooms = ada2.request("rooms", json!({})).await;
+    assert_eq!(rooms["reads"][0]["notify"], "muted");
+    let rooms = bob1.request("rooms", json!({})).await;
+    assert!(rooms["reads"][0].get("notify").is_none(), "{rooms}");
+    ada1.request(
+        "set_notifications",
+        json!({ "room": "general", "level": "mentions" }),
+    )
+    .await;
+    let rooms = ada1.request("rooms", json!({})).await;
+    assert!(rooms["reads"][0].get("notify").is_none(), "{rooms}");
+
+    // Bad levels, rooms outside the list, unknown rooms.
+    ada1.request("create_room", json!({ "name": "ops" })).await;
+    ada1.request("create_room", json!({ "name": "plans", "private": true }))
+        .await;
+    let cases = [
+        (json!({ "room": "general", "level": "loud" }), "bad_payload"),
+        (json!({ "room": "general" }), "bad_payload"),
+        (json!({ "room": "ops", "level": "all" }), "forbidden"),
+        (
+            json!({ "room": "ada/plans", "level": "all" }),
+            "unknown_room",
+        ),
+        (
+            json!({ "room": "Nope!", "level": "all" }),
+            "invalid_room_name",
+        ),
+    ];
+    for (payload, code) in cases {
+        let reply = bob1.request("set_notifications", payload.clone()).await;
+        assert_eq!(error_code(&reply), code, "{payload}: {reply}");
+    }
+}
+
+#[tokio::test]
+async fn presence_holds_across_two_nodes() {
+    if postgres_server().is_none() {
+        eprintln!("skipped: needs NATTER_TEST_POSTGRES (nodes share PostgreSQL)");
+        return;
+    }
+    let redis = TestRedis::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = redis.url();
+    let flags = ["--redis-url", url.as_str()];
+    let a = TestServer::start_with(dir.path(), &flags).await;
+    let b = TestServer::start_with(dir.path(), &flags).await;
+    let (ada, bob) = (a.register("ada").await, b.register("bob").await);
+    let mut bob_b = TestClient::connect(&b.url, &bob).await;
+
+    // Ada's tab on node a, hidden; bob on node b hears her arrive, and asks node b.
+    let ada_a = TestClient::connect_with_auth(&a.url, &ada, json!({ "active": false })).await;
+    assert_eq!(next_about(&mut bob_b, "ada").await, "away");
+    assert_eq!(asked(&bob_b, "ada").await, "away");
+    // Another tab on node b, in use: online, though her other tab is on the other node.
+    let ada_b = TestClient::connect(&b.url, &ada).await;
+    assert_eq!(next_about(&mut bob_b, "ada").await, "online");
+    // The tab in use closes on b: node b counts her hidden tab on a, so she is away.
+    ada_b.disconnect().await;
+    assert_eq!(next_about(&mut bob_b, "ada").await, "away");
+    ada_a.disconnect().await;
+    assert_eq!(next_about(&mut bob_b, "ada").await, "offline");
+}
