@@ -38,14 +38,28 @@ await bp.waitForSelector('.status[data-status="connected"]');
 for (const text of ['@ada could you look at the release notes?', 'no rush', 'thanks!']) {
   await box.fill(text); await box.press('Enter'); await bp.waitForTimeout(300);
 }
+// A direct conversation (bob is online in it) and the notification control.
+await ap.goto(`${url}/r/general`);
+await ap.waitForSelector('.status[data-status="connected"]');
+await ap.getByLabel('Message someone').fill('bob');
+await ap.getByRole('button', { name: 'Open' }).click();
+await ap.waitForURL(/\/r\/dm-/);
+const dmPath = new URL(ap.url()).pathname;
+await ap.getByRole('textbox', { name: /^Message [#@]/ }).fill('are you around?');
+await ap.getByRole('textbox', { name: /^Message [#@]/ }).press('Enter');
+await ap.waitForTimeout(300);
 for (const [label, viewport] of [['desktop', { width: 1280, height: 860 }], ['phone', { width: 390, height: 844 }]]) {
   for (const scheme of ['light', 'dark']) {
     const ctx = await signed('ada', { viewport, colorScheme: scheme, deviceScaleFactor: 1 });
     const p = await ctx.newPage();
-    for (const [name, path] of [['admin', '/admin'], ['browse', '/rooms'], ['list', '/'], ['room', '/r/general']]) {
+    for (const [name, path] of [['admin', '/admin'], ['browse', '/rooms'], ['list', '/'], ['room', '/r/general'], ['direct', dmPath], ['notify', '/r/general']]) {
       await p.goto(`${url}${path}`);
       await p.waitForSelector('.status[data-status="connected"]', { state: 'attached' });
       await p.waitForTimeout(name === 'admin' ? 2500 : 500);
+      if (name === 'notify') {
+        await p.getByTestId('notify-level').click();
+        await p.waitForTimeout(200);
+      }
       await p.screenshot({ path: `${out}/${name}-${label}-${scheme}.png`, fullPage: name === 'admin' });
     }
     await ctx.close();

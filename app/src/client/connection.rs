@@ -67,8 +67,6 @@ struct Inner {
     unsent_reads: std::collections::BTreeMap<String, i64>,
     /// A timer is armed to send `unsent_reads`.
     reads_timer: bool,
-    /// Users whose presence the views show: asked about on every connection.
-    presence_of: std::collections::BTreeSet<String>,
     /// Whether this tab is in use, as last told to the server.
     active: bool,
     /// When the user last touched the page (key, pointer, touch, scroll), by the browser's clock.
@@ -155,22 +153,12 @@ impl Connection {
         self.check_activity();
     }
 
-    /// The views show these users' presence: ask about those not asked about yet.
-    pub fn want_presence(&self, users: Vec<String>) {
-        let new: Vec<String> = {
-            let mut inner = self.inner.borrow_mut();
-            users
-                .into_iter()
-                .filter(|u| inner.presence_of.insert(u.clone()))
-                .collect()
-        };
-        if !new.is_empty() && self.socket.is_connected() {
-            self.ask_presence(new);
+    /// Asks the server about `users`' presence, [`MAX_PRESENCE_USERS`] at a time (nothing while
+    /// disconnected: every connection asks about all of them).
+    pub fn ask_presence(&self, users: Vec<String>) {
+        if users.is_empty() || !self.socket.is_connected() {
+            return;
         }
-    }
-
-    /// Asks the server about `users`' presence, [`MAX_PRESENCE_USERS`] at a time.
-    fn ask_presence(&self, users: Vec<String>) {
         for chunk in users.chunks(MAX_PRESENCE_USERS) {
             let request = PresenceRequest {
                 users: chunk.to_vec(),
@@ -322,10 +310,7 @@ impl Connection {
                     self.refresh_rooms();
                 }
                 self.send_reads();
-                let wanted: Vec<String> = self.inner.borrow().presence_of.iter().cloned().collect();
-                if !wanted.is_empty() {
-                    self.ask_presence(wanted);
-                }
+                self.ask_presence(self.client.presence_wanted());
                 if self.inner.borrow().watching_ops {
                     self.send_ops_watch();
                 }

@@ -21,6 +21,8 @@ pub struct ChatClient {
     /// What arrived for the ops dashboard and the page has not taken yet (kept out of the
     /// store: only the dashboard reads it, in the browser).
     ops: RwSignal<Vec<OpsUpdate>>,
+    /// Users whose presence the views show: asked about on every connection, and followed.
+    presence_wanted: StoredValue<std::collections::BTreeSet<String>>,
     #[cfg(feature = "hydrate")]
     conn: StoredValue<Option<super::connection::Connection>, LocalStorage>,
 }
@@ -67,6 +69,7 @@ impl ChatClient {
         Self {
             state: Store::new(Chat::default()),
             ops: RwSignal::new(Vec::new()),
+            presence_wanted: StoredValue::new(Default::default()),
             #[cfg(feature = "hydrate")]
             conn: StoredValue::new_local(None),
         }
@@ -276,12 +279,30 @@ impl ChatClient {
 
     /// The views show these users' presence: the connection asks the server about them (now
     /// and after every reconnection) and follows their changes.
-    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
     pub fn want_presence(&self, users: Vec<String>) {
+        let new: Vec<String> = self
+            .presence_wanted
+            .try_update_value(|wanted| {
+                users
+                    .into_iter()
+                    .filter(|u| wanted.insert(u.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
         #[cfg(feature = "hydrate")]
         if let Some(conn) = self.connection() {
-            conn.want_presence(users);
+            conn.ask_presence(new);
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = new;
+    }
+
+    /// Every user whose presence the views show.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(super) fn presence_wanted(&self) -> Vec<String> {
+        self.presence_wanted
+            .try_with_value(|w| w.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// A read position from the server (or the page's data): taken if it is further on (the

@@ -66,8 +66,10 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
             el.selection_start().ok().flatten().unwrap_or(0) as usize,
         );
         let chars: Vec<char> = value.chars().collect();
+        // The text may have changed since the offers opened: never slice past its end.
+        let at = at.min(chars.len());
         let before: String = chars[..at].iter().collect();
-        let after: String = chars[caret.min(chars.len())..].iter().collect();
+        let after: String = chars[caret.clamp(at, chars.len())..].iter().collect();
         let inserted = format!("@{name} ");
         let next = format!("{before}{inserted}{after}");
         text.set(next.clone());

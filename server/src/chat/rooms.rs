@@ -75,23 +75,15 @@ pub async fn join<A: Adapter>(
     }
 }
 
-/// Stops the caller's socket receiving a room it was reading without listing it (a public room
-/// being browsed). A room of the caller's list stays heard: its unread count and notifications
-/// need its messages whichever room is on screen.
+/// Stops the caller's socket receiving a room's events until it joins again or reconnects (the
+/// room stays in the user's list; a client that leaves a listed room chose to hear less).
 pub async fn leave<A: Adapter>(
-    chat: ChatService<A>,
+    _chat: ChatService<A>,
     caller: Caller<A>,
     req: LeaveRequest,
 ) -> Result<LeaveReply, Error> {
     let room = RoomName::parse(&req.room)?;
-    let listed = !chat
-        .store()
-        .read_states(&caller.user, Some(&room))
-        .await?
-        .is_empty();
-    if !listed {
-        caller.unsubscribe(&room);
-    }
+    caller.unsubscribe(&room);
     Ok(LeaveReply {
         room: room.to_string(),
     })
