@@ -119,6 +119,21 @@ pub fn on_visibility_change(_f: impl Fn(bool) + 'static) {
     }
 }
 
+/// Calls `f` when the page is being left or put away (`pagehide`), for the page's life.
+pub fn on_page_hide(_f: impl Fn() + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::prelude::*;
+        use wasm_bindgen::JsCast;
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let cb = Closure::<dyn Fn()>::new(_f);
+        let _ = window.add_event_listener_with_callback("pagehide", cb.as_ref().unchecked_ref());
+        cb.forget();
+    }
+}
+
 /// Calls `f` whenever the user touches the page (a key, the pointer, a touch, a scroll), for the
 /// page's life.
 pub fn on_input(_f: impl Fn() + 'static) {

@@ -65,7 +65,7 @@ struct Inner {
     typing_until: std::collections::HashMap<(String, String), f64>,
     /// Read positions waiting to be sent, by room (the newest seq seen).
     unsent_reads: std::collections::BTreeMap<String, i64>,
-    /// A timer is armed to send `unsent_reads`.
+    /// A read position went less than [`MARK_READ_EVERY`] ago: more wait for the timer.
     reads_timer: bool,
     /// Whether this tab is in use, as last told to the server.
     active: bool,
@@ -91,6 +91,8 @@ impl Connection {
 
     pub fn connect(&self) {
         watch_online(self.socket.clone());
+        let this = self.clone();
+        crate::browser::on_page_hide(move || this.leaving());
         self.watch_activity();
         self.socket.connect();
     }
@@ -201,27 +203,30 @@ impl Connection {
         if !self.socket.is_connected() {
             return false;
         }
-        let arm = {
+        let waiting = {
             let mut inner = self.inner.borrow_mut();
             let held = inner.unsent_reads.entry(room.to_owned()).or_default();
             *held = (*held).max(seq);
-            !std::mem::replace(&mut inner.reads_timer, true)
+            inner.reads_timer
         };
-        if arm {
-            let this = self.clone();
-            leptos::prelude::set_timeout(move || this.send_reads(), MARK_READ_EVERY);
+        // The first goes at once (a reader who opens a room and leaves loses nothing); more
+        // within the next second wait for its end and go as one per room.
+        if !waiting {
+            self.send_reads();
         }
         true
     }
 
-    /// Sends the read positions waiting (kept for the next connection while there is none).
+    /// Sends the read positions waiting (kept for the next connection while there is none),
+    /// then holds further ones for [`MARK_READ_EVERY`].
     fn send_reads(&self) {
         let unsent = {
             let mut inner = self.inner.borrow_mut();
-            inner.reads_timer = false;
-            if !self.socket.is_connected() {
+            if !self.socket.is_connected() || inner.unsent_reads.is_empty() {
+                inner.reads_timer = false;
                 return;
             }
+            inner.reads_timer = true;
             std::mem::take(&mut inner.unsent_reads)
         };
         for (room, seq) in unsent {
@@ -235,6 +240,14 @@ impl Connection {
                 Err(Failure::Timeout | Failure::Lost) => {}
             });
         }
+        let this = self.clone();
+        leptos::prelude::set_timeout(move || this.send_reads(), MARK_READ_EVERY);
+    }
+
+    /// The page is going away: what waits goes now.
+    pub fn leaving(&self) {
+        self.inner.borrow_mut().reads_timer = false;
+        self.send_reads();
     }
 
     /// The members of `room` whose names start with `prefix`, for `then` (empty when not

@@ -12,8 +12,10 @@ pub fn PresenceDot(user: String, #[prop(optional)] label: bool) -> impl IntoView
     let presence = use_chat_state().presence();
     let who = StoredValue::new(user.clone());
     let status = move || {
+        // `try_`: a change as the view goes away may ask once more, after `who` is gone.
         presence
-            .try_with(|p| who.with_value(|u| p.get(u).copied()))
+            .try_with(|p| who.try_with_value(|u| p.get(u).copied()))
+            .flatten()
             .flatten()
     };
     let word = move || status().map(Presence::as_str);

@@ -102,7 +102,7 @@ fn Room(loaded: Room, new_from: Option<i64>) -> impl IntoView {
             </div>
             // Erased: the full view type is too deep for the release WASM build.
             {view! { <TopicForm room/> }.into_any()}
-            {view! { <NotifyForm room/> }.into_any()}
+            {view! { <NotifyForm room=name.clone()/> }.into_any()}
             {(loaded.kind == RoomKind::Private).then(|| view! { <Members room/> }.into_any())}
             {(loaded.kind == RoomKind::Public).then(|| view! { <LeaveRoom room/> }.into_any())}
         </header>
@@ -171,7 +171,7 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
 /// What the room notifies the user of: every message, mentions (the default), or nothing (a
 /// plain form: it works without JavaScript too). Only for a room of the user's list.
 #[component]
-fn NotifyForm(room: Memo<Room>) -> impl IntoView {
+fn NotifyForm(room: String) -> impl IntoView {
     let client = use_client();
     let set = ServerAction::<SetNotifications>::new();
     let open = RwSignal::new(false);
@@ -182,9 +182,14 @@ fn NotifyForm(room: Memo<Room>) -> impl IntoView {
         }
     });
     let reads = client.state().reads();
+    // By name, not through the page's room memo, and asked with `try_`: a change of the store as
+    // the page goes away may ask once more, after this component's values are gone.
+    let name = StoredValue::new(room);
     let level = move || {
-        let name = room.with(|r| r.name.clone());
-        reads.try_with(|r| r.get(&name).map(|r| r.notify)).flatten()
+        reads
+            .try_with(|r| name.try_with_value(|n| r.get(n).map(|r| r.notify)))
+            .flatten()
+            .flatten()
     };
     let error = move || set.value().get().and_then(Result::err).map(|e| e.message);
     let choice = move |l: NotifyLevel| {
@@ -218,7 +223,7 @@ fn NotifyForm(room: Memo<Room>) -> impl IntoView {
                     }}
                 </summary>
                 <ActionForm action=set attr:class="notify-form">
-                    <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
+                    <input type="hidden" name="room" value=move || name.get_value()/>
                     <fieldset>
                         <legend>"Notify me of"</legend>
                         {NotifyLevel::ALL.into_iter().map(choice).collect_view()}
