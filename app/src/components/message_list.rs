@@ -99,13 +99,14 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
                     key=|r| (r.m.seq, r.grouped, r.day.clone())
                     // Erased: the list's view type is too deep for the release WASM build.
                     children=move |r| view! {
+                        // Dividers are list items (a list holds nothing else), not separators.
                         {r.day.clone().map(|day| view! {
-                            <li class="day-divider" role="separator" data-testid="day">
+                            <li class="day-divider" data-testid="day">
                                 <span>{day}</span>
                             </li>
                         })}
                         {(Some(r.m.seq) == new_from).then(|| view! {
-                            <li class="new-divider" role="separator" data-testid="new-messages">
+                            <li class="new-divider" data-testid="new-messages">
                                 <span>"New messages"</span>
                             </li>
                         })}
