@@ -6,6 +6,7 @@ pub mod api;
 pub mod browser;
 pub mod client;
 pub mod components;
+pub mod markdown;
 pub mod pages;
 pub mod protocol;
 pub mod security;

@@ -157,7 +157,9 @@ fn MessageRow(m: Message, grouped: bool) -> impl IntoView {
                         {move || time_fmt::clock(ts, offset())}
                     </time>
                 </div>
-                <p class="body" dir="auto">{m.body}</p>
+                // Markdown, rendered by the same code on the server and here (crate::markdown):
+                // raw HTML in a body is text, links are only http(s) and mailto.
+                <div class="body md" dir="auto" inner_html=crate::markdown::render(&m.body)></div>
             </div>
         </li>
     }
