@@ -119,44 +119,48 @@ pub fn on_visibility_change(_f: impl Fn(bool) + 'static) {
     }
 }
 
+/// Calls `f` on each of the window's `events`, for the page's life.
+#[cfg(feature = "hydrate")]
+fn on_window(events: &[&str], f: impl Fn() + 'static) {
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let cb = Closure::<dyn Fn()>::new(f);
+    for name in events {
+        let _ = window.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
+    }
+    cb.forget();
+}
+
 /// Calls `f` when the page is being left or put away (`pagehide`), for the page's life.
 pub fn on_page_hide(_f: impl Fn() + 'static) {
     #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::prelude::*;
-        use wasm_bindgen::JsCast;
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let cb = Closure::<dyn Fn()>::new(_f);
-        let _ = window.add_event_listener_with_callback("pagehide", cb.as_ref().unchecked_ref());
-        cb.forget();
-    }
+    on_window(&["pagehide"], _f);
+}
+
+/// Calls `f` when the browser says it is back online, for the page's life.
+pub fn on_online(_f: impl Fn() + 'static) {
+    #[cfg(feature = "hydrate")]
+    on_window(&["online"], _f);
 }
 
 /// Calls `f` whenever the user touches the page (a key, the pointer, a touch, a scroll), for the
 /// page's life.
 pub fn on_input(_f: impl Fn() + 'static) {
     #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::prelude::*;
-        use wasm_bindgen::JsCast;
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let cb = Closure::<dyn Fn()>::new(_f);
-        for name in [
+    on_window(
+        &[
             "keydown",
             "pointerdown",
             "pointermove",
             "wheel",
             "touchstart",
             "focus",
-        ] {
-            let _ = window.add_event_listener_with_callback(name, cb.as_ref().unchecked_ref());
-        }
-        cb.forget();
-    }
+        ],
+        _f,
+    );
 }
 
 /// Whether this browser shows notifications for the page: `default` (not asked yet),

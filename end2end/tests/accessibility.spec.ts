@@ -4,15 +4,12 @@
 // browse; in light and dark, desktop and phone.
 import { test, expect, Page, BrowserContext } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { expectConnected, openRoom, send, serverPerTest } from './page';
+import { expectConnected, openConnected, send, serverPerTest } from './page';
 
 const t = serverPerTest();
 
-async function open(context: BrowserContext, path: string, name: string): Promise<Page> {
-  const page = await openRoom(context, `${t.server.url}${path}`, name, t.problems);
-  await expectConnected(page);
-  return page;
-}
+const open = (context: BrowserContext, path: string, name: string) =>
+  openConnected(context, `${t.server.url}${path}`, name, t.problems);
 
 async function expectNoViolations(page: Page, what: string) {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();

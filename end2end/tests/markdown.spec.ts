@@ -1,15 +1,12 @@
 // Message bodies are Markdown: formatted the same in the server's HTML and the live page, and
 // no body can run script, load anything or link anywhere but http(s) and mailto.
 import { test, expect, Page, BrowserContext } from '@playwright/test';
-import { expectConnected, messages, openRoom, send, serverPerTest } from './page';
+import { expectConnected, messages, openConnected, send, serverPerTest } from './page';
 
 const t = serverPerTest();
 
-async function open(context: BrowserContext, path: string, name: string): Promise<Page> {
-  const page = await openRoom(context, `${t.server.url}${path}`, name, t.problems);
-  await expectConnected(page);
-  return page;
-}
+const open = (context: BrowserContext, path: string, name: string) =>
+  openConnected(context, `${t.server.url}${path}`, name, t.problems);
 
 /** What a body may never hold, counted over every message on the page. */
 async function dangers(page: Page) {

@@ -2,15 +2,12 @@
 // level (all, mentions, muted), permission asked only on a click, a click on a notification
 // opening its room; and a hidden tab not marking what arrives as read.
 import { test, expect, Page, BrowserContext } from '@playwright/test';
-import { expectConnected, messages, openRoom, send, serverPerTest, setHidden } from './page';
+import { expectConnected, messages, openConnected, send, serverPerTest, setHidden } from './page';
 
 const t = serverPerTest();
 
-async function open(context: BrowserContext, path: string, name: string): Promise<Page> {
-  const page = await openRoom(context, `${t.server.url}${path}`, name, t.problems);
-  await expectConnected(page);
-  return page;
-}
+const open = (context: BrowserContext, path: string, name: string) =>
+  openConnected(context, `${t.server.url}${path}`, name, t.problems);
 
 /** Replaces the browser's Notification with one that records what the page shows (headless
  * Chromium draws none) and how often it asked for permission. */

@@ -39,6 +39,13 @@ export async function openRoom(context: BrowserContext, url: string, name: strin
   return page;
 }
 
+/** [`openRoom`], then waits until the page's socket is connected. */
+export async function openConnected(context: BrowserContext, url: string, name: string, problems: string[]): Promise<Page> {
+  const page = await openRoom(context, url, name, problems);
+  await expectConnected(page);
+  return page;
+}
+
 export async function expectConnected(page: Page, timeout?: number) {
   await expect(page.locator('.status')).toHaveAttribute('data-status', 'connected', { timeout });
 }

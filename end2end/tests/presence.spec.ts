@@ -1,15 +1,12 @@
 // Presence: online (a tab in use), away (tabs open, none in use), offline (none open), shown
 // live beside direct conversations and a private room's members.
 import { test, expect, Page, BrowserContext } from '@playwright/test';
-import { expectConnected, openRoom, serverPerTest, setHidden } from './page';
+import { expectConnected, openConnected, serverPerTest, setHidden } from './page';
 
 const t = serverPerTest();
 
-async function open(context: BrowserContext, path: string, name: string): Promise<Page> {
-  const page = await openRoom(context, `${t.server.url}${path}`, name, t.problems);
-  await expectConnected(page);
-  return page;
-}
+const open = (context: BrowserContext, path: string, name: string) =>
+  openConnected(context, `${t.server.url}${path}`, name, t.problems);
 
 /** Opens (or finds) the direct conversation with `who` from the sidebar's form. */
 async function openDirect(page: Page, who: string) {

@@ -33,10 +33,10 @@ async function register(username: string): Promise<string> {
 
 let users = 0;
 
-/** A socket for a fresh user (or with the given cookie), connected. */
-async function connect(transports: string[] = ['polling', 'websocket'], cookie?: string): Promise<Socket> {
+/** A socket for a fresh user (or with the given cookie), connected; `auth` is the CONNECT payload. */
+async function connect(transports: string[] = ['polling', 'websocket'], cookie?: string, auth?: object): Promise<Socket> {
   cookie ??= await register(`user${++users}`);
-  const socket = io(server.url, { transports, reconnection: false, extraHeaders: { Cookie: cookie } });
+  const socket = io(server.url, { transports, reconnection: false, extraHeaders: { Cookie: cookie }, auth });
   sockets.push(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
@@ -166,4 +166,36 @@ test('set_topic: set by anyone in a public room, pushed as room_updated, refused
   expect(spread.error.code).toBe('bad_payload');
   const joined = await bob.timeout(10_000).emitWithAck('join', { room: 'general' });
   expect(joined.room.topic).toBe('Release on Friday');
+});
+
+test('socket.io-client follows presence, says when it is in use, and sets notification levels', async () => {
+  const bob = await connect();
+  const adaCookie = await register('ada');
+  const arrived = new Promise<any>((resolve) => bob.on('presence', (p) => p.user === 'ada' && resolve(p)));
+  // A connection that starts hidden says so in its CONNECT payload: ada is away, not online.
+  const ada = await connect(['websocket'], adaCookie, { active: false });
+  expect(await arrived).toEqual({ user: 'ada', status: 'away' });
+  expect(await bob.emitWithAck('presence', { users: ['ada', 'nobody'] })).toEqual({
+    users: [{ user: 'ada', status: 'away' }, { user: 'nobody', status: 'offline' }],
+  });
+  const online = new Promise<any>((resolve) => bob.on('presence', (p) => p.user === 'ada' && p.status === 'online' && resolve(p)));
+  expect(await ada.emitWithAck('activity', { active: true })).toEqual({ status: 'online' });
+  await online;
+
+  // Levels: every socket of the user hears the change; bad ones are refused with a reason.
+  const ada2 = await connect(['websocket'], adaCookie);
+  const told = next(ada2, 'notifications');
+  expect(await ada.emitWithAck('set_notifications', { room: 'general', level: 'all' })).toEqual({ room: 'general', level: 'all' });
+  expect(await told).toEqual({ room: 'general', level: 'all' });
+  const rooms = await ada2.emitWithAck('rooms', {});
+  expect(rooms.reads).toEqual([{ room: 'general', read: 0, notify: 'all' }]);
+  const bad = await ada.emitWithAck('set_notifications', { room: 'general', level: 'loud' });
+  expect(bad.error.code).toBe('bad_payload');
+  const many = await bob.emitWithAck('presence', { users: Array.from({ length: 51 }, (_, i) => `u${i}`) });
+  expect(many.error.code).toBe('bad_payload');
+  expect(many.error.message).toContain('at most 50');
+  const offline = new Promise<any>((resolve) => bob.on('presence', (p) => p.user === 'ada' && p.status === 'offline' && resolve(p)));
+  ada.disconnect();
+  ada2.disconnect();
+  await offline;
 });

@@ -579,13 +579,5 @@ fn to_value<T: Serialize>(v: &T) -> Value {
 
 /// Reconnects at once when the browser says it is back online.
 fn watch_online(socket: Socket) {
-    use wasm_bindgen::prelude::*;
-    use wasm_bindgen::JsCast;
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let cb = Closure::<dyn FnMut()>::new(move || socket.connect_now_if_waiting());
-    let _ = window.add_event_listener_with_callback("online", cb.as_ref().unchecked_ref());
-    // Lives as long as the page.
-    cb.forget();
+    crate::browser::on_online(move || socket.connect_now_if_waiting());
 }

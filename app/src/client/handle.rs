@@ -321,10 +321,7 @@ impl ChatClient {
                 // The level changes by its own event, not with a position.
                 next.notify = h.notify;
                 // Mentions seen live after the position the server sent stay.
-                next.mentions
-                    .extend(h.mentions.iter().filter(|&&s| s > read.read));
-                next.mentions.sort_unstable();
-                next.mentions.dedup();
+                next.keep_mentions(&h.mentions);
                 self.state.reads().write().insert(read.room.clone(), next);
             }
             Some(_) => {}
@@ -343,10 +340,7 @@ impl ChatClient {
                     Some(h) if h.read > fresh.read => {
                         let mut m = h.clone();
                         m.notify = fresh.notify;
-                        m.mentions
-                            .extend(fresh.mentions.iter().filter(|&&s| s > h.read));
-                        m.mentions.sort_unstable();
-                        m.mentions.dedup();
+                        m.keep_mentions(&fresh.mentions);
                         m
                     }
                     _ => fresh,

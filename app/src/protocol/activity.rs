@@ -36,6 +36,15 @@ impl ReadState {
         self.mentions.iter().filter(|&&s| s > self.read).count()
     }
 
+    /// Adds the mentions of `seqs` that are still unread (after this position), once each, in
+    /// order.
+    pub fn keep_mentions(&mut self, seqs: &[i64]) {
+        let read = self.read;
+        self.mentions.extend(seqs.iter().filter(|&&s| s > read));
+        self.mentions.sort_unstable();
+        self.mentions.dedup();
+    }
+
     /// Takes in a read position: never backwards; mentions up to it are read.
     pub fn advance(&mut self, read: i64) {
         if read > self.read {

@@ -2,21 +2,11 @@
 //! one node reaches them on the other, and a Redis outage loses nothing. (PostgreSQL only: run
 //! with `NATTER_TEST_POSTGRES`, as `.ci/test` does.)
 
-use crate::helpers::{postgres_server, TestClient, TestRedis, TestServer};
+use crate::helpers::{postgres_server, two_nodes, TestClient, TestRedis};
 use serde_json::json;
 use std::time::Duration;
 
 const QUIET: Duration = Duration::from_millis(500);
-
-/// Two nodes on one database (the data folder names it) and `redis`.
-async fn two_nodes(dir: &std::path::Path, redis: &TestRedis) -> [TestServer; 2] {
-    let url = redis.url();
-    let flags = ["--redis-url", url.as_str()];
-    [
-        TestServer::start_with(dir, &flags).await,
-        TestServer::start_with(dir, &flags).await,
-    ]
-}
 
 #[tokio::test]
 async fn users_on_different_nodes_hear_every_change_live() {

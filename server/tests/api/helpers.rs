@@ -611,3 +611,14 @@ impl TestRedis {
         panic!("redis-server did not listen on port {}", self.port);
     }
 }
+
+/// Two nodes, `a` and `b` (`--node-name`), on one database (the data folder names it) and
+/// `redis`.
+pub async fn two_nodes(dir: &Path, redis: &TestRedis) -> [TestServer; 2] {
+    let url = redis.url();
+    let named = |name: &'static str| ["--redis-url", url.as_str(), "--node-name", name];
+    [
+        TestServer::start_with(dir, &named("a")).await,
+        TestServer::start_with(dir, &named("b")).await,
+    ]
+}

@@ -2,7 +2,7 @@
 //! node and across two.
 
 use crate::helpers::{
-    error_code, free_port, http, postgres_server, TestClient, TestRedis, TestServer,
+    error_code, free_port, http, postgres_server, two_nodes, TestClient, TestRedis, TestServer,
 };
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -143,9 +143,7 @@ async fn the_dashboard_shows_every_node_of_a_cluster() {
     }
     let redis = TestRedis::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let url = redis.url();
-    let a = TestServer::start_with(dir.path(), &["--redis-url", &url, "--node-name", "a"]).await;
-    let b = TestServer::start_with(dir.path(), &["--redis-url", &url, "--node-name", "b"]).await;
+    let [a, b] = two_nodes(dir.path(), &redis).await;
     let ada = a.register("ada").await;
     let bob = b.register("bob").await;
     let mut admin = TestClient::connect(&a.url, &ada).await;

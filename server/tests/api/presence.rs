@@ -1,7 +1,7 @@
 //! Presence (online, away, offline) and notification levels, over Socket.IO: across several
 //! tabs of one user, across two nodes joined by Redis, and with bad payloads.
 
-use crate::helpers::{error_code, postgres_server, TestClient, TestRedis, TestServer};
+use crate::helpers::{error_code, postgres_server, two_nodes, TestClient, TestRedis, TestServer};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -209,10 +209,7 @@ async fn presence_holds_across_two_nodes() {
     }
     let redis = TestRedis::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let url = redis.url();
-    let flags = ["--redis-url", url.as_str()];
-    let a = TestServer::start_with(dir.path(), &flags).await;
-    let b = TestServer::start_with(dir.path(), &flags).await;
+    let [a, b] = two_nodes(dir.path(), &redis).await;
     let (ada, bob) = (a.register("ada").await, b.register("bob").await);
     let mut bob_b = TestClient::connect(&b.url, &bob).await;
 
