@@ -16,7 +16,13 @@ pub enum Incoming<'a> {
     /// A `message` event: which load-generator client sent it and the send time it carries
     /// (µs), both read from its body `<sender> t=<µs>` (the author is the server's business:
     /// Natter sets it from the session, which all clients share).
-    Message { sender: &'a str, sent_us: u64 },
+    /// `room` is the message's room, when the frame names one (a socket of Natter hears every
+    /// room of its account's list, and the load generator's clients share one account).
+    Message {
+        sender: &'a str,
+        sent_us: u64,
+        room: Option<&'a str>,
+    },
     /// Anything else (other events, noop, …).
     Other,
 }
@@ -55,7 +61,12 @@ fn parse_message(frame: &str) -> Option<Incoming<'_>> {
         .next()?
         .parse()
         .ok()?;
-    Some(Incoming::Message { sender, sent_us })
+    let room = field(frame, "\"room\":\"");
+    Some(Incoming::Message {
+        sender,
+        sent_us,
+        room,
+    })
 }
 
 /// The string value after `key` (which ends with the opening quote), up to the closing quote.
@@ -127,7 +138,8 @@ mod tests {
             ),
             Incoming::Message {
                 sender: "c12",
-                sent_us: 1_700_000_000_123_456
+                sent_us: 1_700_000_000_123_456,
+                room: Some("r1"),
             }
         );
         assert_eq!(

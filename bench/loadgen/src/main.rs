@@ -189,7 +189,11 @@ async fn main() {
                             if msg.is_none() { break } else { continue }
                         };
                         match frames::parse(&text) {
-                            Incoming::Message { sender, sent_us } if sender != me => {
+                            // Only its own room's: the others it hears because every client
+                            // is the same account, which lists every room they joined.
+                            Incoming::Message { sender, sent_us, room: r }
+                                if sender != me && r.is_none_or(|r| r == room) =>
+                            {
                                 stats.record_delivery(now_us().saturating_sub(sent_us));
                             }
                             Incoming::Ping => {
