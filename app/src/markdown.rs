@@ -9,7 +9,7 @@
 //! links.
 
 use pulldown_cmark::{
-    html, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream,
+    html, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream,
 };
 use pulldown_cmark_escape::{escape_href, escape_html};
 
@@ -25,8 +25,20 @@ pub fn render(body: &str) -> String {
     let mut in_code_block = false;
     for event in TextMergeStream::new(Parser::new_ext(body, options)) {
         match event {
-            // Raw HTML is text.
-            Event::Html(raw) | Event::InlineHtml(raw) => events.push(Event::Text(raw)),
+            // Raw HTML is text (a block of it keeps its lines).
+            Event::InlineHtml(raw) => events.push(Event::Text(raw)),
+            Event::Html(raw) => {
+                let text = raw.trim_end_matches('\n');
+                for (i, line) in text.split('\n').enumerate() {
+                    if i > 0 {
+                        events.push(Event::HardBreak);
+                    }
+                    events.push(Event::Text(line.to_owned().into()));
+                }
+                if raw.ends_with('\n') && !text.is_empty() {
+                    events.push(Event::HardBreak);
+                }
+            }
             Event::Start(Tag::HtmlBlock) => events.push(Event::Start(Tag::Paragraph)),
             Event::End(TagEnd::HtmlBlock) => events.push(Event::End(TagEnd::Paragraph)),
             Event::Start(Tag::Link {
@@ -54,7 +66,7 @@ pub fn render(body: &str) -> String {
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 in_code_block = true;
-                events.push(Event::Start(Tag::CodeBlock(kind)));
+                events.push(Event::Start(Tag::CodeBlock(plain_language(kind))));
             }
             Event::End(TagEnd::CodeBlock) => {
                 in_code_block = false;
@@ -71,6 +83,26 @@ pub fn render(body: &str) -> String {
     let mut out = String::with_capacity(body.len() + body.len() / 2 + 16);
     html::push_html(&mut out, events.into_iter());
     out
+}
+
+/// A fenced block's language as one plain word (`language-<word>` becomes its class): cut at
+/// any white space, only letters, digits and `_+.#-`, so no body can give its code other
+/// classes of the page.
+fn plain_language(kind: CodeBlockKind) -> CodeBlockKind {
+    match kind {
+        CodeBlockKind::Fenced(info) => {
+            let word: String = info
+                .split(char::is_whitespace)
+                .next()
+                .unwrap_or("")
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || "_+.#-".contains(*c))
+                .take(32)
+                .collect();
+            CodeBlockKind::Fenced(word.into())
+        }
+        indented => indented,
+    }
 }
 
 /// The address a link may point to, or `None` when its scheme is not a safe one (or it has
@@ -147,15 +179,18 @@ fn next_address(text: &str) -> Option<(usize, usize)> {
             .find(|c: char| c.is_whitespace() || c == '<')
             .unwrap_or(text.len() - at);
         let mut end = at + len;
-        loop {
-            let candidate = &text[at..end];
-            let Some(last) = candidate.chars().next_back() else {
-                break;
-            };
-            let unbalanced =
-                last == ')' && candidate.matches('(').count() < candidate.matches(')').count();
+        // Counted once, then kept as the end moves back (a long run of `)` stays linear).
+        let mut opens = text[at..end].matches('(').count();
+        let mut closes = text[at..end].matches(')').count();
+        while let Some(last) = text[at..end].chars().next_back() {
+            let unbalanced = last == ')' && opens < closes;
             if ".,:;!?'\"*_~".contains(last) || unbalanced {
                 end -= last.len_utf8();
+                match last {
+                    ')' => closes -= 1,
+                    '(' => opens -= 1,
+                    _ => {}
+                }
             } else {
                 break;
             }

@@ -230,14 +230,29 @@ impl Connection {
             std::mem::take(&mut inner.unsent_reads)
         };
         for (room, seq) in unsent {
-            let request = MarkReadRequest { room, seq };
+            let request = MarkReadRequest {
+                room: room.clone(),
+                seq,
+            };
             let this = self.clone();
             self.request(&request, move |reply: Result<ReadReply, _>| match reply {
                 Ok(r) => this.client.advance_read(r.into()),
                 Err(Failure::Refused(e)) => {
                     leptos::logging::warn!("natter: mark_read refused: {}", e.message)
                 }
-                Err(Failure::Timeout | Failure::Lost) => {}
+                // The page shows it read already and will not ask again: send it again (with
+                // the next ones, or on the next connection).
+                Err(Failure::Timeout | Failure::Lost) => {
+                    let idle = {
+                        let mut inner = this.inner.borrow_mut();
+                        let held = inner.unsent_reads.entry(room).or_default();
+                        *held = (*held).max(seq);
+                        !inner.reads_timer
+                    };
+                    if idle {
+                        this.send_reads();
+                    }
+                }
             });
         }
         let this = self.clone();
@@ -324,6 +339,12 @@ impl Connection {
                 }
                 self.send_reads();
                 self.ask_presence(self.client.presence_wanted());
+                // Whether the tab is in use may have changed after the CONNECT said it.
+                let active = self.inner.borrow().active;
+                self.socket.emit(
+                    ActivityRequest::EVENT,
+                    to_value(&ActivityRequest { active }),
+                );
                 if self.inner.borrow().watching_ops {
                     self.send_ops_watch();
                 }

@@ -243,3 +243,28 @@ fn links_are_safe_and_open_apart() {
     );
     assert_eq!(render("http:// alone"), "<p>http:// alone</p>\n");
 }
+
+#[test]
+fn a_code_block_language_is_one_plain_word() {
+    assert_eq!(
+        render("```js\tvisually-hidden\nx\n```"),
+        "<pre><code class=\"language-js\">x\n</code></pre>\n"
+    );
+    assert_eq!(
+        render("```c\"onclick=x\ny\n```"),
+        "<pre><code class=\"language-conclickx\">y\n</code></pre>\n"
+    );
+}
+
+#[test]
+fn raw_html_blocks_keep_their_lines_and_long_addresses_stay_cheap() {
+    assert_eq!(
+        render("<div>\none\n</div>"),
+        "<p>&lt;div&gt;<br />\none<br />\n&lt;/div&gt;</p>\n"
+    );
+    let body = format!("http://a{}", ")".repeat(3990));
+    let started = std::time::Instant::now();
+    let html = render(&body);
+    assert!(html.contains("<a href=\"http://a\""), "{html:.80}");
+    assert!(started.elapsed() < std::time::Duration::from_millis(200));
+}

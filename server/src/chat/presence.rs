@@ -1,26 +1,28 @@
 //! Presence: whether each user is online, away or offline, worked out from their connections
 //! on every node, never stored.
 //!
-//! Every socket of a user is in the Socket.IO room `user:<name>` (from its handshake), and while
-//! it is in use (its tab shown and touched lately, as its client says with `activity` or in its
-//! CONNECT payload) also in `active:<name>`. A user with a socket in `active:` is online; with
+//! Every socket of a user is in the Socket.IO room `present:<name>` (from its connection on), and
+//! while it is in use (its tab shown and touched lately, as its client says with `activity` or in
+//! its CONNECT payload) also in `active:<name>`. A user with a socket in `active:` is online; with
 //! sockets but none in use, away; with none, offline. Counting a room's sockets is the adapter's
 //! `fetch_sockets`, which asks every node through Redis; so presence holds across nodes without
 //! a table of its own, and a node that dies takes its sockets' presence with it.
 //!
-//! Each change (a socket connects, disconnects, or comes into or out of use) is worked out on the
-//! socket's node, before and after, and announced with `presence` to the rooms of the user's
-//! list (and their own sockets) when the user's presence changed. One node works out one user's
-//! changes one at a time, so its announcements come in the order of the changes.
+//! Each change (a socket connects, disconnects, or comes into or out of use) is counted on the
+//! socket's node before and after it is made, under that node's lock for the user, and announced
+//! with `presence` to the rooms of the user's list (and their own sockets) when their presence
+//! changed. So one node's announcements for one user come in the order of the changes.
 
 use super::announce::{self, user_room};
 use super::limits::Action;
 use super::{Caller, ChatService};
 use crate::error::Error;
+use crate::store::User;
 use app::protocol::{
     event, ActivityReply, ActivityRequest, ErrorBody, ErrorCode, Presence, PresenceReply,
     PresenceRequest, UserPresence, Username, MAX_PRESENCE_USERS,
 };
+use futures_util::StreamExt;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
 use socketioxide::SocketIo;
@@ -29,6 +31,13 @@ use tokio::sync::Mutex;
 /// The Socket.IO room of a user's sockets that are in use.
 pub fn active_room(name: &str) -> String {
     format!("active:{name}")
+}
+
+/// The Socket.IO room of a user's sockets that presence counts: joined under the user's lock
+/// once socketioxide counts the socket (apart from `user:<name>`, which a socket joins at once,
+/// so it hears its user's events from its first moment).
+fn present_room(name: &str) -> String {
+    format!("present:{name}")
 }
 
 /// A user's presence from how many of their sockets are in use and connected.
@@ -72,7 +81,7 @@ async fn count<A: Adapter>(io: &SocketIo<A>, room: &str) -> usize {
 /// How many sockets of `name` are in use and connected, on every node.
 async fn counts<A: Adapter>(io: &SocketIo<A>, name: &str) -> (usize, usize) {
     let active = count(io, &active_room(name)).await;
-    let connected = count(io, &user_room(name)).await;
+    let connected = count(io, &present_room(name)).await;
     (active, connected.max(active))
 }
 
@@ -82,73 +91,58 @@ pub async fn presence_of<A: Adapter>(io: &SocketIo<A>, name: &str) -> Presence {
     status(active, connected)
 }
 
-/// What one socket's change was: in use before and after, connected before and after.
-#[derive(Debug, Clone, Copy)]
-pub enum Change {
-    Connected { active: bool },
-    Disconnected { was_active: bool },
-    Activity { was: bool, now: bool },
-}
-
-/// Works out `name`'s presence after `change` (already applied to the socket's rooms) and, when
-/// it differs from before, tells `rooms` (the user's list) and the user's own sockets.
-pub async fn changed<A: Adapter>(
-    io: &SocketIo<A>,
-    name: &str,
-    rooms: Vec<String>,
-    change: Change,
-) -> Presence {
+/// Applies a change to one of `user`'s sockets (joining or leaving `user:`/`active:`), with
+/// their presence counted before and after under this node's lock for the user; when it changed,
+/// every socket that hears a room of their list (and their own) gets `presence`. Answers their
+/// presence after.
+async fn change<A: Adapter>(chat: &ChatService<A>, user: &User, apply: impl FnOnce()) -> Presence {
+    let name = user.name.as_str();
     let _turn = turn_of(name).lock().await;
-    let (active, connected) = counts(io, name).await;
-    let after = status(active, connected);
-    let (active_before, connected_before) = match change {
-        Change::Connected { active: a } => (
-            active.saturating_sub(usize::from(a)),
-            connected.saturating_sub(1),
-        ),
-        Change::Disconnected { was_active } => (active + usize::from(was_active), connected + 1),
-        Change::Activity { was, now } => (
-            (active + usize::from(was)).saturating_sub(usize::from(now)),
-            connected,
-        ),
-    };
-    if status(active_before, connected_before) != after {
+    let io = chat.io();
+    let before = presence_of(io, name).await;
+    apply();
+    let after = presence_of(io, name).await;
+    if before != after {
+        let mut to: Vec<String> = match chat.store().rooms(user).await {
+            Ok(rooms) => rooms.into_iter().map(|r| r.name).collect(),
+            Err(e) => {
+                // Their own sockets at least; the others see it at their next lookup.
+                tracing::warn!(error = %e, user = name, "could not load a user's rooms for presence");
+                Vec::new()
+            }
+        };
+        to.push(user_room(name));
         let notice = UserPresence {
             user: name.to_owned(),
             status: after,
         };
-        let mut to = rooms;
-        to.push(user_room(name));
         announce::emit(io, |s| s.to(to.clone()), event::PRESENCE, &notice).await;
     }
     after
 }
 
-/// The rooms of a socket's user's list that it hears: every room it is in but its own ones.
-pub fn listed_rooms<A: Adapter>(socket: &SocketRef<A>) -> Vec<String> {
-    socket
-        .rooms()
-        .into_iter()
-        .map(|r| r.to_string())
-        .filter(|r| {
-            !r.starts_with("user:")
-                && !r.starts_with("session:")
-                && !r.starts_with("active:")
-                && !r.starts_with("ops:")
-        })
-        .collect()
+/// A socket of `user` connected (socketioxide counts it from now on): it joins
+/// `present:<name>`, and `active:<name>` when its CONNECT payload says it is in use.
+pub async fn connected<A: Adapter>(
+    chat: &ChatService<A>,
+    socket: &SocketRef<A>,
+    user: &User,
+    active: bool,
+) {
+    let name = user.name.as_str();
+    change(chat, user, || {
+        socket.join(present_room(name));
+        if active {
+            socket.join(active_room(name));
+        }
+    })
+    .await;
 }
 
-/// A socket of `name` closed: it leaves its rooms now (so it is not counted), and the change is
-/// announced.
-pub async fn disconnected<A: Adapter>(io: &SocketIo<A>, socket: &SocketRef<A>, name: &str) {
-    let was_active = socket
-        .rooms()
-        .iter()
-        .any(|r| r.as_ref() == active_room(name).as_str());
-    let rooms = listed_rooms(socket);
-    socket.leave_all();
-    changed(io, name, rooms, Change::Disconnected { was_active }).await;
+/// A socket of `user` closed, or its client stopped reading (it is cut off): it leaves every
+/// room now, so it is counted no more.
+pub async fn disconnected<A: Adapter>(chat: &ChatService<A>, socket: &SocketRef<A>, user: &User) {
+    change(chat, user, || socket.leave_all()).await;
 }
 
 /// The caller's connection came into use or went out of it; the answer is their presence now.
@@ -158,29 +152,22 @@ pub async fn activity<A: Adapter>(
     req: ActivityRequest,
 ) -> Result<ActivityReply, Error> {
     chat.limit(Action::Activity, &caller)?;
-    let name = caller.user.name.as_str();
+    let user = &caller.user;
     let Some(socket) = caller.socket.as_ref() else {
         // Over HTTP there is no connection to be in use.
         return Ok(ActivityReply {
-            status: presence_of(chat.io(), name).await,
+            status: presence_of(chat.io(), user.name.as_str()).await,
         });
     };
-    let room = active_room(name);
-    let was = socket.rooms().iter().any(|r| r.as_ref() == room.as_str());
-    if req.active {
-        socket.join(room);
-    } else {
-        socket.leave(room);
-    }
-    let status = if was == req.active {
-        presence_of(chat.io(), name).await
-    } else {
-        let change = Change::Activity {
-            was,
-            now: req.active,
-        };
-        changed(chat.io(), name, listed_rooms(socket), change).await
-    };
+    let room = active_room(user.name.as_str());
+    let status = change(&chat, user, || {
+        if req.active {
+            socket.join(room);
+        } else {
+            socket.leave(room);
+        }
+    })
+    .await;
     Ok(ActivityReply { status })
 }
 
@@ -207,8 +194,15 @@ pub async fn lookup<A: Adapter>(
         .collect::<Result<Vec<_>, _>>()?;
     chat.limit(Action::Presence, &caller)?;
     let io = chat.io();
-    let statuses =
-        futures_util::future::join_all(names.iter().map(|n| presence_of(io, n.as_str()))).await;
+    // A few at a time: each asks every node.
+    let statuses: Vec<Presence> = futures_util::stream::iter(names.clone())
+        .map(|n| {
+            let io = io.clone();
+            async move { presence_of(&io, n.as_str()).await }
+        })
+        .buffered(8)
+        .collect()
+        .await;
     let users = names
         .into_iter()
         .zip(statuses)

@@ -63,7 +63,7 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>, chat: &ChatService<A>) {
                 let Ok(_admitted) = in_flight.0.admitted.clone().try_acquire_owned() else {
                     let refused = ErrorBody::from(Error::TooManyInFlight(RUNNING + WAITING));
                     crate::ops::record::answered(name, received.elapsed(), Some(refused.code));
-                    return answer::<A, ()>(&socket, &in_flight, ack, name, Err(refused));
+                    return answer::<A, ()>(&chat, &socket, &in_flight, ack, name, Err(refused));
                 };
                 let Ok(_running) = in_flight.0.running.clone().acquire_owned().await else {
                     return;
@@ -82,17 +82,18 @@ pub fn register<A: Adapter>(socket: &SocketRef<A>, chat: &ChatService<A>) {
                 .await;
                 let result = result.map_err(ErrorBody::from);
                 let failed = result.as_ref().err().map(|e| e.code);
-                answer(&socket, &in_flight, ack, name, result);
+                answer(&chat, &socket, &in_flight, ack, name, result);
                 crate::ops::record::answered(name, received.elapsed(), failed);
                 drop(serving);
             },
         );
     }
+    let chat = chat.clone();
     socket.on_fallback(
         move |socket: SocketRef<A>, Event(name): Event, ack: Ack<A>| async move {
             let error = ErrorBody::from(Error::UnknownEvent(name.clone()));
             crate::ops::record::answered("unknown", std::time::Duration::ZERO, Some(error.code));
-            answer::<A, ()>(&socket, &in_flight, ack, &name, Err(error));
+            answer::<A, ()>(&chat, &socket, &in_flight, ack, &name, Err(error));
         },
     );
 }
@@ -122,6 +123,7 @@ struct RequestError<'a> {
 
 /// The ack when the client asked for one; else a `request_error` event for a failure.
 fn answer<A: Adapter, T: Serialize>(
+    chat: &ChatService<A>,
     socket: &SocketRef<A>,
     in_flight: &InFlight,
     ack: Ack<A>,
@@ -138,7 +140,9 @@ fn answer<A: Adapter, T: Serialize>(
     };
     match sent {
         Ok(()) => {}
-        Err(SendError::Socket(SocketError::InternalChannelFull)) => stalled(socket, in_flight),
+        Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+            stalled(chat, socket, in_flight)
+        }
         Err(e) => {
             tracing::debug!(sid = %socket.id, event, error = %e, "could not answer (socket gone?)")
         }
@@ -148,7 +152,7 @@ fn answer<A: Adapter, T: Serialize>(
 /// The socket's outgoing queue is full: its client stopped reading. It leaves every room, so it
 /// is sent nothing more (a client that comes back catches up by seq), its requests are dropped,
 /// and the heartbeat, which cannot be queued either, closes it.
-fn stalled<A: Adapter>(socket: &SocketRef<A>, in_flight: &InFlight) {
+fn stalled<A: Adapter>(chat: &ChatService<A>, socket: &SocketRef<A>, in_flight: &InFlight) {
     if !in_flight.0.stalled.swap(true, Ordering::Relaxed) {
         let user = socket
             .extensions
@@ -160,7 +164,22 @@ fn stalled<A: Adapter>(socket: &SocketRef<A>, in_flight: &InFlight) {
             "client stopped reading: its outgoing queue is full; cutting it off until the \
              heartbeat closes it"
         );
-        socket.leave_all();
+        // It leaves the chat's rooms now; its user's own rooms under presence's lock, as a
+        // closed socket does, so their presence follows.
+        let chat_rooms: Vec<_> = socket
+            .rooms()
+            .into_iter()
+            .filter(|r| !r.starts_with("present:") && !r.starts_with("active:"))
+            .collect();
+        socket.leave(chat_rooms);
+        if let Some(session) = socket.extensions.get::<Session>() {
+            let (chat, socket) = (chat.clone(), socket.clone());
+            tokio::spawn(async move {
+                crate::chat::presence::disconnected(&chat, &socket, &session.user).await;
+            });
+        } else {
+            socket.leave_all();
+        }
         // A disconnect needs one free place in the queue: try until the client reads one
         // packet (then it reconnects at once and catches up), or the heartbeat closes it.
         let socket = socket.clone();

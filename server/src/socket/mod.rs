@@ -24,8 +24,20 @@ use socketioxide_core::adapter::DefinedAdapter;
 /// the adapter's start: nothing for one node; for Redis, a future that resolves once this node
 /// listens to the others.
 pub fn mount<A: Adapter + DefinedAdapter>(io: &SocketIo<A>, chat: ChatService<A>) -> A::InitRes {
-    let on_connect = |socket: SocketRef<A>| async move {
-        tracing::debug!(sid = %socket.id, "socket connected");
+    // Runs once socketioxide counts the socket among the namespace's: presence sees it.
+    let on_connect = {
+        let chat = chat.clone();
+        move |socket: SocketRef<A>| {
+            let chat = chat.clone();
+            async move {
+                tracing::debug!(sid = %socket.id, "socket connected");
+                let Some(session) = socket.extensions.get::<Session>() else {
+                    return;
+                };
+                let active = socket.extensions.get::<InUse>().is_none_or(|u| u.0);
+                presence::connected(&chat, &socket, &session.user, active).await;
+            }
+        }
     };
     io.ns(
         "/",
@@ -39,6 +51,10 @@ pub fn mount<A: Adapter + DefinedAdapter>(io: &SocketIo<A>, chat: ChatService<A>
         ),
     )
 }
+
+/// Whether a socket's connection was in use when it connected (its CONNECT payload).
+#[derive(Clone, Copy)]
+struct InUse(bool);
 
 /// Why a socket was refused at its handshake; the client gets `connect_error` with
 /// `{ "message": "<code>: <sentence>" }`.
@@ -77,22 +93,12 @@ async fn authenticate<A: Adapter>(
         tracing::warn!(error = %e, "could not load a socket's rooms; it hears only those it joins");
     }
     tracing::debug!(sid = %socket.id, user = %session.user.name, "socket authenticated");
-    let name = session.user.name.to_string();
-    if active {
-        socket.join(presence::active_room(&name));
-    }
+    socket.extensions.insert(InUse(active));
+    let user = session.user.clone();
     socket.extensions.insert(session);
     adapter::register(&socket, &chat);
-    let io = chat.io().clone();
-    {
-        let (io, name) = (io.clone(), name.clone());
-        socket.on_disconnect(move |socket: SocketRef<A>| async move {
-            presence::disconnected(&io, &socket, &name).await;
-        });
-    }
-    let rooms = presence::listed_rooms(&socket);
-    tokio::spawn(async move {
-        presence::changed(&io, &name, rooms, presence::Change::Connected { active }).await;
+    socket.on_disconnect(move |socket: SocketRef<A>| async move {
+        presence::disconnected(&chat, &socket, &user).await;
     });
     Ok(())
 }

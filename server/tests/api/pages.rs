@@ -26,8 +26,8 @@ async fn the_room_page_holds_its_history_in_the_first_html() {
     assert!(html.contains("href=\"/r/general\""), "room list");
     // Each body is isolated: a direction override inside it cannot reorder the page around it.
     assert!(
-        html.contains(r#"<p dir="auto" class="body">message &lt;55&gt; &amp; more</p>"#),
-        "bodies are rendered with dir=auto"
+        html.contains(r#"<div dir="auto" class="body md"><p>message &lt;55&gt; &amp; more</p>"#),
+        "bodies are rendered as Markdown, with dir=auto"
     );
 }
 
