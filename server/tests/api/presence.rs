@@ -7,10 +7,13 @@ use std::time::Duration;
 
 const QUIET: Duration = Duration::from_millis(500);
 
-/// The next `presence` event about `user` (those about others are skipped).
+/// The next `presence` event about `user` (those about others are skipped), within 15 s: each
+/// is counted on every node first, which a loaded machine running the whole suite slows.
 async fn next_about(client: &mut TestClient, user: &str) -> String {
     loop {
-        let p = client.next("presence").await;
+        let p = client
+            .next_within("presence", Duration::from_secs(15))
+            .await;
         if p["user"] == user {
             return p["status"].as_str().unwrap().to_owned();
         }
