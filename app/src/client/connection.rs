@@ -392,10 +392,12 @@ impl Connection {
                 Err(e) => leptos::logging::warn!("natter: bad message event: {e}"),
             },
             // This server was cut off from the other nodes for a while: catch up on the open
-            // room by seq, and on the room list.
+            // room by seq, on the room list, and on who is around.
             event::RESYNC => {
                 self.join();
                 self.refresh_rooms();
+                // Presence changes told meanwhile were not sent to this node's sockets.
+                self.ask_presence(self.client.presence_wanted());
             }
             event::READ_POSITION => match serde_json::from_value::<ReadReply>(data) {
                 Ok(r) => self.client.advance_read(r.into()),
