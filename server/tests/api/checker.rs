@@ -51,6 +51,10 @@ pub fn without_key(message: &Value) -> Value {
 }
 
 /// One client's view: what it holds per room, keyed by seq.
+/// How long a client may keep failing to reconnect, or to get one message acknowledged,
+/// before its test fails.
+const STUCK: Duration = Duration::from_secs(90);
+
 pub struct Checker {
     /// Where it connects; a test moves it when the server moves.
     pub url: Arc<Mutex<String>>,
@@ -126,11 +130,21 @@ impl Checker {
 
     /// Connects (retrying while the server is down) and resumes every room after its held seq.
     pub async fn ensure_connected(&mut self) {
+        // A client that cannot get back within this fails its test (saying why) instead of
+        // hanging it.
+        let started = std::time::Instant::now();
+        let mut why = "";
         while self.conn.is_none() {
+            assert!(
+                started.elapsed() < STUCK,
+                "{} could not connect and resume within {STUCK:?}: {why}",
+                self.user.name
+            );
             let url = self.url.lock().await.clone();
             let cookie = Some(self.user.cookie.as_str());
             let Some(conn) = TestClient::try_connect_with(&url, self.transport(), cookie).await
             else {
+                why = "the last connection attempt failed or was refused";
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             };
@@ -141,6 +155,7 @@ impl Checker {
                     let req = json!({ "room": room, "after": after });
                     let Some(reply) = self.conn.as_ref().unwrap().try_request("join", req).await
                     else {
+                        why = "the last join got no answer in time";
                         self.conn = None;
                         break;
                     };
@@ -162,7 +177,13 @@ impl Checker {
 
     /// Sends until acknowledged, with the same key every time.
     pub async fn send(&mut self, room: &str, key: &str, body: &str) -> Value {
+        let started = std::time::Instant::now();
         loop {
+            assert!(
+                started.elapsed() < STUCK,
+                "{}'s send of {key} got no ack within {STUCK:?}",
+                self.user.name
+            );
             self.ensure_connected().await;
             let req = json!({ "room": room, "body": body, "key": key });
             match self.conn.as_ref().unwrap().try_request("send", req).await {
