@@ -110,6 +110,9 @@ async fn a_redis_outage_loses_nothing_and_clients_catch_up_when_it_is_back() {
     assert_eq!(sent["message"]["seq"], 2, "{sent}");
     assert_eq!(ada_a2.next("message").await["body"], "during the outage");
     bob_b.none("message", QUIET).await;
+    // Long enough for node b's once-a-second ping to find Redis gone too (it sent nothing
+    // meanwhile, so only its ping can tell it missed something).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
 
     // Redis is back: the other node's clients are told to catch up, and get it by seq.
     redis.restart().await;
