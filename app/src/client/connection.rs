@@ -203,18 +203,23 @@ impl Connection {
         if !self.socket.is_connected() {
             return false;
         }
+        self.queue_read(room.to_owned(), seq);
+        true
+    }
+
+    /// Keeps `seq` as `room`'s position to send. The first goes at once (a reader who opens a
+    /// room and leaves loses nothing); more within the next second wait for its end and go as
+    /// one per room.
+    fn queue_read(&self, room: String, seq: i64) {
         let waiting = {
             let mut inner = self.inner.borrow_mut();
-            let held = inner.unsent_reads.entry(room.to_owned()).or_default();
+            let held = inner.unsent_reads.entry(room).or_default();
             *held = (*held).max(seq);
             inner.reads_timer
         };
-        // The first goes at once (a reader who opens a room and leaves loses nothing); more
-        // within the next second wait for its end and go as one per room.
         if !waiting {
             self.send_reads();
         }
-        true
     }
 
     /// Sends the read positions waiting (kept for the next connection while there is none),
@@ -242,17 +247,7 @@ impl Connection {
                 }
                 // The page shows it read already and will not ask again: send it again (with
                 // the next ones, or on the next connection).
-                Err(Failure::Timeout | Failure::Lost) => {
-                    let idle = {
-                        let mut inner = this.inner.borrow_mut();
-                        let held = inner.unsent_reads.entry(room).or_default();
-                        *held = (*held).max(seq);
-                        !inner.reads_timer
-                    };
-                    if idle {
-                        this.send_reads();
-                    }
-                }
+                Err(Failure::Timeout | Failure::Lost) => this.queue_read(room, seq),
             });
         }
         let this = self.clone();
