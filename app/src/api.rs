@@ -205,7 +205,13 @@ pub struct RoomPage {
 #[server(prefix = "/api", endpoint = "room")]
 pub async fn load_room(room: String) -> Result<RoomPage, ErrorBody> {
     let req = Request::take()?;
-    let joined = req.run(JoinRequest { room, after: None }).await;
+    let joined = req
+        .run(JoinRequest {
+            room,
+            after: None,
+            changes_after: None,
+        })
+        .await;
     match joined {
         Ok(j) => Ok(RoomPage {
             room: j.room,

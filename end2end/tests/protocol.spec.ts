@@ -55,7 +55,7 @@ test('socket.io-client joins, sends with a key and receives the broadcast', asyn
   expect(bob.io.engine.transport.name).toBe('polling');
 
   const joined = await ada.emitWithAck('join', { room: 'general' });
-  expect(joined).toEqual({ room: { name: 'general', kind: 'public', topic: '', last_seq: 0, created_at: expect.any(Number) }, messages: [], truncated: false, read: { room: 'general', read: 0 } });
+  expect(joined).toEqual({ room: { name: 'general', kind: 'public', topic: '', last_seq: 0, last_change: 0, created_at: expect.any(Number) }, messages: [], truncated: false, read: { room: 'general', read: 0 } });
   await bob.emitWithAck('join', { room: 'general' });
 
   const received = next(bob, 'message');
@@ -100,6 +100,44 @@ test('socket.io-client hears every room of its list, moves read positions and se
   const typing = next(bob, 'typing');
   expect(await ada.emitWithAck('typing', { room: 'general' })).toEqual({});
   expect(await typing).toEqual({ room: 'general', user: 'ada' });
+});
+
+test('socket.io-client replies, edits, reacts and deletes, and catches up on missed changes by number', async () => {
+  const ada = await connect();
+  const bobCookie = await register('bobchanges');
+  let bob = await connect(['polling'], bobCookie);
+  const first = (await ada.emitWithAck('send', { room: 'general', body: 'lunch at noon?' })).message;
+  const reply = await bob.emitWithAck('send', { room: 'general', body: 'yes', reply_to: first.seq });
+  expect(reply.message.reply_to).toEqual({ seq: first.seq, author: 'user1', snippet: 'lunch at noon?' });
+
+  // Live: each change reaches the room, numbered 1, 2, 3, carrying the message as it stands.
+  const heard: any[] = [];
+  bob.on('change', (c) => heard.push(c));
+  const edited = await ada.emitWithAck('edit', { room: 'general', seq: first.seq, body: 'lunch at 12:30?' });
+  expect(edited).toMatchObject({ change: 1, message: { body: 'lunch at 12:30?', edited: expect.any(Number) } });
+  const reacted = await bob.emitWithAck('react', { room: 'general', seq: first.seq, emoji: '👍' });
+  expect(reacted.message.reactions).toEqual([{ emoji: '👍', users: ['bobchanges'] }]);
+  expect((await bob.emitWithAck('react', { room: 'general', seq: first.seq, emoji: 'no' })).error.code).toBe('invalid_emoji');
+  expect((await bob.emitWithAck('edit', { room: 'general', seq: first.seq, body: 'mine now' })).error.code).toBe('forbidden');
+  await expect.poll(() => heard.map((c) => [c.change, c.kind, c.seq])).toEqual([[1, 'edit', first.seq], [2, 'react', first.seq]]);
+  expect(heard[1]).toMatchObject({ room: 'general', actor: 'bobchanges', emoji: '👍', message: { body: 'lunch at 12:30?' } });
+
+  // Offline meanwhile: a deletion, then the join with changes_after brings it, and the reply's quote says so.
+  const held = heard[heard.length - 1].change;
+  bob.disconnect();
+  const deleted = await ada.emitWithAck('delete', { room: 'general', seq: first.seq });
+  expect(deleted).toMatchObject({ change: 3, message: { deleted: true, body: '' } });
+  bob = await connect(['websocket'], bobCookie);
+  const back = await bob.emitWithAck('join', { room: 'general', after: reply.message.seq, changes_after: held });
+  expect(back.messages).toEqual([]);
+  expect(back.changes.map((c: any) => [c.change, c.kind])).toEqual([[3, 'delete']]);
+  expect(back.room.last_change).toBe(3);
+  const page = await bob.emitWithAck('changes', { room: 'general', after: 0 });
+  expect(page.changes).toHaveLength(3);
+  expect(page.truncated).toBe(false);
+  const history = await bob.emitWithAck('history', { room: 'general' });
+  expect(history.messages[1].reply_to).toEqual({ seq: first.seq, author: 'user1', snippet: '', deleted: true });
+  expect((await bob.emitWithAck('react', { room: 'general', seq: first.seq, emoji: '🎉' })).error.code).toBe('message_deleted');
 });
 
 test('socket.io-client gets documented errors, and request_error without an ack', async () => {

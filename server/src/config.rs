@@ -87,6 +87,11 @@ pub struct Config {
     #[arg(long, env = "NATTER_SEND_BURST", default_value_t = 30)]
     pub send_burst: u32,
 
+    /// Edits, deletions and reactions per second each user may make (sustained, 20 at once);
+    /// 0 turns the limit off.
+    #[arg(long, env = "NATTER_CHANGE_RATE", default_value_t = 2.0)]
+    pub change_rate: f64,
+
     /// Rooms one user may create per hour (5 at once); 0 turns the limit off.
     #[arg(long, env = "NATTER_ROOMS_PER_HOUR", default_value_t = 10)]
     pub rooms_per_hour: u32,
@@ -163,6 +168,10 @@ impl Config {
                 send: Rate {
                     per_second: self.send_rate,
                     burst: self.send_burst,
+                },
+                change: Rate {
+                    per_second: self.change_rate,
+                    burst: defaults.change.burst,
                 },
                 create_room: Rate::per_hour(self.rooms_per_hour, defaults.create_room.burst),
                 ..defaults

@@ -33,6 +33,20 @@ pub enum Error {
     UsernameTaken(Username),
     #[error("only the owner of {room} may {action}")]
     NotOwner { room: RoomName, action: OwnerAction },
+    #[error("{room} has no message {seq}")]
+    UnknownMessage { room: RoomName, seq: i64 },
+    #[error("message {seq} of {room} was deleted")]
+    MessageDeleted { room: RoomName, seq: i64 },
+    #[error("only the author of a message may edit it")]
+    NotAuthor,
+    #[error("only the author, the owner of a private room or an administrator may delete a message")]
+    MayNotDelete,
+    #[error("a reaction must be one emoji")]
+    NotAnEmoji,
+    #[error("a message may carry {most} distinct reactions")]
+    TooManyReactionKinds { most: usize },
+    #[error("one user may react to a message with {most} emoji")]
+    TooManyReactions { most: usize },
     #[error("the owner of {0} cannot leave it")]
     OwnerCannotLeave(RoomName),
     #[error("{room} is a {kind:?} room, without members to change")]
@@ -120,6 +134,13 @@ impl Error {
             Error::NotAdmin => ErrorCode::NotFound,
             Error::ReservedRoomName(_) => ErrorCode::InvalidRoomName,
             Error::UnknownUser(_) | Error::NotMember(..) => ErrorCode::UnknownUser,
+            Error::UnknownMessage { .. } => ErrorCode::UnknownMessage,
+            Error::MessageDeleted { .. } => ErrorCode::MessageDeleted,
+            Error::NotAnEmoji => ErrorCode::InvalidEmoji,
+            Error::NotAuthor | Error::MayNotDelete => ErrorCode::Forbidden,
+            Error::TooManyReactionKinds { .. } | Error::TooManyReactions { .. } => {
+                ErrorCode::LimitReached
+            }
             Error::UsernameTaken(_) => ErrorCode::UsernameTaken,
             Error::NotOwner { .. }
             | Error::OwnerCannotLeave(_)
@@ -171,6 +192,25 @@ impl Error {
                 format!("The username \"{name}\" is taken. Please choose another.")
             }
             Error::NotOwner { room, action } => format!("Only the owner of #{room} can {action}."),
+            Error::UnknownMessage { room, seq } => {
+                format!("#{room} has no message number {seq}.")
+            }
+            Error::MessageDeleted { room, seq } => {
+                format!("Message {seq} of #{room} was deleted; it cannot change any more.")
+            }
+            Error::NotAuthor => "You can only edit your own messages.".into(),
+            Error::MayNotDelete => "You can only delete your own messages (the owner of a \
+                 private room and administrators can delete any in it)."
+                .into(),
+            Error::NotAnEmoji => app::protocol::Emoji::invalid().message,
+            Error::TooManyReactionKinds { most } => format!(
+                "This message has {most} different reactions, the most one message may have: \
+                 add to one of those instead."
+            ),
+            Error::TooManyReactions { most } => format!(
+                "You have reacted to this message with {most} emoji, the most one person may: \
+                 take one back first."
+            ),
             Error::OwnerCannotLeave(room) => format!("You own #{room}, so you cannot leave it."),
             Error::NotPrivate { room, kind } => match kind {
                 RoomKind::Direct => "The members of a direct conversation cannot change.".into(),

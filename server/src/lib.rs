@@ -1,5 +1,7 @@
 //! Natter's server: one axum router serving the Leptos pages, the server functions and
 //! Socket.IO on the same port.
+// The room page's view type is deep; rendering it on the server needs more than the default.
+#![recursion_limit = "256"]
 
 pub mod admin_command;
 pub mod auth;

@@ -48,6 +48,12 @@ pub enum ErrorCode {
     UnknownRoom,
     /// A room with that name exists already.
     RoomExists,
+    /// The room has no message with that seq.
+    UnknownMessage,
+    /// The message was deleted: it cannot be edited, reacted to or answered.
+    MessageDeleted,
+    /// A reaction is not one emoji.
+    InvalidEmoji,
     /// There is nothing here for this user (the ops dashboard, for anyone but administrators).
     NotFound,
     /// A size limit of the server: rooms one user may own, members of one room.
@@ -61,7 +67,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, for tests and documentation checks.
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 27] = [
         ErrorCode::BadPayload,
         ErrorCode::UnknownEvent,
         ErrorCode::EmptyMessage,
@@ -82,6 +88,9 @@ impl ErrorCode {
         ErrorCode::InvalidKey,
         ErrorCode::UnknownRoom,
         ErrorCode::RoomExists,
+        ErrorCode::UnknownMessage,
+        ErrorCode::MessageDeleted,
+        ErrorCode::InvalidEmoji,
         ErrorCode::NotFound,
         ErrorCode::LimitReached,
         ErrorCode::Internal,
@@ -96,7 +105,11 @@ impl ErrorCode {
     /// The HTTP status an error gets over HTTP (pages, server functions, `/auth/*`).
     pub fn http_status(self) -> u16 {
         match self {
-            ErrorCode::UnknownRoom | ErrorCode::UnknownUser | ErrorCode::NotFound => 404,
+            ErrorCode::UnknownRoom
+            | ErrorCode::UnknownUser
+            | ErrorCode::NotFound
+            | ErrorCode::UnknownMessage => 404,
+            ErrorCode::MessageDeleted => 410,
             ErrorCode::RoomExists | ErrorCode::UsernameTaken => 409,
             ErrorCode::NotAuthenticated | ErrorCode::BadCredentials => 401,
             ErrorCode::Forbidden | ErrorCode::LimitReached => 403,
@@ -113,7 +126,8 @@ impl ErrorCode {
             | ErrorCode::InvalidPassword
             | ErrorCode::InvalidRoomName
             | ErrorCode::InvalidTopic
-            | ErrorCode::InvalidKey => 400,
+            | ErrorCode::InvalidKey
+            | ErrorCode::InvalidEmoji => 400,
         }
     }
 }
@@ -237,6 +251,9 @@ mod tests {
                 | ErrorCode::InvalidKey
                 | ErrorCode::UnknownRoom
                 | ErrorCode::RoomExists
+                | ErrorCode::UnknownMessage
+                | ErrorCode::MessageDeleted
+                | ErrorCode::InvalidEmoji
                 | ErrorCode::NotFound
                 | ErrorCode::LimitReached
                 | ErrorCode::Internal

@@ -38,6 +38,17 @@ pub mod event {
     pub const SEND: &str = "send";
     /// Client -> server: page back through a room's history.
     pub const HISTORY: &str = "history";
+    /// Client -> server: change the body of one's own message.
+    pub const EDIT: &str = "edit";
+    /// Client -> server: delete a message (one's own; any, for a private room's owner or an
+    /// administrator).
+    pub const DELETE: &str = "delete";
+    /// Client -> server: add or take back an emoji reaction.
+    pub const REACT: &str = "react";
+    /// Client -> server: a room's changes after a change number.
+    pub const CHANGES: &str = "changes";
+    /// Server -> client: one entry of a room's change log.
+    pub const CHANGE: &str = "change";
     /// Client -> server: list your rooms (the ones you joined, private rooms you are a member
     /// of, your direct conversations).
     pub const ROOMS: &str = "rooms";

@@ -102,7 +102,7 @@ impl HistoryLimit {
 }
 
 /// A stored message, as the server broadcasts it and history returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     /// Server-assigned unique id (a UUID).
     pub id: String,
@@ -121,6 +121,19 @@ pub struct Message {
     /// none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<String>,
+    /// When the author last edited the body, ms since the epoch (absent: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<i64>,
+    /// True once the message was deleted: `body` is empty and `mentions`, `reactions` and
+    /// `reply_to`'s snippet are gone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+    /// Reactions, by emoji in the order first used (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<super::Reaction>,
+    /// The message this one answers (absent when it answers none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<super::Quote>,
 }
 
 /// `send` payload.
@@ -133,6 +146,9 @@ pub struct SendRequest {
     /// the first message back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// The seq of the message in the same room this one answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<i64>,
 }
 
 /// `send` ack on success.
@@ -160,7 +176,12 @@ pub struct HistoryReply {
     pub messages: Vec<Message>,
 }
 
-request!(SendRequest, event::SEND, "{ room, body, key? }", SendReply);
+request!(
+    SendRequest,
+    event::SEND,
+    "{ room, body, key?, reply_to? }",
+    SendReply
+);
 request!(
     HistoryRequest,
     event::HISTORY,

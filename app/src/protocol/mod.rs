@@ -6,6 +6,7 @@
 //!   reply, and the size limit of one event.
 //! - [`errors`]: error codes, the error body of every ack and HTTP answer, [`Reply`].
 //! - [`activity`]: read positions, mentions, typing.
+//! - [`changes`]: edits, deletions, reactions, replies' quotes, and the change log.
 //! - [`presence`]: who is online, away or offline.
 //! - [`notifications`]: how each room notifies its reader.
 //! - [`ops`]: the ops dashboard's windows (administrators only).
@@ -15,6 +16,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod changes;
 pub mod errors;
 pub mod events;
 pub mod messages;
@@ -28,6 +30,7 @@ pub(crate) mod proptests;
 
 pub use accounts::*;
 pub use activity::*;
+pub use changes::*;
 pub use errors::*;
 pub use events::*;
 pub use messages::*;

@@ -135,6 +135,16 @@ const FIELDS: &[&str] = &[
     "members",
     "last_seq",
     "created_at",
+    "last_change",
+    "changes_after",
+    "change",
+    "changes",
+    "edited",
+    "deleted",
+    "reactions",
+    "reply_to",
+    "emoji",
+    "on",
 ];
 
 fn field_name() -> impl Strategy<Value = String> {
@@ -448,7 +458,7 @@ proptest! {
         private in any::<bool>(),
         extra in unknown_fields(),
     ) {
-        round_trips(&JoinRequest { room: room.clone(), after: seq }, &extra)?;
+        round_trips(&JoinRequest { room: room.clone(), after: seq, changes_after: seq }, &extra)?;
         round_trips(&LeaveRequest { room: room.clone() }, &extra)?;
         round_trips(&RoomsRequest {}, &extra)?;
         round_trips(&CreateRoomRequest { name: room.clone(), private }, &extra)?;
@@ -457,7 +467,13 @@ proptest! {
         round_trips(&AddMemberRequest(member.clone()), &extra)?;
         round_trips(&RemoveMemberRequest(member), &extra)?;
         round_trips(&SetTopicRequest { room: room.clone(), topic: body.clone() }, &extra)?;
-        round_trips(&SendRequest { room: room.clone(), body, key }, &extra)?;
+        round_trips(&SendRequest { room: room.clone(), body: body.clone(), key, reply_to: seq }, &extra)?;
+        if let Some(seq) = seq {
+            round_trips(&EditRequest { room: room.clone(), seq, body: body.clone() }, &extra)?;
+            round_trips(&DeleteRequest { room: room.clone(), seq }, &extra)?;
+            round_trips(&ReactRequest { room: room.clone(), seq, emoji: body, on: private }, &extra)?;
+            round_trips(&ChangesRequest { room: room.clone(), after: seq }, &extra)?;
+        }
         round_trips(&HistoryRequest { room, before: seq, limit }, &extra)?;
     }
 }

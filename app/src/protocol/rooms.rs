@@ -184,6 +184,9 @@ pub struct Room {
     pub topic: String,
     /// The sequence number of the room's newest message (0 when it has none).
     pub last_seq: i64,
+    /// The number of the room's newest change (0 when it has none).
+    #[serde(default)]
+    pub last_change: i64,
     /// Creation time, milliseconds since the Unix epoch (UTC).
     pub created_at: i64,
 }
@@ -214,6 +217,10 @@ pub struct JoinRequest {
     /// Absent: the reply carries the newest [`super::HISTORY_PAGE`] messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<i64>,
+    /// The newest change number the client holds; the reply carries the changes after it.
+    /// Absent: none (the messages of the reply are as they stand now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes_after: Option<i64>,
 }
 
 /// `join` ack on success.
@@ -227,6 +234,13 @@ pub struct JoinReply {
     /// How far the user had read the room before this join.
     #[serde(default)]
     pub read: super::ReadState,
+    /// With `changes_after`: the changes after it, in order (at most
+    /// [`super::CHANGES_PAGE`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<super::Change>,
+    /// True when more changes followed than one reply carries: ask `changes` for the rest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub changes_truncated: bool,
 }
 
 /// `leave` payload.

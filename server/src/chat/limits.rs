@@ -1,4 +1,5 @@
-//! Per-user rate limits on every operation that changes state: sending, creating rooms,
+//! Per-user rate limits on every operation that changes state: sending, editing, deleting and
+//! reacting, creating rooms,
 //! changing members, opening direct conversations, setting topics, moving read positions,
 //! saying one is typing, changing notification levels, telling whether a tab is in use, and
 //! asking who is online. Each is a token bucket
@@ -17,6 +18,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Send,
+    Change,
     CreateRoom,
     ChangeMembers,
     OpenDirect,
@@ -33,6 +35,7 @@ impl Action {
     fn verb(self) -> &'static str {
         match self {
             Action::Send => "send",
+            Action::Change => "make",
             Action::CreateRoom => "create",
             Action::ChangeMembers => "make",
             Action::OpenDirect => "open",
@@ -48,6 +51,7 @@ impl Action {
     fn things(self) -> &'static str {
         match self {
             Action::Send => "messages",
+            Action::Change => "edits, deletions and reactions",
             Action::CreateRoom => "rooms",
             Action::ChangeMembers => "membership changes",
             Action::OpenDirect => "direct conversations",
@@ -110,6 +114,7 @@ impl Rate {
 #[derive(Debug, Clone, Copy)]
 pub struct Rates {
     pub send: Rate,
+    pub change: Rate,
     pub create_room: Rate,
     pub change_members: Rate,
     pub open_direct: Rate,
@@ -127,6 +132,11 @@ impl Default for Rates {
             send: Rate {
                 per_second: 10.0,
                 burst: 30,
+            },
+            // Edits, deletions and reactions: a burst of reactions, then one every half second.
+            change: Rate {
+                per_second: 2.0,
+                burst: 20,
             },
             create_room: Rate::per_hour(10, 5),
             change_members: Rate::per_minute(60, 30),
@@ -164,7 +174,7 @@ impl Bucket {
 
 /// The buckets, one per action, keyed by user.
 pub struct Limits {
-    buckets: [(Action, Bucket); 10],
+    buckets: [(Action, Bucket); 11],
 }
 
 impl Limits {
@@ -172,6 +182,7 @@ impl Limits {
         Self {
             buckets: [
                 (Action::Send, Bucket::new(rates.send)),
+                (Action::Change, Bucket::new(rates.change)),
                 (Action::CreateRoom, Bucket::new(rates.create_room)),
                 (Action::ChangeMembers, Bucket::new(rates.change_members)),
                 (Action::OpenDirect, Bucket::new(rates.open_direct)),

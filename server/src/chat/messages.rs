@@ -29,6 +29,7 @@ pub async fn send<A: Adapter>(
             body: &body,
             key: key.as_ref(),
             mentions: &mentions,
+            reply_to: req.reply_to,
         })
         .await?;
     if !appended.duplicate {
@@ -110,8 +111,7 @@ mod tests {
                 author: "ada".into(),
                 body: "x".repeat(body_len),
                 ts: 0,
-                key: None,
-                mentions: vec![],
+                ..Message::default()
             })
             .collect()
     }

@@ -10,6 +10,7 @@
 mod activity;
 mod announce;
 mod backend;
+mod changes;
 #[cfg(test)]
 mod decode_proptests;
 pub mod limits;
@@ -248,6 +249,10 @@ impl<A: Adapter> Operations<A> {
         ops.add(members::remove);
         ops.add(messages::send);
         ops.add(messages::history);
+        ops.add(changes::edit);
+        ops.add(changes::delete);
+        ops.add(changes::react);
+        ops.add(changes::changes);
         ops.add(activity::mark_read);
         ops.add(activity::typing);
         ops.add(activity::set_notifications);

@@ -49,22 +49,32 @@ pub async fn join<A: Adapter>(
                 (messages, truncated)
             }),
     };
+    // The changes the client missed: read after subscribing, like the messages, so none falls
+    // between this read and the live `change` events.
+    let changes = match req.changes_after {
+        Some(after) => super::changes::page_after(&chat, &caller.user, &room, after).await,
+        None => Ok((Vec::new(), false)),
+    };
     // Before any `mark_read` of this visit: where the "new messages" line goes.
     let position = store
         .read_states(&caller.user, Some(&room))
         .await
         .map(|mut r| r.pop());
-    match (read, position) {
-        (Ok((messages, truncated)), Ok(position)) => Ok(JoinReply {
-            read: position.unwrap_or_else(|| ReadState {
-                room: info.name.clone(),
-                ..ReadState::default()
-            }),
-            room: info,
-            messages,
-            truncated,
-        }),
-        (Err(e), _) | (_, Err(e)) => {
+    match (read, changes, position) {
+        (Ok((messages, truncated)), Ok((changes, changes_truncated)), Ok(position)) => {
+            Ok(JoinReply {
+                read: position.unwrap_or_else(|| ReadState {
+                    room: info.name.clone(),
+                    ..ReadState::default()
+                }),
+                room: info,
+                messages,
+                truncated,
+                changes,
+                changes_truncated,
+            })
+        }
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
             // Removed from the room in between: no live events either. (Any other failure
             // keeps the subscription: a listed room must stay heard.)
             if matches!(e, Error::UnknownRoom(_)) {

@@ -16,7 +16,8 @@ pub use sqlite::SqliteStore;
 
 use crate::error::Error;
 use app::protocol::{
-    ClientKey, Message, MessageBody, ReadState, Room, RoomKind, RoomName, Topic, Username,
+    Change, ClientKey, Emoji, Message, MessageBody, ReadState, Room, RoomKind, RoomName, Topic,
+    Username,
 };
 
 /// A registered user, as the server knows them.
@@ -35,6 +36,27 @@ pub struct NewMessage<'a> {
     /// The usernames the body names as `@name`: those who are members of the room are
     /// recorded as mentioned.
     pub mentions: &'a [String],
+    /// The seq of the message in the same room this one answers: it must exist
+    /// (`Error::UnknownMessage`) and not be deleted (`Error::MessageDeleted`).
+    pub reply_to: Option<i64>,
+}
+
+/// The result of an edit, a deletion or a reaction.
+pub struct Changed {
+    /// The message as it stands after the request.
+    pub message: Message,
+    /// The change log entry the request made; `None` when it changed nothing (the same body, a
+    /// reaction already there or already gone, a message already deleted).
+    pub change: Option<Change>,
+}
+
+/// What a reaction may not exceed (per message).
+#[derive(Debug, Clone, Copy)]
+pub struct ReactionLimits {
+    /// Distinct emoji on one message.
+    pub kinds: usize,
+    /// Distinct emoji one user puts on one message.
+    pub per_user: usize,
 }
 
 /// The result of [`Store::append`].
@@ -173,6 +195,45 @@ pub trait Store: Send + Sync + 'static {
     /// there; the author has read the room up to it. A key the same author already used in the room returns their original message
     /// instead; another author's key is theirs alone.
     async fn append(&self, new: NewMessage<'_>) -> Result<Appended, Error>;
+    /// The author replaces the body of message `seq` (and who it mentions: `mentions` are the
+    /// names the new body writes as `@name`). `Error::NotAuthor` for anyone else,
+    /// `Error::MessageDeleted` for a deleted message, `Error::UnknownMessage` when the room has
+    /// no such message, `Error::UnknownRoom` when `actor` cannot see the room. The same body
+    /// again changes nothing.
+    async fn edit(
+        &self,
+        actor: &User,
+        room: &RoomName,
+        seq: i64,
+        body: &MessageBody,
+        mentions: &[String],
+    ) -> Result<Changed, Error>;
+    /// Deletes message `seq`: its body, mentions and reactions are gone for good. Allowed to
+    /// its author, to the owner of a private room for any message in it, and to administrators;
+    /// `Error::MayNotDelete` otherwise. Deleting a deleted message changes nothing.
+    async fn delete(&self, actor: &User, room: &RoomName, seq: i64) -> Result<Changed, Error>;
+    /// Adds (`on`) or takes back `actor`'s reaction `emoji` on message `seq`. Anyone who can
+    /// see the room may react; adding one that is there, or taking back one that is not,
+    /// changes nothing. `Error::TooManyReactionKinds` / `Error::TooManyReactions` past `limits`,
+    /// `Error::MessageDeleted` on a deleted message.
+    async fn react(
+        &self,
+        actor: &User,
+        room: &RoomName,
+        seq: i64,
+        emoji: &Emoji,
+        on: bool,
+        limits: ReactionLimits,
+    ) -> Result<Changed, Error>;
+    /// The changes of `room` numbered above `after`, oldest first, at most `limit`; each with
+    /// its message as it stands now.
+    async fn changes(
+        &self,
+        viewer: &User,
+        room: &RoomName,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Change>, Error>;
     /// How far `viewer` has read each room of their list (only `room`, when given), with the
     /// unread messages that mention them (at most `MAX_LISTED_MENTIONS` per room).
     async fn read_states(

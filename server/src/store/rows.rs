@@ -3,7 +3,10 @@
 
 use super::{StoredKind, User};
 use crate::error::Error;
-use app::protocol::{Message, NotifyLevel, ReadState, Room, Username, MAX_LISTED_MENTIONS};
+use app::protocol::{
+    Change, ChangeKind, Message, NotifyLevel, Quote, Reaction, ReadState, Room, Username,
+    MAX_LISTED_MENTIONS,
+};
 
 /// A room as each engine's `ROOM_COLUMNS` reads it.
 #[derive(sqlx::FromRow)]
@@ -17,6 +20,7 @@ pub(super) struct RoomRow {
     pub(super) members: Option<String>,
     pub(super) topic: String,
     pub(super) last_seq: i64,
+    pub(super) last_change: i64,
     pub(super) created_at: i64,
 }
 
@@ -34,12 +38,14 @@ impl From<RoomRow> for Room {
             members,
             topic: row.topic,
             last_seq: row.last_seq,
+            last_change: row.last_change,
             created_at: row.created_at,
         }
     }
 }
 
-/// A message as each engine's message columns read it.
+/// A message as each engine's message columns read it (without its reactions: see
+/// [`attach_reactions`]).
 #[derive(sqlx::FromRow)]
 pub(super) struct MessageRow {
     pub(super) id: String,
@@ -51,10 +57,32 @@ pub(super) struct MessageRow {
     pub(super) client_key: Option<String>,
     /// Space-separated usernames, '' for none.
     pub(super) mentions: String,
+    pub(super) edited_at: Option<i64>,
+    pub(super) deleted: bool,
+    /// The seq of the message this one answers, and that message's author, body and deleted
+    /// flag (NULL when it answers none).
+    pub(super) reply_to: Option<i64>,
+    pub(super) reply_author: Option<String>,
+    pub(super) reply_body: Option<String>,
+    pub(super) reply_deleted: Option<bool>,
 }
 
 impl From<MessageRow> for Message {
     fn from(row: MessageRow) -> Self {
+        // A deleted original is quoted by its seq and author only; a deleted reply quotes
+        // nothing of its original either.
+        let reply_to = row.reply_to.zip(row.reply_author).map(|(seq, author)| {
+            let original_deleted = row.reply_deleted.unwrap_or(false);
+            Quote {
+                seq,
+                author,
+                snippet: match row.reply_body {
+                    Some(body) if !original_deleted && !row.deleted => Quote::snippet_of(&body),
+                    _ => String::new(),
+                },
+                deleted: original_deleted,
+            }
+        });
         Message {
             id: row.id,
             room: row.room,
@@ -69,7 +97,79 @@ impl From<MessageRow> for Message {
                 .filter(|m| !m.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            edited: row.edited_at,
+            deleted: row.deleted,
+            reactions: Vec::new(),
+            reply_to,
         }
+    }
+}
+
+/// One user's reaction, from `SELECT x.seq, x.emoji, u.username …`, ordered by seq and then
+/// by when it was added.
+#[derive(sqlx::FromRow)]
+pub(super) struct ReactionRow {
+    pub(super) seq: i64,
+    pub(super) emoji: String,
+    pub(super) username: String,
+}
+
+/// Puts `reactions` on the messages they are for: grouped by emoji, emoji in the order each
+/// was first used on the message, users in the order they reacted (the rows' order).
+pub(super) fn attach_reactions(messages: &mut [Message], reactions: Vec<ReactionRow>) {
+    let at: std::collections::HashMap<i64, usize> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.seq, i))
+        .collect();
+    for row in reactions {
+        let Some(&i) = at.get(&row.seq) else { continue };
+        let list = &mut messages[i].reactions;
+        match list.iter_mut().find(|r| r.emoji == row.emoji) {
+            Some(r) => r.users.push(row.username),
+            None => list.push(Reaction {
+                emoji: row.emoji,
+                users: vec![row.username],
+            }),
+        }
+    }
+}
+
+/// The distinct seqs of `seqs`, ascending (for fetching their messages in one query).
+pub(super) fn distinct(seqs: impl IntoIterator<Item = i64>) -> Vec<i64> {
+    let set: std::collections::BTreeSet<i64> = seqs.into_iter().collect();
+    set.into_iter().collect()
+}
+
+/// A change log entry, from `SELECT c.change, c.seq, c.kind, c.actor, c.emoji, c.ts …`.
+#[derive(sqlx::FromRow)]
+pub(super) struct ChangeRow {
+    pub(super) change: i64,
+    pub(super) seq: i64,
+    /// `edit`, `delete`, `react` or `unreact` (a CHECK keeps it so).
+    pub(super) kind: String,
+    pub(super) actor: String,
+    pub(super) emoji: Option<String>,
+    pub(super) ts: i64,
+}
+
+impl ChangeRow {
+    /// The change, carrying `message` (the one it touched, as it stands now). An unknown kind
+    /// is a decoding error, never a guess.
+    pub(super) fn into_change(self, room: &str, message: Message) -> Result<Change, Error> {
+        let kind = ChangeKind::parse(&self.kind).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown change kind {:?}", self.kind).into())
+        })?;
+        Ok(Change {
+            room: room.to_owned(),
+            change: self.change,
+            kind,
+            seq: self.seq,
+            actor: self.actor,
+            emoji: self.emoji,
+            ts: self.ts,
+            message,
+        })
     }
 }
 

@@ -2,9 +2,15 @@
 //! `NATTER_TEST_POSTGRES` names a server (`postgres://postgres@127.0.0.1`; each test gets a
 //! database of its own, `natter_t_…`), as `.ci/test` runs them.
 
-use super::{Accounts, Appended, NewMessage, NewRoomKind, PostgresStore, SqliteStore, Store, User};
+use super::{
+    Accounts, Appended, NewMessage, NewRoomKind, PostgresStore, ReactionLimits, SqliteStore, Store,
+    User,
+};
 use crate::error::Error;
-use app::protocol::{ClientKey, Message, MessageBody, NotifyLevel, RoomKind, RoomName, Username};
+use app::protocol::{
+    ChangeKind, ClientKey, Emoji, Message, MessageBody, NotifyLevel, Quote, Reaction, RoomKind,
+    RoomName, Username,
+};
 use std::sync::Arc;
 
 /// Both halves of a store, as one object.
@@ -80,6 +86,18 @@ async fn say(
     key: Option<&ClientKey>,
     text: &str,
 ) -> Result<Appended, Error> {
+    answer(s, author, room, key, text, None).await
+}
+
+/// [`say`], answering message `reply_to` when given.
+async fn answer(
+    s: &Arc<dyn Both>,
+    author: &User,
+    room: &RoomName,
+    key: Option<&ClientKey>,
+    text: &str,
+    reply_to: Option<i64>,
+) -> Result<Appended, Error> {
     let body = MessageBody::parse(text).unwrap();
     s.append(NewMessage {
         room,
@@ -87,6 +105,7 @@ async fn say(
         body: &body,
         key,
         mentions: &app::protocol::mentioned_names(text),
+        reply_to,
     })
     .await
 }
@@ -555,5 +574,446 @@ async fn notification_levels_are_kept_per_user_and_room() {
                 .await,
             Err(Error::UnknownRoom(_))
         ));
+    }
+}
+
+fn body(text: &str) -> MessageBody {
+    MessageBody::parse(text).unwrap()
+}
+
+fn emoji(e: &str) -> Emoji {
+    Emoji::parse(e).unwrap()
+}
+
+/// Generous reaction limits, for tests about something else.
+const ANY: ReactionLimits = ReactionLimits {
+    kinds: 100,
+    per_user: 100,
+};
+
+/// Message `seq` of `room` as `viewer` reads it in history.
+async fn read(s: &Arc<dyn Both>, viewer: &User, room: &RoomName, seq: i64) -> Message {
+    let found = s.after(viewer, room, seq - 1, 1).await.unwrap();
+    assert_eq!(seqs(&found), [seq]);
+    found.into_iter().next().unwrap()
+}
+
+/// The reactions of a message as (emoji, users) pairs, for comparing.
+fn reactions(m: &Message) -> Vec<(&str, Vec<&str>)> {
+    m.reactions
+        .iter()
+        .map(|Reaction { emoji, users }| {
+            (emoji.as_str(), users.iter().map(String::as_str).collect())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn edits_belong_to_their_author_and_every_change_is_numbered_in_order() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
+        let general = room("general");
+        let key = ClientKey::parse("k1").unwrap();
+        say(s, &ada, &general, Some(&key), "hello @bob")
+            .await
+            .unwrap();
+        say(s, &bob, &general, None, "yo").await.unwrap();
+        assert_eq!(s.room(&ada, &general).await.unwrap().last_change, 0);
+
+        assert!(matches!(
+            s.edit(&bob, &general, 1, &body("mine now"), &[]).await,
+            Err(Error::NotAuthor)
+        ));
+        let same = s
+            .edit(&ada, &general, 1, &body("hello @bob"), &["bob".into()])
+            .await
+            .unwrap();
+        assert!(same.change.is_none());
+        assert_eq!(same.message.edited, None);
+
+        // Only members are mentioned (nobody has no account), in the order written.
+        let text = "hi @nobody @ada @bob";
+        let edited = s
+            .edit(
+                &ada,
+                &general,
+                1,
+                &body(text),
+                &app::protocol::mentioned_names(text),
+            )
+            .await
+            .unwrap();
+        let change = edited.change.unwrap();
+        assert_eq!(
+            (
+                change.change,
+                change.kind,
+                change.seq,
+                change.actor.as_str()
+            ),
+            (1, ChangeKind::Edit, 1, "ada")
+        );
+        assert_eq!(change.emoji, None);
+        assert_eq!(edited.message.body, text);
+        assert_eq!(edited.message.mentions, ["ada", "bob"]);
+        assert_eq!(edited.message.edited, Some(change.ts));
+        // The author's answer shows their key; the change, for the whole room, does not.
+        assert_eq!(edited.message.key.as_deref(), Some("k1"));
+        assert_eq!(change.message.key, None);
+        assert_eq!(change.message.body, text);
+
+        let reacted = s
+            .react(&bob, &general, 1, &emoji("👍"), true, ANY)
+            .await
+            .unwrap();
+        assert_eq!(reacted.change.unwrap().change, 2);
+        let deleted = s.delete(&bob, &general, 2).await.unwrap();
+        assert_eq!(deleted.change.unwrap().change, 3);
+        assert!(matches!(
+            s.edit(&bob, &general, 2, &body("back"), &[]).await,
+            Err(Error::MessageDeleted { seq: 2, .. })
+        ));
+        assert_eq!(s.room(&bob, &general).await.unwrap().last_change, 3);
+        assert_eq!(s.rooms(&bob).await.unwrap()[0].last_change, 3);
+
+        // The log, in order, each change with its message as it stands now.
+        let log = s.changes(&ada, &general, 0, 50).await.unwrap();
+        let numbers: Vec<(i64, ChangeKind, i64)> =
+            log.iter().map(|c| (c.change, c.kind, c.seq)).collect();
+        assert_eq!(
+            numbers,
+            [
+                (1, ChangeKind::Edit, 1),
+                (2, ChangeKind::React, 1),
+                (3, ChangeKind::Delete, 2)
+            ]
+        );
+        assert_eq!(log[0].message.body, text);
+        assert_eq!(reactions(&log[0].message), [("👍", vec!["bob"])]);
+        assert_eq!(log[1].emoji.as_deref(), Some("👍"));
+        assert_eq!(log[1].actor, "bob");
+        assert!(log[2].message.deleted && log[2].message.body.is_empty());
+        // The reader's own key only.
+        assert_eq!(log[0].message.key.as_deref(), Some("k1"));
+        let bobs = s.changes(&bob, &general, 0, 50).await.unwrap();
+        assert_eq!(bobs[0].message.key, None);
+        let page = s.changes(&ada, &general, 1, 1).await.unwrap();
+        assert_eq!(page.iter().map(|c| c.change).collect::<Vec<_>>(), [2]);
+        assert!(s.changes(&ada, &general, 3, 50).await.unwrap().is_empty());
+
+        // Unknown messages and rooms, and rooms one cannot see.
+        assert!(matches!(
+            s.edit(&ada, &general, 99, &body("x"), &[]).await,
+            Err(Error::UnknownMessage { seq: 99, .. })
+        ));
+        s.create_room(&ada, &room("plans"), NewRoomKind::Private, 100)
+            .await
+            .unwrap();
+        let plans = room("ada/plans");
+        say(s, &ada, &plans, None, "secret").await.unwrap();
+        assert!(matches!(
+            s.edit(&bob, &plans, 1, &body("x"), &[]).await,
+            Err(Error::UnknownRoom(_))
+        ));
+        assert!(matches!(
+            s.changes(&bob, &plans, 0, 50).await,
+            Err(Error::UnknownRoom(_))
+        ));
+        assert!(matches!(
+            s.react(&bob, &plans, 1, &emoji("👍"), true, ANY).await,
+            Err(Error::UnknownRoom(_))
+        ));
+        assert!(matches!(
+            s.delete(&bob, &plans, 1).await,
+            Err(Error::UnknownRoom(_))
+        ));
+        // Each room numbers its own changes.
+        let first = s.edit(&ada, &plans, 1, &body("public"), &[]).await.unwrap();
+        assert_eq!(first.change.unwrap().change, 1);
+        assert_eq!(s.room(&ada, &general).await.unwrap().last_change, 3);
+    }
+}
+
+#[tokio::test]
+async fn authors_private_room_owners_and_administrators_delete_and_nothing_remains() {
+    for engine in engines().await {
+        let s = &engine.store;
+        // The first user is an administrator.
+        let (ada, bob, cy) = (
+            user(&s, "ada").await,
+            user(&s, "bob").await,
+            user(&s, "cy").await,
+        );
+        s.create_room(&bob, &room("club"), NewRoomKind::Private, 100)
+            .await
+            .unwrap();
+        let club = room("bob/club");
+        for who in ["ada", "cy"] {
+            s.add_member(&bob, &club, &name(who), 100).await.unwrap();
+        }
+        say(s, &cy, &club, None, "one @bob").await.unwrap();
+        say(s, &cy, &club, None, "two").await.unwrap();
+        say(s, &cy, &club, None, "three").await.unwrap();
+        answer(s, &bob, &club, None, "re: one", Some(1))
+            .await
+            .unwrap();
+        s.react(&bob, &club, 1, &emoji("👍"), true, ANY)
+            .await
+            .unwrap();
+
+        // The author, the owner of a private room, an administrator.
+        let by_author = s.delete(&cy, &club, 1).await.unwrap();
+        assert_eq!(by_author.change.unwrap().kind, ChangeKind::Delete);
+        assert!(s.delete(&bob, &club, 2).await.unwrap().change.is_some());
+        assert!(s.delete(&ada, &club, 3).await.unwrap().change.is_some());
+        // Deleting again changes nothing.
+        let again = s.delete(&cy, &club, 1).await.unwrap();
+        assert!(again.change.is_none() && again.message.deleted);
+
+        // Nobody else: not a member, not the owner of a public room.
+        s.create_room(&bob, &room("pub"), NewRoomKind::Public, 100)
+            .await
+            .unwrap();
+        say(s, &cy, &room("pub"), None, "mine").await.unwrap();
+        assert!(matches!(
+            s.delete(&bob, &room("pub"), 1).await,
+            Err(Error::MayNotDelete)
+        ));
+        assert!(matches!(
+            s.delete(&cy, &club, 4).await,
+            Err(Error::MayNotDelete)
+        ));
+        assert!(s
+            .delete(&ada, &room("pub"), 1)
+            .await
+            .unwrap()
+            .change
+            .is_some());
+
+        // Body, mentions and reactions are gone from storage, for everyone; the seq stays.
+        let history = s.history(&bob, &club, None, 50).await.unwrap();
+        assert_eq!(seqs(&history), [1, 2, 3, 4]);
+        for m in &history[..3] {
+            assert!(m.deleted && m.body.is_empty() && m.mentions.is_empty());
+            assert!(m.reactions.is_empty());
+        }
+        let bobs = s.read_states(&bob, Some(&club)).await.unwrap();
+        assert!(
+            bobs[0].mentions.is_empty(),
+            "a deleted mention is no mention"
+        );
+        assert!(matches!(
+            s.react(&bob, &club, 1, &emoji("👍"), true, ANY).await,
+            Err(Error::MessageDeleted { seq: 1, .. })
+        ));
+        assert!(matches!(
+            s.react(&bob, &club, 1, &emoji("👍"), false, ANY).await,
+            Err(Error::MessageDeleted { seq: 1, .. })
+        ));
+        // The reply stays, its quote saying the original is gone.
+        assert_eq!(
+            history[3].reply_to,
+            Some(Quote {
+                seq: 1,
+                author: "cy".into(),
+                snippet: String::new(),
+                deleted: true,
+            })
+        );
+        assert_eq!(history[3].body, "re: one");
+        // A deleted reply quotes nothing of its original either.
+        say(s, &cy, &club, None, "five").await.unwrap();
+        answer(s, &cy, &club, None, "re: five", Some(5))
+            .await
+            .unwrap();
+        let gone = s.delete(&cy, &club, 6).await.unwrap().message;
+        let quote = gone.reply_to.unwrap();
+        assert_eq!(
+            (quote.seq, quote.snippet.as_str(), quote.deleted),
+            (5, "", false)
+        );
+    }
+}
+
+#[tokio::test]
+async fn reactions_are_added_once_taken_back_and_limited() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let (ada, bob, cy) = (
+            user(&s, "ada").await,
+            user(&s, "bob").await,
+            user(&s, "cy").await,
+        );
+        let general = room("general");
+        say(s, &ada, &general, None, "react to me").await.unwrap();
+        let limits = ReactionLimits {
+            kinds: 3,
+            per_user: 2,
+        };
+        let react = |who: &User, e: &str, on: bool| {
+            let (s, who, e, general) = (s.clone(), who.clone(), emoji(e), general.clone());
+            async move { s.react(&who, &general, 1, &e, on, limits).await }
+        };
+
+        let first = react(&bob, "👍", true).await.unwrap();
+        assert_eq!(
+            first.change.as_ref().map(|c| c.kind),
+            Some(ChangeKind::React)
+        );
+        assert!(react(&bob, "👍", true).await.unwrap().change.is_none());
+        react(&ada, "👍", true).await.unwrap();
+        let now = react(&ada, "🎉", true).await.unwrap().message;
+        assert_eq!(
+            reactions(&now),
+            [("👍", vec!["bob", "ada"]), ("🎉", vec!["ada"])]
+        );
+
+        // Per user, then per message; an emoji already there is no new kind.
+        assert!(matches!(
+            react(&ada, "❤️", true).await,
+            Err(Error::TooManyReactions { most: 2 })
+        ));
+        react(&bob, "😂", true).await.unwrap();
+        assert!(matches!(
+            react(&cy, "🙏", true).await,
+            Err(Error::TooManyReactionKinds { most: 3 })
+        ));
+        react(&cy, "🎉", true).await.unwrap();
+
+        // Taking back: what is there, once.
+        let taken = react(&bob, "👍", false).await.unwrap();
+        let change = taken.change.unwrap();
+        assert_eq!(
+            (change.kind, change.emoji.as_deref(), change.actor.as_str()),
+            (ChangeKind::Unreact, Some("👍"), "bob")
+        );
+        assert!(react(&bob, "👍", false).await.unwrap().change.is_none());
+        assert!(react(&cy, "😮", false).await.unwrap().change.is_none());
+        let expected = [
+            ("👍", vec!["ada"]),
+            ("🎉", vec!["ada", "cy"]),
+            ("😂", vec!["bob"]),
+        ];
+        assert_eq!(reactions(&taken.message), expected);
+        // Reading the room shows the same.
+        assert_eq!(reactions(&read(s, &cy, &general, 1).await), expected);
+        let history = s.history(&cy, &general, None, 50).await.unwrap();
+        assert_eq!(reactions(&history[0]), expected);
+        // A reaction made again comes after those made since.
+        react(&bob, "👍", true).await.unwrap();
+        assert_eq!(
+            reactions(&read(s, &cy, &general, 1).await)[0],
+            ("👍", vec!["ada", "bob"])
+        );
+        assert!(matches!(
+            s.react(&bob, &general, 7, &emoji("👍"), true, limits).await,
+            Err(Error::UnknownMessage { seq: 7, .. })
+        ));
+        assert_eq!(s.room(&ada, &general).await.unwrap().last_change, 7);
+    }
+}
+
+#[tokio::test]
+async fn replies_quote_their_original_as_it_stands() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
+        let general = room("general");
+        let long = format!("{}\nthe end", "word ".repeat(40));
+        say(s, &ada, &general, None, &long).await.unwrap();
+        let key = ClientKey::parse("r1").unwrap();
+        let reply = answer(s, &bob, &general, Some(&key), "agreed", Some(1))
+            .await
+            .unwrap()
+            .message;
+        let quote = Quote {
+            seq: 1,
+            author: "ada".into(),
+            snippet: Quote::snippet_of(long.trim()),
+            deleted: false,
+        };
+        assert_eq!(reply.reply_to.as_ref(), Some(&quote));
+        assert!(quote.snippet.ends_with('…'));
+        assert_eq!(
+            read(s, &ada, &general, 2).await.reply_to,
+            Some(quote.clone())
+        );
+        // A repeat of the key answers the original, quote and all.
+        let again = answer(s, &bob, &general, Some(&key), "agreed", Some(1))
+            .await
+            .unwrap();
+        assert!(again.duplicate);
+        assert_eq!(again.message, reply);
+
+        // No such message: refused, and no seq is lost.
+        assert!(matches!(
+            answer(s, &bob, &general, None, "what?", Some(99)).await,
+            Err(Error::UnknownMessage { seq: 99, .. })
+        ));
+        // The quote follows an edit of the original.
+        s.edit(&ada, &general, 1, &body("short now"), &[])
+            .await
+            .unwrap();
+        assert_eq!(
+            read(s, &bob, &general, 2).await.reply_to.unwrap().snippet,
+            "short now"
+        );
+        // A deleted original cannot be answered.
+        s.delete(&ada, &general, 1).await.unwrap();
+        assert!(matches!(
+            answer(s, &bob, &general, None, "late", Some(1)).await,
+            Err(Error::MessageDeleted { seq: 1, .. })
+        ));
+        let next = say(s, &bob, &general, None, "plain").await.unwrap().message;
+        assert_eq!((next.seq, next.reply_to), (3, None));
+    }
+}
+
+#[tokio::test]
+async fn concurrent_changes_and_appends_keep_change_numbers_gapless() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
+        let general = room("general");
+        for i in 0..4 {
+            say(s, &ada, &general, None, &format!("m{i}"))
+                .await
+                .unwrap();
+        }
+        let mut tasks = Vec::new();
+        for seq in 1..=4 {
+            for e in app::protocol::COMMON_REACTIONS {
+                for who in [&ada, &bob] {
+                    let (s, who, general) = (s.clone(), who.clone(), general.clone());
+                    tasks.push(tokio::spawn(async move {
+                        s.react(&who, &general, seq, &emoji(e), true, ANY)
+                            .await
+                            .unwrap();
+                    }));
+                }
+            }
+            let (s, ada, general) = (s.clone(), ada.clone(), general.clone());
+            tasks.push(tokio::spawn(async move {
+                let text = format!("edit {seq}");
+                s.edit(&ada, &general, seq, &body(&text), &[])
+                    .await
+                    .unwrap();
+                say(&s, &ada, &general, None, "more").await.unwrap();
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let total = 4 * (2 * app::protocol::COMMON_REACTIONS.len() as i64 + 1);
+        let log = s.changes(&ada, &general, 0, 1000).await.unwrap();
+        let numbers: Vec<i64> = log.iter().map(|c| c.change).collect();
+        assert_eq!(numbers, (1..=total).collect::<Vec<_>>());
+        assert_eq!(s.room(&ada, &general).await.unwrap().last_change, total);
+        for m in s.history(&ada, &general, Some(5), 50).await.unwrap() {
+            assert_eq!(m.reactions.len(), app::protocol::COMMON_REACTIONS.len());
+            assert!(m.reactions.iter().all(|r| r.users.len() == 2));
+            assert_eq!(m.body, format!("edit {}", m.seq));
+        }
     }
 }

@@ -1,6 +1,8 @@
-//! The delivery checker's client: it sends with idempotency keys until acknowledged, drops and
-//! resumes its connection (catching up by seq), and keeps what it received per room, so a test
-//! can compare every copy with the server's full history: nothing lost, nothing twice.
+//! The delivery checker's client: it sends with idempotency keys until acknowledged, edits,
+//! reacts and deletes until acknowledged, drops and resumes its connection (catching up by seq
+//! and by change number), and keeps what it received per room, so a test can compare every copy
+//! with the server's full history: nothing lost, nothing twice, every change applied once and
+//! in order.
 
 use crate::helpers::{TestClient, TestUser};
 use rust_socketio::TransportType;
@@ -67,6 +69,10 @@ pub struct Checker {
     pub reconnects: usize,
     /// Its session survives the server's restarts (it is in the database).
     user: TestUser,
+    /// Per room, the change numbers applied, in the order applied.
+    pub applied: HashMap<String, Vec<i64>>,
+    /// A change arrived past a gap on this connection: resume to catch up.
+    behind: bool,
 }
 
 impl Checker {
@@ -82,6 +88,37 @@ impl Checker {
             conn: None,
             reconnects: 0,
             user,
+            applied: rooms.iter().map(|r| (r.to_string(), Vec::new())).collect(),
+            behind: false,
+        }
+    }
+
+    /// The newest change of `room` applied.
+    fn change_position(&self, room: &str) -> i64 {
+        self.applied[room].last().copied().unwrap_or(0)
+    }
+
+    /// Applies one change of the room log: the next one only (an older one is a copy, a newer
+    /// one means one was missed: then the connection is resumed to catch up).
+    fn apply(&mut self, change: &Value) {
+        let room = change["room"].as_str().expect("a change names its room");
+        if !self.applied.contains_key(room) {
+            return;
+        }
+        let n = change["change"].as_i64().expect("a change number");
+        let position = self.change_position(room);
+        if n <= position {
+            return;
+        }
+        if n > position + 1 {
+            self.behind = true;
+            return;
+        }
+        self.applied.get_mut(room).unwrap().push(n);
+        let message = without_key(&change["message"]);
+        let seq = message["seq"].as_i64().unwrap();
+        if let Some(held) = self.held.get_mut(room).and_then(|h| h.get_mut(&seq)) {
+            *held = message;
         }
     }
 
@@ -110,11 +147,15 @@ impl Checker {
         let room = message["room"].as_str().expect("a message names its room");
         if let Some(held) = self.held.get_mut(room) {
             let seq = message["seq"].as_i64().unwrap();
-            if let Some(previous) = held.insert(seq, message.clone()) {
-                assert_eq!(
-                    &previous, message,
-                    "seq {seq} of {room} arrived with different contents"
-                );
+            match held.get(&seq) {
+                // A copy may be older than what changes made of it: the held one stays.
+                Some(previous) => assert_eq!(
+                    previous["id"], message["id"],
+                    "seq {seq} of {room} arrived as two different messages"
+                ),
+                None => {
+                    held.insert(seq, message.clone());
+                }
             }
         }
     }
@@ -122,8 +163,10 @@ impl Checker {
     pub fn take_events(&mut self) {
         let events = self.conn.as_mut().map(|c| c.drain()).unwrap_or_default();
         for (name, data) in events {
-            if name == "message" {
-                self.record(&data);
+            match name.as_str() {
+                "message" => self.record(&data),
+                "change" => self.apply(&data),
+                _ => {}
             }
         }
     }
@@ -134,6 +177,9 @@ impl Checker {
         // hanging it.
         let started = std::time::Instant::now();
         let mut why = "";
+        if std::mem::take(&mut self.behind) {
+            self.drop_connection().await;
+        }
         while self.conn.is_none() {
             assert!(
                 started.elapsed() < STUCK,
@@ -152,7 +198,8 @@ impl Checker {
             for room in self.rooms.clone() {
                 loop {
                     let after = self.contiguous(&room);
-                    let req = json!({ "room": room, "after": after });
+                    let changes_after = self.change_position(&room);
+                    let req = json!({ "room": room, "after": after, "changes_after": changes_after });
                     let Some(reply) = self.conn.as_ref().unwrap().try_request("join", req).await
                     else {
                         why = "the last join got no answer in time";
@@ -163,7 +210,10 @@ impl Checker {
                     for m in reply["messages"].as_array().unwrap() {
                         self.record(m);
                     }
-                    if reply["truncated"] != true {
+                    for c in reply["changes"].as_array().into_iter().flatten() {
+                        self.apply(c);
+                    }
+                    if reply["truncated"] != true && reply["changes_truncated"] != true {
                         break;
                     }
                 }
@@ -201,6 +251,32 @@ impl Checker {
         }
     }
 
+    /// Edits, reacts or deletes (`event` with `payload`) until acknowledged; a repeat of a
+    /// change that was stored but not acknowledged changes nothing. The ack's message.
+    pub async fn change(&mut self, event: &str, payload: Value) -> Value {
+        let started = std::time::Instant::now();
+        loop {
+            assert!(
+                started.elapsed() < STUCK,
+                "{}'s {event} got no ack within {STUCK:?}",
+                self.user.name
+            );
+            self.ensure_connected().await;
+            let conn = self.conn.as_ref().unwrap();
+            match conn.try_request(event, payload.clone()).await {
+                Some(reply) if reply["error"]["code"] == "unavailable" => {
+                    self.drop_connection().await;
+                }
+                Some(reply) => {
+                    assert!(reply.get("error").is_none(), "{event} refused: {reply}");
+                    self.take_events();
+                    return reply["message"].clone();
+                }
+                None => self.drop_connection().await,
+            }
+        }
+    }
+
     pub async fn drop_connection(&mut self) {
         self.take_events();
         if let Some(conn) = self.conn.take() {
@@ -214,10 +290,28 @@ impl Checker {
         self.drop_connection().await;
         self.ensure_connected().await;
         self.take_events();
+        // Drained once more after the last resume: the log is complete when a resume finds
+        // nothing left behind.
+        while self.behind {
+            self.ensure_connected().await;
+            self.take_events();
+        }
         for room in self.rooms.clone() {
             let held: Vec<&Value> = self.held[&room].values().collect();
             let expected: Vec<&Value> = truth[&room].iter().collect();
             assert_eq!(held, expected, "{}'s copy of {room}", self.user.name);
+        }
+    }
+
+    /// Asserts it applied every change of each of its rooms once, in order: 1..=`last[room]`.
+    pub fn assert_applied_every_change(&self, last: &HashMap<String, i64>) {
+        for room in &self.rooms {
+            assert_eq!(
+                self.applied[room],
+                (1..=last[room]).collect::<Vec<_>>(),
+                "{}'s changes of {room}: each once, in order",
+                self.user.name
+            );
         }
     }
 }
@@ -258,11 +352,16 @@ pub fn assert_acked_stored_once(
     let mut keys = std::collections::HashSet::new();
     for (room, key, message) in acked {
         let stored = &truth[room][(message["seq"].as_i64().unwrap() - 1) as usize];
-        assert_eq!(
-            stored,
-            &without_key(message),
-            "the ack of {key} names the stored message"
-        );
+        // What a change leaves alone: which message it is and who sent it when.
+        for field in ["id", "room", "seq", "author", "ts"] {
+            assert_eq!(
+                stored[field], message[field],
+                "the ack of {key} names the stored message"
+            );
+        }
+        if stored.get("edited").is_none() && stored.get("deleted").is_none() {
+            assert_eq!(stored["body"], message["body"], "{key} stored as sent");
+        }
         assert_eq!(message["key"], *key, "the ack carries its sender's key");
         assert!(keys.insert(key.clone()), "{key} stored twice");
     }

@@ -1,6 +1,7 @@
-//! The delivery checker: many clients send while they drop and resume their connections and
-//! while the server is killed (SIGKILL) and restarted; afterwards every client must hold exactly
-//! the server's full, ordered sequence of every room it joined: nothing lost, nothing twice.
+//! The delivery checker: many clients send, edit, react and delete while they drop and resume
+//! their connections and while the server is killed (SIGKILL) and restarted; afterwards every
+//! client must hold exactly the server's full, ordered sequence of every room it joined, each
+//! message as it stands after its changes, having applied every change once and in order.
 
 use crate::checker::{assert_acked_stored_once, full_histories, seed, Checker, Rng};
 use crate::helpers::{TestClient, TestServer};
@@ -20,7 +21,7 @@ async fn every_client_ends_with_every_message_once_in_order() {
 
     let dir = tempfile::tempdir().unwrap();
     // The checker tests delivery, not the send limit: retries after drops would hit it.
-    const FLAGS: &[&str] = &["--send-rate", "0"];
+    const FLAGS: &[&str] = &["--send-rate", "0", "--change-rate", "0"];
     let server = TestServer::start_at_with(dir.path(), "127.0.0.1:0", FLAGS).await;
     let url = Arc::new(Mutex::new(server.url.clone()));
     let addr = server.url.trim_start_matches("http://").to_owned();
@@ -46,6 +47,7 @@ async fn every_client_ends_with_every_message_once_in_order() {
             };
             let mut checker = Checker::new(url, &rooms, user);
             let mut acked = Vec::new();
+            let mut deleted: Vec<(&str, i64)> = Vec::new();
             for i in 0..SENDS_PER_CLIENT {
                 let room = rooms[rng.below(rooms.len() as u64) as usize];
                 let key = format!("c{c}-{i}");
@@ -53,6 +55,32 @@ async fn every_client_ends_with_every_message_once_in_order() {
                     .send(room, &key, &format!("client {c} message {i}"))
                     .await;
                 acked.push((room.to_owned(), key, message));
+                // Now and then, change one of its own messages in that room.
+                let mine: Vec<i64> = acked
+                    .iter()
+                    .filter(|(r, _, _)| r == room)
+                    .map(|(_, _, m)| m["seq"].as_i64().unwrap())
+                    .filter(|s| !deleted.contains(&(room, *s)))
+                    .collect();
+                if !mine.is_empty() && rng.below(3) == 0 {
+                    let seq = mine[rng.below(mine.len() as u64) as usize];
+                    let (event, payload) = match rng.below(10) {
+                        0 => {
+                            deleted.push((room, seq));
+                            ("delete", json!({ "room": room, "seq": seq }))
+                        }
+                        1..=4 => (
+                            "edit",
+                            json!({ "room": room, "seq": seq, "body": format!("client {c} edit {i}") }),
+                        ),
+                        _ => {
+                            let emoji = ["👍", "🎉", "👀"][rng.below(3) as usize];
+                            let on = rng.below(3) != 0;
+                            ("react", json!({ "room": room, "seq": seq, "emoji": emoji, "on": on }))
+                        }
+                    };
+                    checker.change(event, payload).await;
+                }
                 if rng.below(10) == 0 {
                     checker.drop_connection().await;
                 }
@@ -87,14 +115,25 @@ async fn every_client_ends_with_every_message_once_in_order() {
     assert_acked_stored_once(&truth, &acked);
     let total = acked.len();
 
-    // Every client, after resuming once more, holds exactly the full sequence of its rooms.
+    let mut last_change = std::collections::HashMap::new();
+    for room in ROOMS {
+        let joined = reader.join(room).await;
+        last_change.insert(room.to_owned(), joined["room"]["last_change"].as_i64().unwrap());
+    }
+    let changes: i64 = last_change.values().sum();
+    assert!(changes > 0, "the clients changed some messages");
+
+    // Every client, after resuming once more, holds exactly the full sequence of its rooms, and
+    // applied every change of them once, in order.
     let mut reconnects = 0;
     for (mut checker, _) in results {
         *checker.url.lock().await = server.url.clone();
         checker.assert_holds(&truth).await;
+        checker.assert_applied_every_change(&last_change);
         reconnects += checker.reconnects;
     }
     println!(
-        "checker: {CLIENTS} clients, {total} messages, {RESTARTS} server kills, {reconnects} connections"
+        "checker: {CLIENTS} clients, {total} messages, {changes} changes, {RESTARTS} server kills, \
+         {reconnects} connections"
     );
 }

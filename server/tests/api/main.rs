@@ -6,6 +6,7 @@ mod accounts;
 mod activity;
 mod admins;
 mod checker;
+mod changes;
 mod cluster;
 mod delivery;
 mod heartbeat;

@@ -6,16 +6,17 @@
 //! checks (`FOR KEY SHARE`) of inserts that merely refer to the row.
 
 use super::{
-    is_unique_violation, message_columns, read_states, visible, visible_room_id, MentionRow,
-    MessageRow, PostgresStore, ReadRow, RoomRow, UserRow, ROOM_COLUMNS,
+    changes, is_unique_violation, messages, read_states, visible, visible_room_id, MentionRow,
+    PostgresStore, ReadRow, RoomRow, UserRow, ROOM_COLUMNS,
 };
 use crate::error::{Error, OwnerAction};
 use crate::store::{
-    now_ms, Appended, Direct, Entered, Health, MemberChange, NewMessage, NewRoomKind, Store,
-    StoredKind, User,
+    now_ms, Appended, Changed, Direct, Entered, Health, MemberChange, NewMessage, NewRoomKind,
+    ReactionLimits, Store, StoredKind, User,
 };
 use app::protocol::{
-    Message, NotifyLevel, ReadState, Room, RoomName, Topic, Username, DIRECT_PREFIX,
+    Change, Emoji, Message, MessageBody, NotifyLevel, ReadState, Room, RoomName, Topic, Username,
+    DIRECT_PREFIX,
 };
 use sqlx::PgConnection;
 
@@ -39,7 +40,7 @@ async fn visible_room(
 /// Locks room `name` against other membership changes and appends (on any node) until the
 /// transaction ends, before anything about it is checked; `UnknownRoom` when there is no such
 /// room. Whether the caller may see it is checked after, by [`visible_room`].
-async fn lock_room(conn: &mut PgConnection, name: &RoomName) -> Result<(), Error> {
+pub(super) async fn lock_room(conn: &mut PgConnection, name: &RoomName) -> Result<(), Error> {
     let locked: Option<i64> =
         sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1 FOR NO KEY UPDATE")
             .bind(name.as_str())
@@ -85,29 +86,6 @@ async fn room_by_id(conn: &mut PgConnection, id: i64) -> Result<Room, Error> {
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.into())
-}
-
-/// Messages of room `room_id` as `viewer` reads them, by `tail` (a WHERE/ORDER/LIMIT tail
-/// binding the room id as `$2`, a seq as `$3` and a limit as `$4`; `$1` is the viewer).
-async fn messages(
-    conn: &mut PgConnection,
-    tail: &str,
-    viewer: &User,
-    room_id: i64,
-    seq: i64,
-    limit: u32,
-) -> Result<Vec<Message>, Error> {
-    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "SELECT {} FROM messages m JOIN rooms r ON r.id = m.room_id {tail}",
-        message_columns(1)
-    ))
-    .bind(viewer.id)
-    .bind(room_id)
-    .bind(seq)
-    .bind(i64::from(limit))
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows.into_iter().map(Message::from).collect())
 }
 
 /// `text` up to its first NUL. PostgreSQL text cannot hold NUL (binding one is an error) and no
@@ -428,6 +406,43 @@ impl Store for PostgresStore {
         self.writer.append(new).await
     }
 
+    async fn edit(
+        &self,
+        actor: &User,
+        room: &RoomName,
+        seq: i64,
+        body: &MessageBody,
+        mentions: &[String],
+    ) -> Result<Changed, Error> {
+        changes::edit(self, actor, room, seq, body, mentions).await
+    }
+
+    async fn delete(&self, actor: &User, room: &RoomName, seq: i64) -> Result<Changed, Error> {
+        changes::delete(self, actor, room, seq).await
+    }
+
+    async fn react(
+        &self,
+        actor: &User,
+        room: &RoomName,
+        seq: i64,
+        emoji: &Emoji,
+        on: bool,
+        limits: ReactionLimits,
+    ) -> Result<Changed, Error> {
+        changes::react(self, actor, room, seq, emoji, on, limits).await
+    }
+
+    async fn changes(
+        &self,
+        viewer: &User,
+        room: &RoomName,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Change>, Error> {
+        changes::changes(self, viewer, room, after, limit).await
+    }
+
     async fn read_states(
         &self,
         viewer: &User,
@@ -531,7 +546,7 @@ impl Store for PostgresStore {
         let mut messages = messages(
             &mut conn,
             "WHERE m.room_id = $2 AND m.seq < $3 ORDER BY m.seq DESC LIMIT $4",
-            viewer,
+            viewer.id,
             room_id,
             before.unwrap_or(i64::MAX),
             limit,
@@ -552,14 +567,14 @@ impl Store for PostgresStore {
         let room_id = visible_room_id(&mut conn, viewer.id, room)
             .await?
             .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
-        messages(
+        Ok(messages(
             &mut conn,
             "WHERE m.room_id = $2 AND m.seq > $3 ORDER BY m.seq ASC LIMIT $4",
-            viewer,
+            viewer.id,
             room_id,
             after,
             limit,
         )
-        .await
+        .await?)
     }
 }

@@ -19,10 +19,10 @@
 //! with `unavailable`, and the server exits so its supervisor restarts it. On shutdown it is
 //! drained: everything queued before [`Writer::drain`] is committed and answered.
 
-use super::{in_order, message_columns, visible, MessageRow, BEGIN};
+use super::{mentioned_members, message_columns, visible, with_reactions, MessageRow, BEGIN};
 use crate::error::Error;
 use crate::store::{now_ms, Appended, Health, User};
-use app::protocol::{ClientKey, Message, MessageBody, RoomName};
+use app::protocol::{ClientKey, Message, MessageBody, Quote, RoomName};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 use std::collections::{BTreeMap, HashMap};
@@ -42,6 +42,7 @@ struct Job {
     body: MessageBody,
     key: Option<ClientKey>,
     mentions: Vec<String>,
+    reply_to: Option<i64>,
     reply: oneshot::Sender<Result<Appended, Error>>,
 }
 
@@ -87,6 +88,7 @@ impl Writer {
             body: new.body.clone(),
             key: new.key.cloned(),
             mentions: new.mentions.to_vec(),
+            reply_to: new.reply_to,
             reply,
         };
         if self.queue.send(Command::Append(job)).await.is_err() {
@@ -291,7 +293,7 @@ async fn append_locked(
             // Stored by the attempt that seemed to fail (the author could post then): its
             // sender has not seen it yet.
             return Ok(Ok(Appended {
-                message: row.into(),
+                message: found(&mut *conn, room_id, row).await?,
                 duplicate: false,
             }));
         }
@@ -304,11 +306,21 @@ async fn append_locked(
     if let Some(key) = &job.key {
         if let Some(row) = stored_with_key(&mut *conn, room_id, job, key).await? {
             return Ok(Ok(Appended {
-                message: row.into(),
+                message: found(&mut *conn, room_id, row).await?,
                 duplicate: true,
             }));
         }
     }
+
+    // Checked under the room's lock, which deletions take too, and before a seq is taken: a
+    // refusal leaves no gap.
+    let reply_to = match job.reply_to {
+        None => None,
+        Some(original) => match quote(&mut *conn, room_id, &job.room, original).await? {
+            Ok(quote) => Some(quote),
+            Err(refused) => return Ok(Err(refused)),
+        },
+    };
 
     let seq: i64 = sqlx::query_scalar(
         "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
@@ -325,10 +337,15 @@ async fn append_locked(
         ts: now_ms(),
         key: job.key.as_ref().map(|k| k.as_str().to_owned()),
         mentions: mentioned_members(&mut *conn, room_id, &job.mentions).await?,
+        edited: None,
+        deleted: false,
+        reactions: Vec::new(),
+        reply_to,
     };
     sqlx::query(
-        "INSERT INTO messages (id, room_id, seq, author, author_id, body, ts, client_key, mentions) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO messages \
+           (id, room_id, seq, author, author_id, body, ts, client_key, mentions, reply_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&message.id)
     .bind(room_id)
@@ -339,6 +356,7 @@ async fn append_locked(
     .bind(message.ts)
     .bind(&message.key)
     .bind(message.mentions.join(" "))
+    .bind(job.reply_to)
     .execute(&mut *conn)
     .await?;
     // Whoever writes has read the room up to their message.
@@ -411,23 +429,41 @@ async fn stored_with_key(
     .await
 }
 
-/// Of the usernames in `candidates`, those who are members of room `room_id` (have it in their
-/// list), in the order written.
-async fn mentioned_members(
+/// A message found stored already (the same key, or the same id on a retry), as it stands now:
+/// with its reactions.
+async fn found(
     conn: &mut PgConnection,
     room_id: i64,
-    candidates: &[String],
-) -> Result<Vec<String>, sqlx::Error> {
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let members: Vec<String> = sqlx::query_scalar(
-        "SELECT u.username FROM room_members rm JOIN users u ON u.id = rm.user_id \
-         WHERE rm.room_id = $1 AND u.username = ANY($2)",
+    row: MessageRow,
+) -> Result<Message, sqlx::Error> {
+    let mut found = with_reactions(conn, room_id, vec![row]).await?;
+    found.pop().ok_or(sqlx::Error::RowNotFound)
+}
+
+/// How a reply quotes message `seq` of room `room_id` (named `room`); the refusal when there
+/// is no such message or it was deleted.
+async fn quote(
+    conn: &mut PgConnection,
+    room_id: i64,
+    room: &RoomName,
+    seq: i64,
+) -> Result<Result<Quote, Error>, sqlx::Error> {
+    let original: Option<(String, String, bool)> = sqlx::query_as(
+        "SELECT author, body, deleted FROM messages WHERE room_id = $1 AND seq = $2",
     )
     .bind(room_id)
-    .bind(candidates)
-    .fetch_all(conn)
+    .bind(seq)
+    .fetch_optional(conn)
     .await?;
-    Ok(in_order(candidates, &members))
+    let room = room.clone();
+    Ok(match original {
+        None => Err(Error::UnknownMessage { room, seq }),
+        Some((_, _, true)) => Err(Error::MessageDeleted { room, seq }),
+        Some((author, body, false)) => Ok(Quote {
+            seq,
+            author,
+            snippet: Quote::snippet_of(&body),
+            deleted: false,
+        }),
+    })
 }

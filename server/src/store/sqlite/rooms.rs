@@ -1,16 +1,17 @@
 //! Rooms, memberships and messages.
 
 use super::{
-    is_unique_violation, read_states, visible_room_id, MentionRow, MessageRow, ReadRow, RoomRow,
-    SqliteStore, UserRow, MESSAGE_COLUMNS, ROOM_COLUMNS, VISIBLE,
+    changes, is_unique_violation, messages, read_states, visible_room_id, MentionRow, ReadRow,
+    RoomRow, SqliteStore, UserRow, ROOM_COLUMNS, VISIBLE,
 };
 use crate::error::{Error, OwnerAction};
 use crate::store::{
-    now_ms, Appended, Direct, Entered, Health, MemberChange, NewMessage, NewRoomKind, Store,
-    StoredKind, User,
+    now_ms, Appended, Changed, Direct, Entered, Health, MemberChange, NewMessage, NewRoomKind,
+    ReactionLimits, Store, StoredKind, User,
 };
 use app::protocol::{
-    Message, NotifyLevel, ReadState, Room, RoomName, Topic, Username, DIRECT_PREFIX,
+    Change, Emoji, Message, MessageBody, NotifyLevel, ReadState, Room, RoomName, Topic, Username,
+    DIRECT_PREFIX,
 };
 use sqlx::SqliteConnection;
 
@@ -65,28 +66,6 @@ async fn room_by_id(conn: &mut SqliteConnection, id: i64) -> Result<Room, Error>
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.into())
-}
-
-/// Messages of room `room_id` as `viewer` reads them, by `tail` (a WHERE/ORDER/LIMIT tail
-/// binding the room id, a seq and a limit).
-async fn messages(
-    conn: &mut SqliteConnection,
-    tail: &str,
-    viewer: &User,
-    room_id: i64,
-    seq: i64,
-    limit: u32,
-) -> Result<Vec<Message>, Error> {
-    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.id = m.room_id {tail}"
-    ))
-    .bind(viewer.id)
-    .bind(room_id)
-    .bind(seq)
-    .bind(i64::from(limit))
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows.into_iter().map(Message::from).collect())
 }
 
 #[async_trait::async_trait]
@@ -379,6 +358,43 @@ impl Store for SqliteStore {
         self.writer.append(new).await
     }
 
+    async fn edit(
+        &self,
+        actor: &User,
+        room: &RoomName,
+        seq: i64,
+        body: &MessageBody,
+        mentions: &[String],
+    ) -> Result<Changed, Error> {
+        changes::edit(self, actor, room, seq, body, mentions).await
+    }
+
+    async fn delete(&self, actor: &User, room: &RoomName, seq: i64) -> Result<Changed, Error> {
+        changes::delete(self, actor, room, seq).await
+    }
+
+    async fn react(
+        &self,
+        actor: &User,
+        room: &RoomName,
+        seq: i64,
+        emoji: &Emoji,
+        on: bool,
+        limits: ReactionLimits,
+    ) -> Result<Changed, Error> {
+        changes::react(self, actor, room, seq, emoji, on, limits).await
+    }
+
+    async fn changes(
+        &self,
+        viewer: &User,
+        room: &RoomName,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Change>, Error> {
+        changes::changes(self, viewer, room, after, limit).await
+    }
+
     async fn read_states(
         &self,
         viewer: &User,
@@ -483,7 +499,7 @@ impl Store for SqliteStore {
         let mut messages = messages(
             &mut conn,
             "WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
-            viewer,
+            viewer.id,
             room_id,
             before.unwrap_or(i64::MAX),
             limit,
@@ -504,14 +520,14 @@ impl Store for SqliteStore {
         let room_id = visible_room_id(&mut conn, viewer.id, room)
             .await?
             .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
-        messages(
+        Ok(messages(
             &mut conn,
             "WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?",
-            viewer,
+            viewer.id,
             room_id,
             after,
             limit,
         )
-        .await
+        .await?)
     }
 }

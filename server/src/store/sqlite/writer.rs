@@ -9,10 +9,10 @@
 //! with `unavailable`, and the server exits so its supervisor restarts it. On shutdown it is
 //! drained: everything queued before [`Writer::drain`] is committed and answered.
 
-use super::{in_order, visible_room_id, MessageRow, MESSAGE_COLUMNS};
+use super::{mentioned_members, visible_room_id, with_reactions, MessageRow, MESSAGE_COLUMNS};
 use crate::error::Error;
 use crate::store::{now_ms, Appended, Health, User};
-use app::protocol::{ClientKey, Message, MessageBody, RoomName};
+use app::protocol::{ClientKey, Message, MessageBody, Quote, RoomName};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -27,6 +27,7 @@ struct Job {
     body: MessageBody,
     key: Option<ClientKey>,
     mentions: Vec<String>,
+    reply_to: Option<i64>,
     reply: oneshot::Sender<Result<Appended, Error>>,
 }
 
@@ -71,6 +72,7 @@ impl Writer {
             body: new.body.clone(),
             key: new.key.cloned(),
             mentions: new.mentions.to_vec(),
+            reply_to: new.reply_to,
             reply,
         };
         if self.queue.send(Command::Append(job)).await.is_err() {
@@ -226,12 +228,22 @@ async fn append_one(
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(row) = existing {
+            let mut found = with_reactions(&mut *conn, room_id, vec![row]).await?;
             return Ok(Ok(Appended {
-                message: row.into(),
+                message: found.remove(0),
                 duplicate: true,
             }));
         }
     }
+
+    // Checked before a seq is taken: a refusal leaves no gap.
+    let reply_to = match job.reply_to {
+        None => None,
+        Some(original) => match quote(&mut *conn, room_id, &job.room, original).await? {
+            Ok(quote) => Some(quote),
+            Err(refused) => return Ok(Err(refused)),
+        },
+    };
 
     let seq: i64 = sqlx::query_scalar(
         "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
@@ -249,10 +261,15 @@ async fn append_one(
         ts: now_ms(),
         key: job.key.as_ref().map(|k| k.as_str().to_owned()),
         mentions,
+        edited: None,
+        deleted: false,
+        reactions: Vec::new(),
+        reply_to,
     };
     sqlx::query(
-        "INSERT INTO messages (id, room_id, seq, author, author_id, body, ts, client_key, mentions) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages \
+           (id, room_id, seq, author, author_id, body, ts, client_key, mentions, reply_to) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&message.id)
     .bind(room_id)
@@ -263,6 +280,7 @@ async fn append_one(
     .bind(message.ts)
     .bind(&message.key)
     .bind(message.mentions.join(" "))
+    .bind(job.reply_to)
     .execute(&mut *conn)
     .await?;
     // Whoever writes has read the room up to their message.
@@ -280,25 +298,29 @@ async fn append_one(
     }))
 }
 
-/// Of the usernames in `candidates`, those who are members of room `room_id` (have it in their
-/// list), in the order written.
-async fn mentioned_members(
+/// How a reply quotes message `seq` of room `room_id` (named `room`); the refusal when there
+/// is no such message or it was deleted.
+async fn quote(
     conn: &mut SqliteConnection,
     room_id: i64,
-    candidates: &[String],
-) -> Result<Vec<String>, sqlx::Error> {
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let marks = vec!["?"; candidates.len()].join(", ");
-    let sql = format!(
-        "SELECT u.username FROM room_members rm JOIN users u ON u.id = rm.user_id \
-         WHERE rm.room_id = ? AND u.username IN ({marks})"
-    );
-    let mut query = sqlx::query_scalar(&sql).bind(room_id);
-    for c in candidates {
-        query = query.bind(c);
-    }
-    let members: Vec<String> = query.fetch_all(conn).await?;
-    Ok(in_order(candidates, &members))
+    room: &RoomName,
+    seq: i64,
+) -> Result<Result<Quote, Error>, sqlx::Error> {
+    let original: Option<(String, String, bool)> =
+        sqlx::query_as("SELECT author, body, deleted FROM messages WHERE room_id = ? AND seq = ?")
+            .bind(room_id)
+            .bind(seq)
+            .fetch_optional(conn)
+            .await?;
+    let room = room.clone();
+    Ok(match original {
+        None => Err(Error::UnknownMessage { room, seq }),
+        Some((_, _, true)) => Err(Error::MessageDeleted { room, seq }),
+        Some((author, body, false)) => Ok(Quote {
+            seq,
+            author,
+            snippet: Quote::snippet_of(&body),
+            deleted: false,
+        }),
+    })
 }

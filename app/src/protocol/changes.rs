@@ -1,0 +1,255 @@
+//! What happens to a message after it is sent: edits, deletions, reactions, and the room's
+//! change log that carries them to every client exactly once and in order.
+//!
+//! Each room numbers its changes 1, 2, 3, … with no gaps (`change`), apart from its message
+//! seqs (which stay gapless too). A change names the message it touched (`seq`) and carries
+//! that message as it stands now, so applying a change twice, or an older one after a newer
+//! one, leaves the same result.
+
+use super::errors::{ErrorBody, ErrorCode};
+use super::events::{event, request};
+use super::messages::Message;
+use serde::{Deserialize, Serialize};
+
+/// The most distinct emoji one message may carry.
+pub const MAX_REACTION_KINDS: usize = 20;
+/// The most distinct emoji one user may react to one message with.
+pub const MAX_REACTIONS_PER_USER: usize = 10;
+/// The most changes one `join` or `changes` reply carries.
+pub const CHANGES_PAGE: u32 = 200;
+/// The most characters of the original a reply's quote carries.
+pub const QUOTE_CHARS: usize = 140;
+/// The most bytes of UTF-8 an emoji may take (a family with skin tones is about 40).
+pub const MAX_EMOJI_BYTES: usize = 64;
+
+/// The emoji the reaction picker offers first.
+pub const COMMON_REACTIONS: [&str; 8] = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
+
+/// What one change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// The author changed the body.
+    Edit,
+    /// The message was deleted (its body is gone).
+    Delete,
+    /// Someone added a reaction (`emoji`).
+    React,
+    /// Someone took their reaction back (`emoji`).
+    Unreact,
+}
+
+impl ChangeKind {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Edit => "edit",
+            ChangeKind::Delete => "delete",
+            ChangeKind::React => "react",
+            ChangeKind::Unreact => "unreact",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "edit" => ChangeKind::Edit,
+            "delete" => ChangeKind::Delete,
+            "react" => ChangeKind::React,
+            "unreact" => ChangeKind::Unreact,
+            _ => return None,
+        })
+    }
+}
+
+/// One entry of a room's change log: the `change` event, and what `join` and `changes` replay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub room: String,
+    /// Per-room change number: 1, 2, 3, … with no gaps.
+    pub change: i64,
+    pub kind: ChangeKind,
+    /// The seq of the message changed.
+    pub seq: i64,
+    /// Who made the change.
+    pub actor: String,
+    /// The emoji of a `react` or `unreact`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emoji: Option<String>,
+    /// Server time of the change, milliseconds since the Unix epoch.
+    pub ts: i64,
+    /// The message as it stands now (after this change and any later one).
+    pub message: Message,
+}
+
+/// The users who reacted to a message with one emoji.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    /// Usernames, in the order they reacted.
+    pub users: Vec<String>,
+}
+
+/// The message a reply answers, as the reply shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    /// The original's seq, in the same room.
+    pub seq: i64,
+    /// The original's author.
+    pub author: String,
+    /// The start of the original's body (at most [`QUOTE_CHARS`] characters); empty when it
+    /// was deleted.
+    pub snippet: String,
+    /// True when the original was deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+impl Quote {
+    /// The quote of a body: its first [`QUOTE_CHARS`] characters, on one line.
+    pub fn snippet_of(body: &str) -> String {
+        let flat: String = body
+            .chars()
+            .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
+            .collect();
+        let mut chars = flat.chars();
+        let mut out: String = chars.by_ref().take(QUOTE_CHARS).collect();
+        if chars.next().is_some() {
+            out.push('…');
+        }
+        out
+    }
+}
+
+/// A reaction's emoji as sent: one emoji (the server checks it is one), no white space, at
+/// most [`MAX_EMOJI_BYTES`] bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Emoji(String);
+
+impl Emoji {
+    /// The shape check both sides can make; the server also checks it is one known emoji.
+    pub fn parse(raw: &str) -> Result<Self, ErrorBody> {
+        let e = raw.trim();
+        if e.is_empty()
+            || e.len() > MAX_EMOJI_BYTES
+            || e.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c.is_ascii())
+        {
+            return Err(Self::invalid());
+        }
+        Ok(Self(e.to_owned()))
+    }
+
+    pub fn invalid() -> ErrorBody {
+        ErrorBody::new(
+            ErrorCode::InvalidEmoji,
+            "A reaction is one emoji, such as 👍 or 🎉.",
+        )
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `edit` payload: the author replaces a message's body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditRequest {
+    pub room: String,
+    pub seq: i64,
+    pub body: String,
+}
+
+/// `delete` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeleteRequest {
+    pub room: String,
+    pub seq: i64,
+}
+
+/// `react` payload: add (`on`, the default) or take back a reaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReactRequest {
+    pub room: String,
+    pub seq: i64,
+    pub emoji: String,
+    #[serde(default = "yes")]
+    pub on: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The ack of `edit`, `delete` and `react`: the message as it stands now. `change` is the
+/// change this request made, absent when it changed nothing (the same body, a reaction already
+/// there, a message already deleted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeReply {
+    pub message: Message,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<i64>,
+}
+
+/// `changes` payload: a room's changes after number `after`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangesRequest {
+    pub room: String,
+    pub after: i64,
+}
+
+/// `changes` ack: at most [`CHANGES_PAGE`] changes in order; `truncated` when more follow
+/// (ask again after the last one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangesReply {
+    pub changes: Vec<Change>,
+    pub truncated: bool,
+}
+
+request!(EditRequest, event::EDIT, "{ room, seq, body }", ChangeReply);
+request!(DeleteRequest, event::DELETE, "{ room, seq }", ChangeReply);
+request!(
+    ReactRequest,
+    event::REACT,
+    "{ room, seq, emoji, on? }",
+    ChangeReply
+);
+request!(
+    ChangesRequest,
+    event::CHANGES,
+    "{ room, after }",
+    ChangesReply
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emoji_shapes() {
+        assert_eq!(Emoji::parse(" 👍 ").unwrap().as_str(), "👍");
+        assert!(Emoji::parse("👍🏽").is_ok());
+        for bad in ["", "a", ":+1:", "👍 👍", "\u{7}", &"👍".repeat(20)] {
+            assert_eq!(
+                Emoji::parse(bad).unwrap_err().code,
+                ErrorCode::InvalidEmoji,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn quotes_are_one_short_line() {
+        assert_eq!(Quote::snippet_of("a\nb"), "a b");
+        let long = "x".repeat(QUOTE_CHARS + 5);
+        let q = Quote::snippet_of(&long);
+        assert_eq!(q.chars().count(), QUOTE_CHARS + 1);
+        assert!(q.ends_with('…'));
+    }
+
+    #[test]
+    fn react_defaults_to_adding() {
+        let r: ReactRequest =
+            serde_json::from_str(r#"{"room":"general","seq":1,"emoji":"👍"}"#).unwrap();
+        assert!(r.on);
+    }
+}

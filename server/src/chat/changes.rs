@@ -1,0 +1,151 @@
+//! What happens to a message after it is sent: edits, deletions and reactions, each stored as
+//! the next entry of its room's change log and then broadcast as `change`; and reading that log
+//! (`changes`, and `join` with `changes_after`), so a client that missed some catches up.
+
+use super::limits::Action;
+use super::messages::MAX_REPLY_BYTES;
+use super::{announce, Caller, ChatService};
+use crate::error::Error;
+use crate::store::{Changed, ReactionLimits, User};
+use app::protocol::{
+    event, Change, ChangeReply, ChangesReply, ChangesRequest, DeleteRequest, EditRequest, Emoji,
+    MessageBody, ReactRequest, RoomName, CHANGES_PAGE, MAX_REACTIONS_PER_USER,
+    MAX_REACTION_KINDS,
+};
+use socketioxide::adapter::Adapter;
+
+/// The author replaces a message's body.
+pub async fn edit<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    req: EditRequest,
+) -> Result<ChangeReply, Error> {
+    let room = RoomName::parse(&req.room)?;
+    let body = MessageBody::parse(&req.body)?;
+    chat.limit(Action::Change, &caller)?;
+    let mentions = app::protocol::mentioned_names(body.as_str());
+    let changed = chat
+        .store()
+        .edit(&caller.user, &room, req.seq, &body, &mentions)
+        .await?;
+    Ok(announce_change(&chat, changed).await)
+}
+
+/// Deletes a message: its author, the owner of its private room, or an administrator.
+pub async fn delete<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    req: DeleteRequest,
+) -> Result<ChangeReply, Error> {
+    let room = RoomName::parse(&req.room)?;
+    chat.limit(Action::Change, &caller)?;
+    let changed = chat.store().delete(&caller.user, &room, req.seq).await?;
+    Ok(announce_change(&chat, changed).await)
+}
+
+/// Adds or takes back the caller's emoji reaction.
+pub async fn react<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    req: ReactRequest,
+) -> Result<ChangeReply, Error> {
+    let room = RoomName::parse(&req.room)?;
+    let emoji = known_emoji(&req.emoji)?;
+    chat.limit(Action::Change, &caller)?;
+    let limits = ReactionLimits {
+        kinds: MAX_REACTION_KINDS,
+        per_user: MAX_REACTIONS_PER_USER,
+    };
+    let changed = chat
+        .store()
+        .react(&caller.user, &room, req.seq, &emoji, req.on, limits)
+        .await?;
+    Ok(announce_change(&chat, changed).await)
+}
+
+/// A room's changes after a change number, a page at a time.
+pub async fn changes<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    req: ChangesRequest,
+) -> Result<ChangesReply, Error> {
+    let room = RoomName::parse(&req.room)?;
+    let (changes, truncated) = page_after(&chat, &caller.user, &room, req.after).await?;
+    Ok(ChangesReply { changes, truncated })
+}
+
+/// The changes of `room` after `after`: at most [`CHANGES_PAGE`], and at most
+/// [`MAX_REPLY_BYTES`] of message text; true when more follow.
+pub(super) async fn page_after<A: Adapter>(
+    chat: &ChatService<A>,
+    viewer: &User,
+    room: &RoomName,
+    after: i64,
+) -> Result<(Vec<Change>, bool), Error> {
+    let mut changes = chat
+        .store()
+        .changes(viewer, room, after.max(0), CHANGES_PAGE + 1)
+        .await?;
+    let mut truncated = changes.len() > CHANGES_PAGE as usize;
+    changes.truncate(CHANGES_PAGE as usize);
+    let mut total = 0;
+    let fits = changes
+        .iter()
+        .take_while(|c| {
+            total += c.message.body.len() + 256;
+            total <= MAX_REPLY_BYTES
+        })
+        .count()
+        .max(1);
+    if fits < changes.len() {
+        changes.truncate(fits);
+        truncated = true;
+    }
+    Ok((changes, truncated))
+}
+
+/// One emoji of the Unicode emoji list, as that list spells it (so "❤" and "❤️" are one
+/// reaction); anything else is `invalid_emoji`.
+fn known_emoji(raw: &str) -> Result<Emoji, Error> {
+    let shaped = Emoji::parse(raw)?;
+    let e = shaped.as_str();
+    let known = emojis::get(e).or_else(|| emojis::get(&format!("{e}\u{fe0f}")));
+    match known {
+        Some(k) => Ok(Emoji::parse(k.as_str())?),
+        None => Err(Error::NotAnEmoji),
+    }
+}
+
+/// Broadcasts a stored change to the room (the caller's sockets included), and answers with
+/// the message as it stands.
+async fn announce_change<A: Adapter>(chat: &ChatService<A>, changed: Changed) -> ChangeReply {
+    let Changed { message, change } = changed;
+    let number = change.as_ref().map(|c| c.change);
+    if let Some(mut change) = change {
+        // The key is the author's own: the room hears the change without it.
+        change.message.key = None;
+        let to = change.room.clone();
+        announce::emit(chat.io(), |s| s.to(to.clone()), event::CHANGE, &change).await;
+    }
+    ChangeReply {
+        message,
+        change: number,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reactions_are_known_emoji_spelled_one_way() {
+        assert_eq!(known_emoji("👍").unwrap().as_str(), "👍");
+        assert_eq!(known_emoji("👍🏽").unwrap().as_str(), "👍🏽");
+        assert_eq!(known_emoji("❤").unwrap().as_str(), "❤️");
+        assert_eq!(known_emoji("❤️").unwrap().as_str(), "❤️");
+        assert_eq!(known_emoji("🇫🇷").unwrap().as_str(), "🇫🇷");
+        for bad in ["é", "👍👍", "x", "", "\u{fe0f}"] {
+            assert!(known_emoji(bad).is_err(), "{bad:?}");
+        }
+    }
+}

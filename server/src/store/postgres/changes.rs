@@ -1,0 +1,353 @@
+//! Edits, deletions and reactions, and each room's change log, as in the SQLite store. Every
+//! change is one transaction that first locks the room's row (`FOR NO KEY UPDATE`, as the
+//! message writers of every node do before they append), and only then reads the message: the
+//! changes of a room, and its appends, take turns, so checking the message, changing it and
+//! taking the room's next change number are one step and change numbers stay gapless. A
+//! change locks one room only, so it never waits in a circle with a writer's batch.
+
+use super::rooms::lock_room;
+use super::{mentioned_members, message_at, messages_at, visible_room_id, PostgresStore};
+use crate::error::Error;
+use crate::store::rows::{distinct, ChangeRow};
+use crate::store::{now_ms, Changed, ReactionLimits, StoredKind, User};
+use app::protocol::{Change, ChangeKind, Emoji, Message, MessageBody, RoomName};
+use sqlx::{PgConnection, Postgres, Transaction};
+use std::collections::HashMap;
+
+/// The message a change is about, as stored.
+#[derive(sqlx::FromRow)]
+struct Target {
+    author_id: Option<i64>,
+    body: String,
+    deleted: bool,
+}
+
+/// A change under way: its transaction, and the room and message it is about.
+struct Write<'a> {
+    tx: Transaction<'static, Postgres>,
+    room: &'a RoomName,
+    room_id: i64,
+    seq: i64,
+    target: Target,
+}
+
+/// What a change logs besides its room, message and actor.
+struct Entry<'a> {
+    kind: ChangeKind,
+    emoji: Option<&'a str>,
+    ts: i64,
+}
+
+/// Starts a change of message `seq` of `room`: `UnknownRoom` unless `actor` can see the room,
+/// `UnknownMessage` when it has no such message.
+async fn begin<'a>(
+    store: &PostgresStore,
+    actor: &User,
+    room: &'a RoomName,
+    seq: i64,
+) -> Result<Write<'a>, Error> {
+    let mut tx = store.write().await?;
+    lock_room(&mut tx, room).await?;
+    let room_id = visible_room_id(&mut tx, actor.id, room)
+        .await?
+        .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
+    let target: Option<Target> = sqlx::query_as(
+        "SELECT author_id, body, deleted FROM messages WHERE room_id = $1 AND seq = $2",
+    )
+    .bind(room_id)
+    .bind(seq)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let target = target.ok_or_else(|| Error::UnknownMessage {
+        room: room.clone(),
+        seq,
+    })?;
+    Ok(Write {
+        tx,
+        room,
+        room_id,
+        seq,
+        target,
+    })
+}
+
+/// Logs `entry` under the room's next change number, which it answers.
+async fn log(
+    conn: &mut PgConnection,
+    room_id: i64,
+    seq: i64,
+    actor: &User,
+    entry: &Entry<'_>,
+) -> Result<i64, sqlx::Error> {
+    let change: i64 = sqlx::query_scalar(
+        "UPDATE rooms SET last_change = last_change + 1 WHERE id = $1 RETURNING last_change",
+    )
+    .bind(room_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO changes (room_id, change, seq, kind, actor, emoji, ts) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(room_id)
+    .bind(change)
+    .bind(seq)
+    .bind(entry.kind.as_str())
+    .bind(actor.name.as_str())
+    .bind(entry.emoji)
+    .bind(entry.ts)
+    .execute(&mut *conn)
+    .await?;
+    Ok(change)
+}
+
+/// Ends a change: reads the message as `actor` sees it now, commits, and answers with the
+/// change logged as `change` (none when the request changed nothing).
+async fn finish(
+    mut w: Write<'_>,
+    actor: &User,
+    logged: Option<(i64, Entry<'_>)>,
+) -> Result<Changed, Error> {
+    let message = message_at(&mut w.tx, actor.id, w.room_id, w.seq)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    w.tx.commit().await?;
+    let change = logged.map(|(change, entry)| Change {
+        room: w.room.as_str().to_owned(),
+        change,
+        kind: entry.kind,
+        seq: w.seq,
+        actor: actor.name.as_str().to_owned(),
+        emoji: entry.emoji.map(str::to_owned),
+        ts: entry.ts,
+        // The change goes to the whole room: without the author's idempotency key.
+        message: Message {
+            key: None,
+            ..message.clone()
+        },
+    });
+    Ok(Changed { message, change })
+}
+
+/// [`crate::store::Store::edit`].
+pub(super) async fn edit(
+    store: &PostgresStore,
+    actor: &User,
+    room: &RoomName,
+    seq: i64,
+    body: &MessageBody,
+    mentions: &[String],
+) -> Result<Changed, Error> {
+    let mut w = begin(store, actor, room, seq).await?;
+    if w.target.author_id != Some(actor.id) {
+        return Err(Error::NotAuthor);
+    }
+    if w.target.deleted {
+        return Err(Error::MessageDeleted {
+            room: room.clone(),
+            seq,
+        });
+    }
+    if w.target.body == body.as_str() {
+        return finish(w, actor, None).await;
+    }
+    let mentions = mentioned_members(&mut w.tx, w.room_id, mentions).await?;
+    let entry = Entry {
+        kind: ChangeKind::Edit,
+        emoji: None,
+        ts: now_ms(),
+    };
+    sqlx::query(
+        "UPDATE messages SET body = $1, mentions = $2, edited_at = $3 \
+         WHERE room_id = $4 AND seq = $5",
+    )
+    .bind(body.as_str())
+    .bind(mentions.join(" "))
+    .bind(entry.ts)
+    .bind(w.room_id)
+    .bind(seq)
+    .execute(&mut *w.tx)
+    .await?;
+    let change = log(&mut w.tx, w.room_id, seq, actor, &entry).await?;
+    finish(w, actor, Some((change, entry))).await
+}
+
+/// Whether `actor` may delete others' messages in room `room_id`: they own it and it is
+/// private, or they are an administrator.
+async fn moderates(
+    conn: &mut PgConnection,
+    room_id: i64,
+    actor: &User,
+) -> Result<bool, sqlx::Error> {
+    let (kind, owner_id): (StoredKind, Option<i64>) =
+        sqlx::query_as("SELECT kind, owner_id FROM rooms WHERE id = $1")
+            .bind(room_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    if kind == StoredKind::Private && owner_id == Some(actor.id) {
+        return Ok(true);
+    }
+    let admin: Option<bool> = sqlx::query_scalar("SELECT is_admin FROM users WHERE id = $1")
+        .bind(actor.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(admin.unwrap_or(false))
+}
+
+/// [`crate::store::Store::delete`]. The row stays (its seq stays taken, replies still point
+/// at it); its body, mentions and reactions are gone.
+pub(super) async fn delete(
+    store: &PostgresStore,
+    actor: &User,
+    room: &RoomName,
+    seq: i64,
+) -> Result<Changed, Error> {
+    let mut w = begin(store, actor, room, seq).await?;
+    if w.target.author_id != Some(actor.id) && !moderates(&mut w.tx, w.room_id, actor).await? {
+        return Err(Error::MayNotDelete);
+    }
+    if w.target.deleted {
+        return finish(w, actor, None).await;
+    }
+    sqlx::query(
+        "UPDATE messages SET body = '', mentions = '', deleted = TRUE \
+         WHERE room_id = $1 AND seq = $2",
+    )
+    .bind(w.room_id)
+    .bind(seq)
+    .execute(&mut *w.tx)
+    .await?;
+    sqlx::query("DELETE FROM reactions WHERE room_id = $1 AND seq = $2")
+        .bind(w.room_id)
+        .bind(seq)
+        .execute(&mut *w.tx)
+        .await?;
+    let entry = Entry {
+        kind: ChangeKind::Delete,
+        emoji: None,
+        ts: now_ms(),
+    };
+    let change = log(&mut w.tx, w.room_id, seq, actor, &entry).await?;
+    finish(w, actor, Some((change, entry))).await
+}
+
+/// [`crate::store::Store::react`].
+pub(super) async fn react(
+    store: &PostgresStore,
+    actor: &User,
+    room: &RoomName,
+    seq: i64,
+    emoji: &Emoji,
+    on: bool,
+    limits: ReactionLimits,
+) -> Result<Changed, Error> {
+    let mut w = begin(store, actor, room, seq).await?;
+    if w.target.deleted {
+        return Err(Error::MessageDeleted {
+            room: room.clone(),
+            seq,
+        });
+    }
+    let entry = Entry {
+        kind: if on {
+            ChangeKind::React
+        } else {
+            ChangeKind::Unreact
+        },
+        emoji: Some(emoji.as_str()),
+        ts: now_ms(),
+    };
+    if !on {
+        let removed = sqlx::query(
+            "DELETE FROM reactions WHERE room_id = $1 AND seq = $2 AND user_id = $3 AND emoji = $4",
+        )
+        .bind(w.room_id)
+        .bind(seq)
+        .bind(actor.id)
+        .bind(emoji.as_str())
+        .execute(&mut *w.tx)
+        .await?;
+        if removed.rows_affected() == 0 {
+            return finish(w, actor, None).await;
+        }
+        let change = log(&mut w.tx, w.room_id, seq, actor, &entry).await?;
+        return finish(w, actor, Some((change, entry))).await;
+    }
+    // The emoji on the message, this user's among them, and whether this one is there already
+    // (and whether this user put it there).
+    let (kinds, mine, used, there): (i64, i64, bool, bool) = sqlx::query_as(
+        "SELECT COUNT(DISTINCT emoji), COUNT(*) FILTER (WHERE user_id = $1), \
+           COALESCE(bool_or(emoji = $2), false), \
+           COALESCE(bool_or(emoji = $2 AND user_id = $1), false) \
+         FROM reactions WHERE room_id = $3 AND seq = $4",
+    )
+    .bind(actor.id)
+    .bind(emoji.as_str())
+    .bind(w.room_id)
+    .bind(seq)
+    .fetch_one(&mut *w.tx)
+    .await?;
+    if there {
+        return finish(w, actor, None).await;
+    }
+    if !used && kinds >= limits.kinds as i64 {
+        return Err(Error::TooManyReactionKinds { most: limits.kinds });
+    }
+    if mine >= limits.per_user as i64 {
+        return Err(Error::TooManyReactions {
+            most: limits.per_user,
+        });
+    }
+    let change = log(&mut w.tx, w.room_id, seq, actor, &entry).await?;
+    sqlx::query(
+        "INSERT INTO reactions (room_id, seq, user_id, emoji, ts, change) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(w.room_id)
+    .bind(seq)
+    .bind(actor.id)
+    .bind(emoji.as_str())
+    .bind(entry.ts)
+    .bind(change)
+    .execute(&mut *w.tx)
+    .await?;
+    finish(w, actor, Some((change, entry))).await
+}
+
+/// [`crate::store::Store::changes`].
+pub(super) async fn changes(
+    store: &PostgresStore,
+    viewer: &User,
+    room: &RoomName,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<Change>, Error> {
+    let mut conn = store.pool.acquire().await?;
+    let room_id = visible_room_id(&mut conn, viewer.id, room)
+        .await?
+        .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
+    let rows: Vec<ChangeRow> = sqlx::query_as(
+        "SELECT change, seq, kind, actor, emoji, ts FROM changes \
+         WHERE room_id = $1 AND change > $2 ORDER BY change LIMIT $3",
+    )
+    .bind(room_id)
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    let seqs = distinct(rows.iter().map(|r| r.seq));
+    let messages: HashMap<i64, Message> = messages_at(&mut conn, viewer.id, room_id, &seqs)
+        .await?
+        .into_iter()
+        .map(|m| (m.seq, m))
+        .collect();
+    rows.into_iter()
+        .map(|row| {
+            let message = messages
+                .get(&row.seq)
+                .cloned()
+                .ok_or(sqlx::Error::RowNotFound)?;
+            row.into_change(room.as_str(), message)
+        })
+        .collect()
+}
