@@ -278,3 +278,95 @@ pub fn remember_utc_offset(_offset_min: i32) {
         }
     }
 }
+
+/// The row of message `seq` inside `list` (rows carry `data-seq`).
+#[cfg(feature = "hydrate")]
+fn row(list: &web_sys::Element, seq: i64) -> Option<web_sys::Element> {
+    list.query_selector(&format!(r#"li.msg[data-seq="{seq}"]"#))
+        .ok()
+        .flatten()
+}
+
+/// Scrolls `list` so that the row of message `seq` is in its middle, and moves the focus to
+/// the row (so a screen reader reads on from there); false when no such row is shown.
+pub fn show_row(_list: &leptos::web_sys::Element, _seq: i64) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(row) = row(_list, _seq) else {
+            return false;
+        };
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Center);
+        options.set_behavior(web_sys::ScrollBehavior::Smooth);
+        row.scroll_into_view_with_scroll_into_view_options(&options);
+        if let Ok(row) = row.dyn_into::<web_sys::HtmlElement>() {
+            let focus = web_sys::FocusOptions::new();
+            focus.set_prevent_scroll(true);
+            let _ = row.focus_with_options(&focus);
+        }
+        true
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
+}
+
+/// How far the row of message `seq` is below the top of the scrolling `list`, in pixels: read
+/// before older messages go in above it, then [`keep_row_at`] puts it back there.
+pub fn row_offset(_list: &leptos::web_sys::Element, _seq: i64) -> Option<f64> {
+    #[cfg(feature = "hydrate")]
+    {
+        let row = row(_list, _seq)?;
+        Some(row.get_bounding_client_rect().top() - _list.get_bounding_client_rect().top())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
+
+/// Scrolls `list` so that the row of message `seq` is `offset` pixels below its top again.
+pub fn keep_row_at(_list: &leptos::web_sys::Element, _seq: i64, _offset: f64) {
+    #[cfg(feature = "hydrate")]
+    if let Some(now) = row_offset(_list, _seq) {
+        _list.set_scroll_top(_list.scroll_top() + (now - _offset).round() as i32);
+    }
+}
+
+/// True when `el` sits in the lower half of the window (a popover beside it opens upwards).
+pub fn in_lower_half(_el: &leptos::web_sys::Element) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let height = web_sys::window()
+            .and_then(|w| w.inner_height().ok())
+            .and_then(|h| h.as_f64())
+            .unwrap_or(0.0);
+        let rect = _el.get_bounding_client_rect();
+        (rect.top() + rect.bottom()) / 2.0 > height / 2.0
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
+}
+
+/// True when a `focusout` from inside `container` moves the focus out of it (or nowhere: a
+/// click on the page around it).
+pub fn focus_leaves(_ev: &leptos::ev::FocusEvent, _container: &leptos::web_sys::Element) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let to = _ev
+            .related_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        !to.is_some_and(|n| _container.contains(Some(&n)))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    true
+}
+
+/// Scrolls the least needed to show `el` whole (an editor opened on a message out of view).
+pub fn reveal(_el: &leptos::web_sys::Element) {
+    #[cfg(feature = "hydrate")]
+    {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        _el.scroll_into_view_with_scroll_into_view_options(&options);
+    }
+}

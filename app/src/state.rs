@@ -5,7 +5,7 @@
 //! values and its seeding are the same on the server and in the browser, so the server's HTML
 //! and the hydrated page match.
 
-use crate::protocol::{Message, NotifyLevel, Presence, ReadState, Room};
+use crate::protocol::{Change, Message, NotifyLevel, Presence, Quote, ReadState, Room};
 use leptos::prelude::*;
 use reactive_stores::Store;
 use std::collections::BTreeMap;
@@ -74,6 +74,10 @@ pub struct Pending {
     pub room: String,
     pub author: String,
     pub body: String,
+    /// The message this one answers, as the composer showed it (saved outboxes from before
+    /// replies have none).
+    #[serde(default)]
+    pub reply_to: Option<Quote>,
     pub state: PendingState,
 }
 
@@ -167,13 +171,27 @@ pub struct History {
     /// The newest seq the room's page was loaded with (0: the room was empty). The page holds
     /// every message up to it; catch-up asks for what came after.
     pub loaded_upto: i64,
+    /// The room's change number up to which the held messages are current: every edit,
+    /// deletion and reaction numbered up to it is in them. Catch-up asks for the changes after
+    /// it; a live change further on than the next shows that some were missed.
+    pub changes_upto: i64,
     /// By seq: one entry per seq, in seq order.
     #[store(key: i64 = |(seq, _)| *seq)]
     pub messages: BTreeMap<i64, Message>,
 }
 
+/// What taking in a run of changes came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Every change was taken in, or was held already.
+    Done,
+    /// A change came further on than the next one: those between were missed.
+    Gap,
+}
+
 impl History {
-    /// Takes in messages; a seq already held is kept as it is.
+    /// Takes in messages; a seq already held is kept as it is (only changes alter a held
+    /// message, in the order of the room's change log).
     pub fn insert(&mut self, messages: impl IntoIterator<Item = Message>) {
         for m in messages {
             self.messages.entry(m.seq).or_insert(m);
@@ -190,6 +208,57 @@ impl History {
             upto = seq;
         }
         upto
+    }
+
+    /// The oldest seq held, if any.
+    pub fn oldest(&self) -> Option<i64> {
+        self.messages.keys().next().copied()
+    }
+
+    /// True when the room has messages older than those held (seqs start at 1).
+    pub fn has_older(&self) -> bool {
+        self.oldest().is_some_and(|seq| seq > 1)
+    }
+
+    /// Takes in a message as it stands now (from a change or an ack): it replaces the held
+    /// one, and the replies held that quote it show its new start (or that it was deleted).
+    /// A message not held (older than the page) only refreshes those quotes.
+    pub fn put(&mut self, message: &Message) {
+        if let Some(held) = self.messages.get_mut(&message.seq) {
+            if held != message {
+                *held = message.clone();
+            }
+        }
+        let snippet = if message.deleted {
+            String::new()
+        } else {
+            Quote::snippet_of(&message.body)
+        };
+        for m in self.messages.values_mut() {
+            if let Some(q) = m.reply_to.as_mut().filter(|q| q.seq == message.seq) {
+                if q.snippet != snippet || q.deleted != message.deleted {
+                    q.snippet = snippet.clone();
+                    q.deleted = message.deleted;
+                }
+            }
+        }
+    }
+
+    /// Takes in changes in log order: those up to [`History::changes_upto`] were taken in
+    /// already, the next one is applied and moves the position on; one further on stops the
+    /// run (a [`Applied::Gap`]: ask for those after the position).
+    pub fn apply(&mut self, changes: &[Change]) -> Applied {
+        for c in changes {
+            if c.change <= self.changes_upto {
+                continue;
+            }
+            if c.change != self.changes_upto + 1 {
+                return Applied::Gap;
+            }
+            self.put(&c.message);
+            self.changes_upto = c.change;
+        }
+        Applied::Done
     }
 
     /// True when a message beyond the contiguous ones is held: some were missed.
@@ -224,9 +293,7 @@ pub(crate) mod tests {
             seq,
             author: "a".into(),
             body: format!("m{seq}"),
-            ts: 0,
-            key: None,
-            mentions: vec![],
+            ..Message::default()
         }
     }
 
@@ -292,5 +359,77 @@ pub(crate) mod tests {
         assert!(!history(3, &[1, 2, 3, 4]).has_gap());
         // A room loaded empty whose first live message is not seq 1 missed some.
         assert!(history(0, &[2]).has_gap());
+    }
+
+    fn change(n: i64, message: Message) -> Change {
+        Change {
+            room: message.room.clone(),
+            change: n,
+            kind: crate::protocol::ChangeKind::Edit,
+            seq: message.seq,
+            actor: message.author.clone(),
+            emoji: None,
+            ts: 0,
+            message,
+        }
+    }
+
+    fn edited(seq: i64, body: &str) -> Message {
+        Message {
+            body: body.into(),
+            edited: Some(1),
+            ..msg("general", seq)
+        }
+    }
+
+    #[test]
+    fn changes_apply_once_in_order_and_stop_at_a_gap() {
+        let mut h = history(3, &[1, 2, 3]);
+        h.changes_upto = 4;
+        // Held already: ignored, even when it says something else.
+        assert_eq!(h.apply(&[change(4, edited(1, "old"))]), Applied::Done);
+        assert_eq!(h.messages[&1].body, "m1");
+        assert_eq!(
+            h.apply(&[change(5, edited(1, "one")), change(6, edited(2, "two"))]),
+            Applied::Done
+        );
+        assert_eq!((h.messages[&1].body.as_str(), h.changes_upto), ("one", 6));
+        // 7 is missing: 8 waits for it.
+        assert_eq!(h.apply(&[change(8, edited(3, "three"))]), Applied::Gap);
+        assert_eq!((h.messages[&3].body.as_str(), h.changes_upto), ("m3", 6));
+        // A message not held (older than the page) moves the position all the same.
+        assert_eq!(h.apply(&[change(7, edited(40, "x"))]), Applied::Done);
+        assert_eq!(h.changes_upto, 7);
+        assert!(!h.messages.contains_key(&40));
+    }
+
+    #[test]
+    fn replies_follow_what_they_quote() {
+        let mut h = history(3, &[1, 2, 3]);
+        let quote = |seq| {
+            Some(Quote {
+                seq,
+                author: "a".into(),
+                snippet: format!("m{seq}"),
+                deleted: false,
+            })
+        };
+        h.messages.get_mut(&2).unwrap().reply_to = quote(1);
+        h.messages.get_mut(&3).unwrap().reply_to = quote(0);
+        h.put(&edited(1, "new\nwords"));
+        assert_eq!(
+            h.messages[&2].reply_to.as_ref().unwrap().snippet,
+            "new words"
+        );
+        // A quote of a message not held follows it too.
+        h.put(&Message {
+            deleted: true,
+            body: String::new(),
+            ..msg("general", 0)
+        });
+        let q = h.messages[&3].reply_to.clone().unwrap();
+        assert!(q.deleted && q.snippet.is_empty());
+        assert_eq!(h.oldest(), Some(1));
+        assert!(!h.has_older());
     }
 }

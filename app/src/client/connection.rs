@@ -5,13 +5,14 @@
 use super::socket::{AckError, Socket, SocketEvent};
 use super::{ChatClient, OpsUpdate};
 use crate::protocol::{
-    event, in_use_now, ActivityRequest, ConnectAuth, ErrorBody, ErrorCode, JoinReply, JoinRequest,
-    MarkReadRequest, MembersReply, MembersRequest, Message, NotificationsReply, OpsUnwatchRequest,
-    OpsWatchReply, OpsWatchRequest, OpsWindow, PresenceReply, PresenceRequest, ReadReply, Reply,
-    Request, RoomReply, RoomsReply, RoomsRequest, SendReply, SendRequest, TypingEvent,
-    TypingRequest, UserPresence, MAX_PRESENCE_USERS, TYPING_SHOWN_MS,
+    event, in_use_now, ActivityRequest, Change, ChangesReply, ChangesRequest, ConnectAuth,
+    ErrorBody, ErrorCode, JoinReply, JoinRequest, MarkReadRequest, MembersReply, MembersRequest,
+    Message, NotificationsReply, OpsUnwatchRequest, OpsWatchReply, OpsWatchRequest, OpsWindow,
+    PresenceReply, PresenceRequest, ReadReply, Reply, Request, RoomReply, RoomsReply, RoomsRequest,
+    SendReply, SendRequest, TypingEvent, TypingRequest, UserPresence, MAX_PRESENCE_USERS,
+    TYPING_SHOWN_MS,
 };
-use crate::state::{ChatStoreFields, ConnStatus, History, PendingState, Transport};
+use crate::state::{Applied, ChatStoreFields, ConnStatus, History, PendingState, Transport};
 use leptos::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
@@ -71,6 +72,10 @@ struct Inner {
     active: bool,
     /// When the user last touched the page (key, pointer, touch, scroll), by the browser's clock.
     last_input_ms: f64,
+    /// The newest change number heard of, by room: catch-up goes on until it is taken in.
+    changes_heard: std::collections::BTreeMap<String, i64>,
+    /// Rooms whose missed changes are being asked for (one request at a time per room).
+    catching_up: std::collections::BTreeSet<String>,
 }
 
 impl Connection {
@@ -350,6 +355,7 @@ impl Connection {
                     inner.joined = false;
                     inner.joining = false;
                     inner.in_flight = None;
+                    inner.catching_up.clear();
                 }
                 state.status().set(ConnStatus::Disconnected { retry_in_ms });
             }
@@ -385,6 +391,10 @@ impl Connection {
                     }
                 }
                 Err(e) => leptos::logging::warn!("natter: bad message event: {e}"),
+            },
+            event::CHANGE => match serde_json::from_value::<Change>(data) {
+                Ok(c) => self.change_arrived(c),
+                Err(e) => leptos::logging::warn!("natter: bad change event: {e}"),
             },
             // This server was cut off from the other nodes for a while: catch up on the open
             // room by seq, on the room list, and on who is around.
@@ -429,6 +439,77 @@ impl Connection {
         }
     }
 
+    /// A change of a room the page holds messages of: the next one is applied at once; one
+    /// further on shows that some were missed, and those are asked for first.
+    fn change_arrived(&self, c: Change) {
+        let room = c.room.clone();
+        if self.client.changes_upto(&room).is_none() {
+            return;
+        }
+        {
+            let mut inner = self.inner.borrow_mut();
+            let heard = inner.changes_heard.entry(room.clone()).or_default();
+            *heard = (*heard).max(c.change);
+        }
+        if self.client.apply_changes(&room, std::slice::from_ref(&c)) == Applied::Gap {
+            self.catch_up_changes(&room);
+        }
+    }
+
+    /// Asks for `room`'s changes after the held position, page by page, until the newest one
+    /// heard of is taken in. A request lost with the connection is not repeated: the next
+    /// join asks for the same changes.
+    fn catch_up_changes(&self, room: &str) {
+        let Some(after) = self.client.changes_upto(room) else {
+            return;
+        };
+        if !self.socket.is_connected() || !self.inner.borrow_mut().catching_up.insert(room.into()) {
+            return;
+        }
+        let request = ChangesRequest {
+            room: room.to_owned(),
+            after,
+        };
+        let this = self.clone();
+        let room = room.to_owned();
+        self.request(&request, move |reply: Result<ChangesReply, _>| {
+            this.inner.borrow_mut().catching_up.remove(&room);
+            match reply {
+                Ok(reply) => {
+                    this.client.apply_changes(&room, &reply.changes);
+                    let progressed = this.client.changes_upto(&room) > Some(after);
+                    if reply.truncated && progressed {
+                        this.catch_up_changes(&room);
+                    } else if progressed {
+                        this.changes_caught_up(&room);
+                    }
+                }
+                Err(Failure::Refused(e)) => {
+                    leptos::logging::warn!("natter: changes refused: {}", e.message)
+                }
+                Err(Failure::Timeout | Failure::Lost) => {}
+            }
+        });
+    }
+
+    /// After a run of changes: a change heard of meanwhile that is still ahead asks for more.
+    fn changes_caught_up(&self, room: &str) {
+        let heard = self
+            .inner
+            .borrow()
+            .changes_heard
+            .get(room)
+            .copied()
+            .unwrap_or(0);
+        if self
+            .client
+            .changes_upto(room)
+            .is_some_and(|upto| upto < heard)
+        {
+            self.catch_up_changes(room);
+        }
+    }
+
     /// `f` of what the page holds of `room`; false when it holds nothing.
     fn held(&self, room: &str, f: impl FnOnce(&History) -> bool) -> bool {
         self.client
@@ -461,6 +542,28 @@ impl Connection {
             .emit_with_ack(R::EVENT, to_value(request), ACK_TIMEOUT, move |answer| {
                 then(settle(answer))
             });
+    }
+
+    /// Sends `request` and gives `then` its reply, or why there is none as a sentence for the
+    /// user (the server's own, when it refused).
+    pub fn ask<R: Request>(
+        &self,
+        request: &R,
+        then: impl FnOnce(Result<R::Reply, ErrorBody>) + 'static,
+    ) {
+        self.request(request, move |reply| {
+            then(reply.map_err(|f| match f {
+                Failure::Refused(e) => e,
+                Failure::Timeout => ErrorBody::new(
+                    ErrorCode::Unavailable,
+                    "The server did not answer in time. Please try again.",
+                ),
+                Failure::Lost => ErrorBody::new(
+                    ErrorCode::Unavailable,
+                    "Not connected to the server. Please try again once the connection is back.",
+                ),
+            }))
+        });
     }
 
     /// The ops dashboard came on screen (`on`) or went.
@@ -503,7 +606,8 @@ impl Connection {
     }
 
     /// Joins the current room, asking for everything after the seq up to which the page holds
-    /// every message; called on each connection and whenever a gap shows.
+    /// every message, and for the changes after the one its messages are current to; called on
+    /// each connection and whenever a gap shows.
     fn join(&self) {
         let Some(room) = self.inner.borrow().room.clone() else {
             return;
@@ -512,14 +616,15 @@ impl Connection {
             return;
         }
         self.inner.borrow_mut().joining = true;
-        let after = self
-            .client
-            .state()
-            .histories()
-            .with_untracked(|h| h.get(&room).map(History::contiguous_upto));
+        let (after, changes_after) = self.client.state().histories().with_untracked(|h| {
+            h.get(&room)
+                .map(|h| (h.contiguous_upto(), h.changes_upto))
+                .unzip()
+        });
         let request = JoinRequest {
             room: room.clone(),
             after,
+            changes_after,
         };
         let this = self.clone();
         self.request(&request, move |reply: Result<JoinReply, _>| {
@@ -531,6 +636,19 @@ impl Connection {
                 Ok(reply) => {
                     this.client.advance_read(reply.read);
                     this.client.add_messages(&room, reply.messages);
+                    let changes = match changes_after {
+                        Some(_) => this.client.apply_changes(&room, &reply.changes),
+                        // The messages came as they stand now.
+                        None => {
+                            this.client.start_changes(&room, reply.room.last_change);
+                            Applied::Done
+                        }
+                    };
+                    if reply.changes_truncated || changes == Applied::Gap {
+                        this.catch_up_changes(&room);
+                    } else {
+                        this.changes_caught_up(&room);
+                    }
                     this.inner.borrow_mut().joined = true;
                     this.flush();
                     // More to fetch, or a gap opened while this join was under way.
@@ -568,6 +686,7 @@ impl Connection {
             room: p.room.clone(),
             body: p.body,
             key: Some(p.key.clone()),
+            reply_to: p.reply_to.as_ref().map(|q| q.seq),
         };
         let this = self.clone();
         self.request(&request, move |reply: Result<SendReply, _>| {

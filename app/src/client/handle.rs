@@ -7,8 +7,8 @@
 
 use crate::api::RoomPage;
 use crate::protocol::{
-    ErrorBody, Message, MessageBody, NodeHistory, NotificationsReply, OpsWindow, ReadState, Room,
-    RoomKind, TypingEvent, UserPresence,
+    ErrorBody, Message, MessageBody, NodeHistory, NotificationsReply, OpsWindow, Quote, ReadState,
+    Room, RoomKind, TypingEvent, UserPresence,
 };
 use crate::state::{Chat, ChatStoreFields, History, Pending, PendingState};
 use leptos::prelude::*;
@@ -65,7 +65,7 @@ impl ChatClient {
         client
     }
 
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self {
             state: Store::new(Chat::default()),
             ops: RwSignal::new(Vec::new()),
@@ -158,8 +158,17 @@ impl ChatClient {
         }
         self.advance_read(page.read.clone());
         let newest = page.messages.last().map_or(0, |m| m.seq);
+        // The page's messages are current up to the room's newest change; a history held
+        // already keeps its own position (catch-up replays the changes after it).
+        let held = self
+            .state
+            .histories()
+            .with_untracked(|h| h.contains_key(name));
         self.update_history(name, |h| {
             h.loaded_upto = h.loaded_upto.max(newest);
+            if !held {
+                h.changes_upto = page.room.last_change;
+            }
             h.insert(page.messages.iter().cloned());
         });
     }
@@ -491,7 +500,7 @@ impl ChatClient {
     }
 
     /// Writes one room's history, creating it if the page holds none yet.
-    fn update_history(&self, room: &str, f: impl FnOnce(&mut History)) {
+    pub(super) fn update_history(&self, room: &str, f: impl FnOnce(&mut History)) {
         let histories = self.state.histories();
         if histories.with_untracked(|h| h.contains_key(room)) {
             f(&mut histories.at_key(room.to_owned()).write());
@@ -538,13 +547,21 @@ impl ChatClient {
 
     /// Puts a message in the outbox and sends it when it can. Bad input is refused at once.
     /// `author` is the logged-in user, shown on the pending message; the server sets the real one.
-    pub fn send(&self, room: &str, author: &str, body: &str) -> Result<(), ErrorBody> {
+    /// `reply_to` quotes the message of the same room it answers.
+    pub fn send(
+        &self,
+        room: &str,
+        author: &str,
+        body: &str,
+        reply_to: Option<Quote>,
+    ) -> Result<(), ErrorBody> {
         let body = MessageBody::parse(body)?;
         self.state.outbox().write().push(Pending {
             key: crate::browser::new_key(),
             room: room.to_owned(),
             author: author.to_owned(),
             body: body.as_str().to_owned(),
+            reply_to,
             state: PendingState::Sending,
         });
         self.flush();
@@ -659,9 +676,9 @@ mod tests {
     fn the_outbox_keeps_the_typed_order_until_confirmed() {
         Owner::new().with(|| {
             let client = ChatClient::new();
-            assert!(client.send("general", "ada", "   ").is_err());
-            client.send("general", "ada", "one").unwrap();
-            client.send("general", "ada", "two").unwrap();
+            assert!(client.send("general", "ada", "   ", None).is_err());
+            client.send("general", "ada", "one", None).unwrap();
+            client.send("general", "ada", "two", None).unwrap();
             let outbox = || client.state().outbox().get_untracked();
             let keys: Vec<String> = outbox().into_iter().map(|p| p.key).collect();
             assert_eq!(outbox().len(), 2);

@@ -6,6 +6,7 @@
 //! only with the `hydrate` feature; it is opened from an effect, which the server never runs.
 
 pub mod backoff;
+mod changes;
 mod handle;
 pub mod packet;
 

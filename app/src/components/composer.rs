@@ -1,17 +1,38 @@
-use crate::protocol::MAX_BODY_CHARS;
+use super::conversation::Conversation;
+use super::message::plain_snippet;
+use crate::protocol::{Message, Quote, MAX_BODY_CHARS};
+use crate::state::{use_chat_state, ChatStoreFields, HistoryStoreFields};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
-use leptos::html::Textarea;
 use leptos::prelude::*;
 
 /// Writes a message: Enter sends, Shift+Enter starts a new line; typing `@` offers the room's
-/// members (arrows move, Enter or Tab picks, Escape closes).
+/// members (arrows move, Enter or Tab picks, Escape closes). Above it, the message being
+/// answered (Escape or × stops answering); Up in an empty composer edits the user's last
+/// message.
 #[component]
 pub fn Composer(room: String, placeholder: String) -> impl IntoView {
     let me = crate::state::use_me();
     let client = crate::client::use_client();
+    let conv = Conversation::expect();
+    let held = use_chat_state().histories().at_key(room.clone()).messages();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let input = NodeRef::<Textarea>::new();
+    let input = conv.composer;
+    // The message answered, as the store holds it now (gone when it was deleted).
+    let replying = {
+        let held = held.clone();
+        Memo::new(move |_| {
+            let seq = conv.replying.get()?;
+            held.try_with(|h| h.get(&seq).cloned())
+                .flatten()
+                .filter(|m| !m.deleted)
+        })
+    };
+    Effect::new(move |_| {
+        if conv.replying.get().is_some() && replying.with(Option::is_none) {
+            conv.replying.set(None);
+        }
+    });
     // When the last typing notice went (browser clock, ms).
     let typed_at = StoredValue::new(f64::MIN);
     // The `@name` being typed: where its `@` is (in chars), and the members it could be.
@@ -103,10 +124,17 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
             if body.trim().is_empty() {
                 return;
             }
-            match client.send(&room, &me, &body) {
+            let quote = replying.get_untracked().map(|m| Quote {
+                seq: m.seq,
+                author: m.author,
+                snippet: Quote::snippet_of(&m.body),
+                deleted: false,
+            });
+            match client.send(&room, &me, &body, quote) {
                 Ok(()) => {
                     text.set(String::new());
                     error.set(None);
+                    conv.replying.set(None);
                     // The next keystroke tells the others again at once.
                     typed_at.set_value(f64::MIN);
                 }
@@ -150,9 +178,32 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 _ => {}
             }
         }
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-            ev.prevent_default();
-            send();
+        match ev.key().as_str() {
+            "Enter" if !ev.shift_key() && !ev.is_composing() => {
+                ev.prevent_default();
+                send();
+            }
+            // Up in an empty composer edits the user's last message still there.
+            "ArrowUp" if text.with_untracked(String::is_empty) && !ev.shift_key() => {
+                let last = me_name.with_value(|me| {
+                    held.try_with_untracked(|h| {
+                        h.values()
+                            .rev()
+                            .find(|m| m.author == *me && !m.deleted)
+                            .map(|m| m.seq)
+                    })
+                    .flatten()
+                });
+                if let Some(seq) = last {
+                    ev.prevent_default();
+                    conv.editing.set(Some(seq));
+                }
+            }
+            "Escape" if conv.replying.get_untracked().is_some() => {
+                ev.prevent_default();
+                conv.replying.set(None);
+            }
+            _ => {}
         }
     };
     let over = move || text.with(|t| t.chars().count().saturating_sub(MAX_BODY_CHARS));
@@ -161,6 +212,7 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
     let option_id = |i: usize| format!("mention-option-{i}");
     view! {
         <form class="composer" on:submit=on_submit>
+            {move || replying.get().map(|m| view! { <Replying m/> }.into_any())}
             <label for="composer-input" class="visually-hidden">{placeholder.clone()}</label>
             <ul
                 id="mention-options"
@@ -196,7 +248,7 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 aria-autocomplete="list"
                 aria-controls="mention-options"
                 aria-activedescendant=move || open().then(|| option_id(active.get()))
-                aria-describedby="composer-hint composer-error"
+                aria-describedby="composer-reply composer-hint composer-error"
                 prop:value=move || text.get()
                 on:input=on_input
                 on:keydown=on_keydown
@@ -212,6 +264,27 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 })}
             </p>
         </form>
+    }
+}
+
+/// "Replying to ada: the start of her message… ×" above the composer.
+#[component]
+fn Replying(m: Message) -> impl IntoView {
+    let conv = Conversation::expect();
+    let cancel = move |_| {
+        conv.replying.set(None);
+        conv.focus_composer();
+    };
+    view! {
+        <div class="replying" id="composer-reply">
+            <span class="replying-text">
+                "Replying to "<strong>{m.author}</strong>": "
+                <span class="snippet" dir="auto">{plain_snippet(&Quote::snippet_of(&m.body))}</span>
+            </span>
+            <button type="button" class="close" aria-label="Cancel reply" title="Cancel reply (Escape)" on:click=cancel>
+                "×"
+            </button>
+        </div>
     }
 }
 

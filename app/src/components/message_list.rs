@@ -1,3 +1,5 @@
+use super::conversation::Conversation;
+use super::message::{MessageRow, QuoteLine};
 use crate::client::use_client;
 use crate::protocol::Message;
 use crate::state::{use_chat_state, ChatStoreFields, HistoryStoreFields, Pending, PendingState};
@@ -5,13 +7,18 @@ use crate::time_fmt;
 use leptos::html::Div;
 use leptos::prelude::*;
 
+/// How close to the top of the list (in pixels) scrolling loads the page of older messages.
+const LOAD_OLDER_WITHIN: i32 = 120;
+
 /// A room's messages as the store holds them (in seq order), then the user's unconfirmed ones,
 /// with a "New messages" line before seq `new_from`. Keeps the newest in view unless the reader
-/// scrolled up, and marks the room read as far as the reader sees, while the tab is visible.
+/// scrolled up, loads older ones when the reader scrolls to the top (or to show the message a
+/// quote answers), and marks the room read as far as the reader sees, while the tab is visible.
 #[component]
 pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
     let chat = use_chat_state();
     let client = use_client();
+    let conv = Conversation::expect();
     let held = chat.histories().at_key(room.clone()).messages();
     let messages = Memo::new(move |_| {
         held.try_read()
@@ -29,8 +36,10 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
                 .map(|m| {
                     let new_day = prev
                         .is_none_or(|p| time_fmt::day(p.ts, offset) != time_fmt::day(m.ts, offset));
+                    // A reply starts a group of its own: its quote goes under its author.
                     let grouped = !new_day
                         && Some(m.seq) != new_from
+                        && m.reply_to.is_none()
                         && prev.is_some_and(|p| p.author == m.author && m.ts - p.ts < GROUP_MS);
                     prev = Some(m);
                     Row {
@@ -56,20 +65,93 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
     };
     let scroller = NodeRef::<Div>::new();
     let stick_to_bottom = RwSignal::new(true);
+    // Older messages: whether the room has some the page does not hold, a page of them on its
+    // way, why the last one did not come, and which row to keep in place as they go in above.
+    let has_older = Memo::new(move |_| messages.with(|l| l.first().is_some_and(|m| m.seq > 1)));
+    let loading = RwSignal::new(false);
+    let older_error = RwSignal::new(None::<String>);
+    let anchor = StoredValue::new(None::<(i64, f64)>);
+    let room_name = StoredValue::new(room.clone());
+    let oldest = move || messages.with_untracked(|l| l.first().map(|m| m.seq));
+    let load_older = move || {
+        if loading.get_untracked() || !has_older.get_untracked() {
+            return;
+        }
+        loading.set(true);
+        older_error.set(None);
+        let before = oldest();
+        if let (Some(el), Some(seq)) = (scroller.get_untracked(), before) {
+            anchor.set_value(crate::browser::row_offset(&el, seq).map(|at| (seq, at)));
+        }
+        client.load_older(&room_name.get_value(), move |reply| {
+            loading.try_set(false);
+            let came = reply.is_ok()
+                && messages.try_with_untracked(|l| l.first().map(|m| m.seq)) != Some(before);
+            if !came {
+                anchor.set_value(None);
+                // A quote's original that cannot be loaded is not waited for.
+                conv.show.try_set(None);
+            }
+            if let Err(e) = reply {
+                older_error.try_set(Some(e.message));
+            }
+        });
+    };
     let on_scroll = move |_| {
         if let Some(el) = scroller.get() {
             let gap = el.scroll_height() - el.scroll_top() - el.client_height();
             stick_to_bottom.set(gap < 48);
+            // Not while a quote's original is being shown: its scrolling goes on undisturbed.
+            if el.scroll_top() < LOAD_OLDER_WITHIN && conv.flash.get_untracked().is_none() {
+                load_older();
+            }
         }
     };
-    // After every change of the list, scroll to the newest unless the reader looks at older ones.
+    // After every change of the list: older messages went in above, so the rows read stay
+    // where they were; otherwise scroll to the newest unless the reader looks at older ones.
     Effect::new(move |_| {
         messages.track();
         outbox.track();
         if let Some(el) = scroller.get() {
-            if stick_to_bottom.get_untracked() {
+            if let Some((seq, at)) = anchor.try_update_value(Option::take).flatten() {
+                crate::browser::keep_row_at(&el, seq, at);
+            } else if stick_to_bottom.get_untracked() {
                 el.set_scroll_top(el.scroll_height());
             }
+        }
+    });
+    // The reply bar above the composer takes room from the list: the newest stays in view.
+    Effect::new(move |_| {
+        conv.replying.track();
+        request_animation_frame(move || {
+            if let Some(el) = scroller.get_untracked() {
+                if stick_to_bottom.get_untracked() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            }
+        });
+    });
+    // A quote was clicked: bring its original into view, loading older pages until the page
+    // holds it, then highlight it for a moment.
+    Effect::new(move |_| {
+        let Some(seq) = conv.show.get() else {
+            return;
+        };
+        let first = messages.with(|l| l.first().map(|m| m.seq));
+        match first {
+            Some(first) if first <= seq => {
+                conv.show.set(None);
+                request_animation_frame(move || {
+                    if let Some(el) = scroller.get_untracked() {
+                        if crate::browser::show_row(&el, seq) {
+                            stick_to_bottom.set(false);
+                            conv.flash(seq);
+                        }
+                    }
+                });
+            }
+            Some(_) if has_older.get_untracked() => load_older(),
+            _ => conv.show.set(None),
         }
     });
     // Seen: the newest message is in view in a visible tab (effects run in the browser only).
@@ -90,6 +172,16 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
         move || messages.with(Vec::is_empty) && outbox.with(|p| p.iter().all(|p| p.room != room));
     view! {
         <div class="scroller" node_ref=scroller on:scroll=on_scroll>
+            {view! {
+                <Show when=move || has_older.get()>
+                    <p class="older">
+                        <button type="button" class="link" disabled=move || loading.get() on:click=move |_| load_older()>
+                            {move || if loading.get() { "Loading earlier messages…" } else { "Load earlier messages" }}
+                        </button>
+                    </p>
+                </Show>
+            }.into_any()}
+            {move || older_error.get().map(|e| view! { <p class="error older-error" role="alert">{e}</p> }.into_any())}
             <Show when=empty>
                 <p class="empty">"No messages yet. Say hello!"</p>
             </Show>
@@ -110,7 +202,7 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
                                 <span>"New messages"</span>
                             </li>
                         })}
-                        <MessageRow m=r.m grouped=r.grouped/>
+                        <MessageRow initial=r.m grouped=r.grouped/>
                     }.into_any()
                 />
                 <For each=pending key=|p| (p.key.clone(), p.state.clone()) let(p)>
@@ -132,37 +224,6 @@ struct Row {
     grouped: bool,
     /// The words of the day divider above it, when it starts a day.
     day: Option<String>,
-}
-
-#[component]
-fn MessageRow(m: Message, grouped: bool) -> impl IntoView {
-    let chat = use_chat_state();
-    let ts = m.ts;
-    let offset = move || chat.utc_offset_min().get().unwrap_or(0);
-    let me = crate::state::use_me();
-    let mut class = String::from("msg");
-    if grouped {
-        class.push_str(" grouped");
-    }
-    if m.mentions.iter().any(|u| *u == me) {
-        class.push_str(" mentioned");
-    }
-    view! {
-        <li class=class data-seq=m.seq>
-            <Avatar name=m.author.clone()/>
-            <div class="content">
-                <div class="meta">
-                    <span class="author">{m.author}</span>
-                    <time datetime=time_fmt::iso_utc(ts) title=move || time_fmt::full(ts, offset())>
-                        {move || time_fmt::clock(ts, offset())}
-                    </time>
-                </div>
-                // Markdown, rendered by the same code on the server and here (crate::markdown):
-                // raw HTML in a body is text, links are only http(s) and mailto.
-                <div class="body md" dir="auto" inner_html=crate::markdown::render(&m.body)></div>
-            </div>
-        </li>
-    }
 }
 
 /// A round badge with a user's initials, in one of eight colours picked by their name (the same
@@ -216,6 +277,7 @@ fn PendingRow(p: Pending) -> impl IntoView {
                 <span class="author">{p.author}</span>
                 {state}
             </div>
+            {p.reply_to.map(|q| view! { <QuoteLine q/> }.into_any())}
             <p class="body" dir="auto">{p.body}</p>
         </li>
     }

@@ -1,7 +1,11 @@
 //! Pieces of the chat screen.
 
 pub mod composer;
+pub mod conversation;
+pub mod icons;
+pub mod message;
 pub mod message_list;
 pub mod presence;
+pub mod reactions;
 pub mod sidebar;
 pub mod status;

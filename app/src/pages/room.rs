@@ -1,5 +1,6 @@
 use crate::api::{load_room, AddMember, RemoveMember, SetNotifications, SetTopic};
 use crate::client::use_client;
+use crate::components::conversation::Conversation;
 use crate::components::presence::PresenceDot;
 use crate::components::{composer::Composer, message_list::MessageList};
 use crate::protocol::{ErrorBody, ErrorCode, NotifyLevel, Room, RoomKind, MAX_TOPIC_CHARS};
@@ -63,6 +64,14 @@ fn Room(loaded: Room, new_from: Option<i64>) -> impl IntoView {
         move || rooms.with(|r| !r.contains_key(&name))
     };
     let me = crate::state::use_me();
+    // The owner of a private room may delete anyone's message in it.
+    let moderates = {
+        let me = me.clone();
+        Signal::derive(move || {
+            room.with(|r| r.kind == RoomKind::Private && r.owner.as_deref() == Some(me.as_str()))
+        })
+    };
+    Conversation::provide(&name, moderates);
     let title = loaded.title(&me);
     // A direct conversation shows whether the other person is around.
     let direct_with = (loaded.kind == RoomKind::Direct).then(|| {
