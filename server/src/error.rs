@@ -39,7 +39,9 @@ pub enum Error {
     MessageDeleted { room: RoomName, seq: i64 },
     #[error("only the author of a message may edit it")]
     NotAuthor,
-    #[error("only the author, the owner of a private room or an administrator may delete a message")]
+    #[error(
+        "only the author, the owner of a private room or an administrator may delete a message"
+    )]
     MayNotDelete,
     #[error("a reaction must be one emoji")]
     NotAnEmoji,

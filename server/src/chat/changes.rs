@@ -9,8 +9,7 @@ use crate::error::Error;
 use crate::store::{Changed, ReactionLimits, User};
 use app::protocol::{
     event, Change, ChangeReply, ChangesReply, ChangesRequest, DeleteRequest, EditRequest, Emoji,
-    MessageBody, ReactRequest, RoomName, CHANGES_PAGE, MAX_REACTIONS_PER_USER,
-    MAX_REACTION_KINDS,
+    MessageBody, ReactRequest, RoomName, CHANGES_PAGE, MAX_REACTIONS_PER_USER, MAX_REACTION_KINDS,
 };
 use socketioxide::adapter::Adapter;
 

@@ -19,7 +19,10 @@ async fn an_edit_reaches_the_room_as_the_next_change_and_marks_the_message() {
     let n = seq(&ada.send("general", "helo").await);
 
     let ack = ada
-        .request("edit", json!({ "room": "general", "seq": n, "body": "hello" }))
+        .request(
+            "edit",
+            json!({ "room": "general", "seq": n, "body": "hello" }),
+        )
         .await;
     assert_eq!(ack["message"]["body"], "hello", "{ack}");
     assert_eq!(ack["change"], 1);
@@ -40,7 +43,10 @@ async fn an_edit_reaches_the_room_as_the_next_change_and_marks_the_message() {
 
     // The same body again changes nothing: no new change, no event.
     let again = ada
-        .request("edit", json!({ "room": "general", "seq": n, "body": "hello" }))
+        .request(
+            "edit",
+            json!({ "room": "general", "seq": n, "body": "hello" }),
+        )
         .await;
     assert!(again.get("change").is_none(), "{again}");
     bob.none("change", Duration::from_millis(400)).await;
@@ -64,13 +70,22 @@ async fn only_the_author_edits_and_nobody_edits_a_deleted_message() {
     let n = seq(&ada.send("general", "mine").await);
 
     let theirs = bob
-        .request("edit", json!({ "room": "general", "seq": n, "body": "hijack" }))
+        .request(
+            "edit",
+            json!({ "room": "general", "seq": n, "body": "hijack" }),
+        )
         .await;
     assert_eq!(error_code(&theirs), "forbidden", "{theirs}");
-    assert!(theirs["error"]["message"].as_str().unwrap().contains("your own"));
+    assert!(theirs["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("your own"));
 
     let missing = ada
-        .request("edit", json!({ "room": "general", "seq": 999, "body": "x" }))
+        .request(
+            "edit",
+            json!({ "room": "general", "seq": 999, "body": "x" }),
+        )
         .await;
     assert_eq!(error_code(&missing), "unknown_message", "{missing}");
     let empty = ada
@@ -81,16 +96,25 @@ async fn only_the_author_edits_and_nobody_edits_a_deleted_message() {
         .request("edit", json!({ "room": "nowhere", "seq": n, "body": "x" }))
         .await;
     assert_eq!(error_code(&nowhere), "unknown_room");
-    let bad = ada.request("edit", json!({ "room": "general", "seq": "one" })).await;
+    let bad = ada
+        .request("edit", json!({ "room": "general", "seq": "one" }))
+        .await;
     assert_eq!(error_code(&bad), "bad_payload");
 
-    ada.request("delete", json!({ "room": "general", "seq": n })).await;
+    ada.request("delete", json!({ "room": "general", "seq": n }))
+        .await;
     let gone = ada
-        .request("edit", json!({ "room": "general", "seq": n, "body": "back" }))
+        .request(
+            "edit",
+            json!({ "room": "general", "seq": n, "body": "back" }),
+        )
         .await;
     assert_eq!(error_code(&gone), "message_deleted", "{gone}");
     let react = bob
-        .request("react", json!({ "room": "general", "seq": n, "emoji": "👍" }))
+        .request(
+            "react",
+            json!({ "room": "general", "seq": n, "emoji": "👍" }),
+        )
         .await;
     assert_eq!(error_code(&react), "message_deleted");
     let reply = bob
@@ -120,8 +144,11 @@ async fn a_deleted_message_loses_its_body_for_everyone_and_its_replies_say_so() 
     assert_eq!(quote["seq"], n, "{reply}");
     assert_eq!(quote["author"].as_str(), Some(ada.name.as_str()));
     assert_eq!(quote["snippet"], "oops, wrong room");
-    bob.request("react", json!({ "room": "general", "seq": n, "emoji": "👀" }))
-        .await;
+    bob.request(
+        "react",
+        json!({ "room": "general", "seq": n, "emoji": "👀" }),
+    )
+    .await;
 
     // Someone else may not delete it; its author may.
     let refused = bob
@@ -141,7 +168,9 @@ async fn a_deleted_message_loses_its_body_for_everyone_and_its_replies_say_so() 
     assert_eq!(change["message"]["deleted"], true);
 
     // Deleting again changes nothing.
-    let again = ada.request("delete", json!({ "room": "general", "seq": n })).await;
+    let again = ada
+        .request("delete", json!({ "room": "general", "seq": n }))
+        .await;
     assert!(again.get("change").is_none(), "{again}");
 
     let all = bob.read_all("general").await;
@@ -178,7 +207,9 @@ async fn the_owner_of_a_private_room_deletes_any_message_in_it_and_a_former_memb
     let b = seq(&guest.send(&room, "second").await);
     let mine = seq(&owner.send(&room, "owner's").await);
 
-    let ack = owner.request("delete", json!({ "room": room, "seq": a })).await;
+    let ack = owner
+        .request("delete", json!({ "room": room, "seq": a }))
+        .await;
     assert_eq!(ack["message"]["deleted"], true, "{ack}");
     let refused = guest
         .request("delete", json!({ "room": room, "seq": mine }))
@@ -213,7 +244,10 @@ async fn reactions_toggle_count_who_reacted_and_stop_at_their_limits() {
     let n = seq(&ada.send("general", "ship it?").await);
 
     let ack = bob
-        .request("react", json!({ "room": "general", "seq": n, "emoji": "👍" }))
+        .request(
+            "react",
+            json!({ "room": "general", "seq": n, "emoji": "👍" }),
+        )
         .await;
     assert_eq!(
         ack["message"]["reactions"],
@@ -221,21 +255,39 @@ async fn reactions_toggle_count_who_reacted_and_stop_at_their_limits() {
         "{ack}"
     );
     let ack = ada
-        .request("react", json!({ "room": "general", "seq": n, "emoji": "👍" }))
+        .request(
+            "react",
+            json!({ "room": "general", "seq": n, "emoji": "👍" }),
+        )
         .await;
-    assert_eq!(ack["message"]["reactions"][0]["users"], json!([bob.name, ada.name]));
+    assert_eq!(
+        ack["message"]["reactions"][0]["users"],
+        json!([bob.name, ada.name])
+    );
     // "❤" and "❤️" are one reaction.
-    ada.request("react", json!({ "room": "general", "seq": n, "emoji": "❤" }))
-        .await;
+    ada.request(
+        "react",
+        json!({ "room": "general", "seq": n, "emoji": "❤" }),
+    )
+    .await;
     let ack = bob
-        .request("react", json!({ "room": "general", "seq": n, "emoji": "❤️" }))
+        .request(
+            "react",
+            json!({ "room": "general", "seq": n, "emoji": "❤️" }),
+        )
         .await;
     assert_eq!(ack["message"]["reactions"][1]["emoji"], "❤️");
-    assert_eq!(ack["message"]["reactions"][1]["users"], json!([ada.name, bob.name]));
+    assert_eq!(
+        ack["message"]["reactions"][1]["users"],
+        json!([ada.name, bob.name])
+    );
 
     // Adding twice changes nothing; taking back works once.
     let twice = bob
-        .request("react", json!({ "room": "general", "seq": n, "emoji": "👍" }))
+        .request(
+            "react",
+            json!({ "room": "general", "seq": n, "emoji": "👍" }),
+        )
         .await;
     assert!(twice.get("change").is_none(), "{twice}");
     let off = bob
@@ -247,21 +299,29 @@ async fn reactions_toggle_count_who_reacted_and_stop_at_their_limits() {
     assert_eq!(off["message"]["reactions"][0]["users"], json!([ada.name]));
     let mut kinds = Vec::new();
     for _ in 0..5 {
-        kinds.push(ada.next("change").await["kind"].as_str().unwrap().to_owned());
+        kinds.push(
+            ada.next("change").await["kind"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     assert_eq!(kinds, ["react", "react", "react", "react", "unreact"]);
 
     for bad in ["", "a", ":+1:", "👍👍", "hello 👍"] {
         let reply = bob
-            .request("react", json!({ "room": "general", "seq": n, "emoji": bad }))
+            .request(
+                "react",
+                json!({ "room": "general", "seq": n, "emoji": bad }),
+            )
             .await;
         assert_eq!(error_code(&reply), "invalid_emoji", "{bad:?}: {reply}");
     }
 
     // One user reacts with at most 10 emoji; a message carries at most 20 distinct ones.
     let many = [
-        "😀", "😃", "😄", "😁", "😆", "😅", "🤣", "😊", "😇", "🙂", "🙃", "😉", "😌", "😍",
-        "🥰", "😘", "😗", "😙", "😚", "😋", "😛",
+        "😀", "😃", "😄", "😁", "😆", "😅", "🤣", "😊", "😇", "🙂", "🙃", "😉", "😌", "😍", "🥰",
+        "😘", "😗", "😙", "😚", "😋", "😛",
     ];
     for e in &many[..8] {
         let r = bob
@@ -270,13 +330,22 @@ async fn reactions_toggle_count_who_reacted_and_stop_at_their_limits() {
         assert!(r.get("error").is_none(), "{r}");
     }
     // bob has ❤️ and these 8 = 9; one more is allowed, the next is not.
-    bob.request("react", json!({ "room": "general", "seq": n, "emoji": many[8] }))
-        .await;
+    bob.request(
+        "react",
+        json!({ "room": "general", "seq": n, "emoji": many[8] }),
+    )
+    .await;
     let over = bob
-        .request("react", json!({ "room": "general", "seq": n, "emoji": many[9] }))
+        .request(
+            "react",
+            json!({ "room": "general", "seq": n, "emoji": many[9] }),
+        )
         .await;
     assert_eq!(error_code(&over), "limit_reached", "{over}");
-    assert!(over["error"]["message"].as_str().unwrap().contains("10 emoji"));
+    assert!(over["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("10 emoji"));
 
     // The message has 👍 ❤️ and 9 more = 11 kinds; carol's 9 fill it to 20.
     let carol = server.client().await;
@@ -288,13 +357,22 @@ async fn reactions_toggle_count_who_reacted_and_stop_at_their_limits() {
         assert!(r.get("error").is_none(), "{e}: {r}");
     }
     let full = dan
-        .request("react", json!({ "room": "general", "seq": n, "emoji": many[20] }))
+        .request(
+            "react",
+            json!({ "room": "general", "seq": n, "emoji": many[20] }),
+        )
         .await;
     assert_eq!(error_code(&full), "limit_reached", "{full}");
-    assert!(full["error"]["message"].as_str().unwrap().contains("20 different"));
+    assert!(full["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("20 different"));
     // An emoji already there may still be added by someone else.
     let join_in = dan
-        .request("react", json!({ "room": "general", "seq": n, "emoji": "👍" }))
+        .request(
+            "react",
+            json!({ "room": "general", "seq": n, "emoji": "👍" }),
+        )
         .await;
     assert!(join_in.get("error").is_none(), "{join_in}");
 }
@@ -316,14 +394,24 @@ async fn replies_quote_their_original_and_must_name_one_in_the_room() {
     let quote = &ack["message"]["reply_to"];
     assert_eq!(quote["seq"], n);
     let snippet = quote["snippet"].as_str().unwrap();
-    assert!(snippet.ends_with('…') && snippet.chars().count() == 141, "{snippet}");
+    assert!(
+        snippet.ends_with('…') && snippet.chars().count() == 141,
+        "{snippet}"
+    );
     let live = bob.next("message").await;
-    let live = if live["seq"] == n { bob.next("message").await } else { live };
+    let live = if live["seq"] == n {
+        bob.next("message").await
+    } else {
+        live
+    };
     assert_eq!(live["reply_to"]["seq"], n, "{live}");
 
     // Editing the original changes its replies' quote too.
-    ada.request("edit", json!({ "room": "general", "seq": n, "body": "short now" }))
-        .await;
+    ada.request(
+        "edit",
+        json!({ "room": "general", "seq": n, "body": "short now" }),
+    )
+    .await;
     let all = bob.read_all("general").await;
     assert_eq!(all[1]["reply_to"]["snippet"], "short now");
 
@@ -361,11 +449,18 @@ async fn a_client_that_missed_an_edit_a_delete_and_a_reaction_catches_up_on_join
     let held_changes = joined["room"]["last_change"].as_i64().unwrap();
     bob.disconnect().await;
 
-    ada.request("edit", json!({ "room": "general", "seq": a, "body": "final" }))
+    ada.request(
+        "edit",
+        json!({ "room": "general", "seq": a, "body": "final" }),
+    )
+    .await;
+    ada.request("delete", json!({ "room": "general", "seq": b }))
         .await;
-    ada.request("delete", json!({ "room": "general", "seq": b })).await;
-    ada.request("react", json!({ "room": "general", "seq": c, "emoji": "🎉" }))
-        .await;
+    ada.request(
+        "react",
+        json!({ "room": "general", "seq": c, "emoji": "🎉" }),
+    )
+    .await;
 
     let bob = TestClient::connect(&server.url, &bob_user).await;
     let back = bob
@@ -402,7 +497,10 @@ async fn a_client_that_missed_an_edit_a_delete_and_a_reaction_catches_up_on_join
 
     // `changes` pages the same log.
     let page = bob
-        .request("changes", json!({ "room": "general", "after": held_changes + 1 }))
+        .request(
+            "changes",
+            json!({ "room": "general", "after": held_changes + 1 }),
+        )
         .await;
     assert_eq!(page["changes"].as_array().unwrap().len(), 2, "{page}");
     assert_eq!(page["truncated"], false);

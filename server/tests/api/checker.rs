@@ -199,7 +199,8 @@ impl Checker {
                 loop {
                     let after = self.contiguous(&room);
                     let changes_after = self.change_position(&room);
-                    let req = json!({ "room": room, "after": after, "changes_after": changes_after });
+                    let req =
+                        json!({ "room": room, "after": after, "changes_after": changes_after });
                     let Some(reply) = self.conn.as_ref().unwrap().try_request("join", req).await
                     else {
                         why = "the last join got no answer in time";

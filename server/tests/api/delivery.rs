@@ -118,7 +118,10 @@ async fn every_client_ends_with_every_message_once_in_order() {
     let mut last_change = std::collections::HashMap::new();
     for room in ROOMS {
         let joined = reader.join(room).await;
-        last_change.insert(room.to_owned(), joined["room"]["last_change"].as_i64().unwrap());
+        last_change.insert(
+            room.to_owned(),
+            joined["room"]["last_change"].as_i64().unwrap(),
+        );
     }
     let changes: i64 = last_change.values().sum();
     assert!(changes > 0, "the clients changed some messages");
