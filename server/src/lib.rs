@@ -97,6 +97,9 @@ async fn build_state<A: Adapter>(
         .output_name("natter")
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
+        // cargo-leptos writes the hashed names beside the binary (`hash-files`); a binary
+        // without that file (built by `cargo build` alone) serves the plain names.
+        .hash_files(hashed_names())
         .site_addr(config.addr)
         .build();
     let state = AppState {
@@ -111,13 +114,26 @@ async fn build_state<A: Adapter>(
     Ok((state, chat))
 }
 
+/// True when the binary was built with `hash-files`: cargo-leptos wrote `hash.txt` beside it.
+fn hashed_names() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .is_some_and(|file| file.exists())
+}
+
 /// The whole app: pages, server functions, static files and Socket.IO.
 pub fn router<A: Adapter>(state: AppState, socket_layer: SocketIoLayer<A>) -> Router {
     let routes = generate_route_list(app::App);
     let backend: Arc<dyn Backend> = state.chat.clone();
     let shell_options = state.leptos_options.clone();
     let origins = state.origins.clone();
+    let assets = http::assets::router(
+        &state.leptos_options.site_root,
+        &state.leptos_options.site_pkg_dir,
+    );
     let app = Router::new()
+        .merge(assets)
         .merge(http::auth::router())
         .route("/healthz", axum::routing::get(http::health::check))
         .leptos_routes_with_context(
@@ -129,7 +145,8 @@ pub fn router<A: Adapter>(state: AppState, socket_layer: SocketIoLayer<A>) -> Ro
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
-        .layer(axum::middleware::from_fn(http::redirect::pages));
+        .layer(axum::middleware::from_fn(http::redirect::pages))
+        .layer(http::compression::layer());
     http::headers::secure(app)
         .layer(socket_layer)
         // Outside the Socket.IO layer, so it sees the handshake first.
