@@ -12,6 +12,13 @@
 //! socket's node before and after it is made, under that node's lock for the user, and announced
 //! with `presence` to the rooms of the user's list (and their own sockets) when their presence
 //! changed. So one node's announcements for one user come in the order of the changes.
+//!
+//! A closing socket may leave its rooms before its turn comes: socketioxide closes a socket once
+//! for its client's DISCONNECT and again when the transport closes, and the second close takes it
+//! out of every room at once, while the first one's handler waits for the lock. So when a socket
+//! closes, what it counted for is noted at once, synchronously ([`departing`]), and counted with
+//! the rooms until its turn applies the change. Without this, two tabs closing together could
+//! each see the other gone already, and nobody announced the user offline.
 
 use super::announce::{self, user_room};
 use super::limits::Action;
@@ -25,7 +32,9 @@ use app::protocol::{
 use futures_util::StreamExt;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::SocketRef;
+use socketioxide::socket::Sid;
 use socketioxide::SocketIo;
+use std::collections::{HashMap, HashSet};
 use tokio::sync::Mutex;
 
 /// The Socket.IO room of a user's sockets that are in use.
@@ -61,28 +70,73 @@ fn turn_of(name: &str) -> &'static Mutex<()> {
     &TURNS[(hash % TURNS.len() as u64) as usize]
 }
 
+/// This node's sockets that closed and whose change has not had its turn yet, by username:
+/// whether each was in use.
+static DEPARTING: std::sync::Mutex<Option<HashMap<String, HashMap<Sid, bool>>>> =
+    std::sync::Mutex::new(None);
+
+fn with_departing<T>(f: impl FnOnce(&mut HashMap<String, HashMap<Sid, bool>>) -> T) -> T {
+    let mut guard = DEPARTING.lock().unwrap_or_else(|e| e.into_inner());
+    f(guard.get_or_insert_with(HashMap::new))
+}
+
+/// Called synchronously as `socket` of `user` closes, while it is still in its rooms: notes
+/// what it counted for until [`disconnected`] has its turn. A socket that counted for nothing
+/// (already cut off) is not noted.
+pub fn departing<A: Adapter>(socket: &SocketRef<A>, user: &User) {
+    let name = user.name.as_str();
+    let rooms = socket.rooms();
+    if !rooms.iter().any(|r| *r == present_room(name)) {
+        return;
+    }
+    let active = rooms.iter().any(|r| *r == active_room(name));
+    with_departing(|d| {
+        d.entry(name.to_owned())
+            .or_default()
+            .insert(socket.id, active)
+    });
+}
+
 /// The sockets in `room`, on every node (on this one only while the others are unreachable).
-async fn count<A: Adapter>(io: &SocketIo<A>, room: &str) -> usize {
+async fn members<A: Adapter>(io: &SocketIo<A>, room: &str) -> HashSet<Sid> {
     let Some(all) = announce::sockets(io) else {
-        return 0;
+        return HashSet::new();
+    };
+    let local = |all: socketioxide::operators::BroadcastOperators<A>| {
+        all.local()
+            .to(room.to_owned())
+            .sockets()
+            .iter()
+            .map(|s| s.id)
+            .collect()
     };
     if !crate::cluster::linked() {
-        return all.local().to(room.to_owned()).sockets().len();
+        return local(all);
     }
     match all.to(room.to_owned()).fetch_sockets().await {
-        Ok(sockets) => sockets.len(),
+        Ok(sockets) => sockets.iter().map(|s| s.data().id).collect(),
         Err(e) => {
             tracing::warn!(error = %e, "other nodes unreachable: presence from this node only");
-            announce::sockets(io).map_or(0, |s| s.local().to(room.to_owned()).sockets().len())
+            announce::sockets(io).map_or_else(HashSet::new, local)
         }
     }
 }
 
-/// How many sockets of `name` are in use and connected, on every node.
+/// How many sockets of `name` are in use and connected, on every node, counting this node's
+/// departing ones as they were.
 async fn counts<A: Adapter>(io: &SocketIo<A>, name: &str) -> (usize, usize) {
-    let active = count(io, &active_room(name)).await;
-    let connected = count(io, &present_room(name)).await;
-    (active, connected.max(active))
+    let mut active = members(io, &active_room(name)).await;
+    let mut connected = members(io, &present_room(name)).await;
+    with_departing(|d| {
+        for (sid, in_use) in d.get(name).into_iter().flatten() {
+            connected.insert(*sid);
+            if *in_use {
+                active.insert(*sid);
+            }
+        }
+    });
+    let active = active.len();
+    (active, connected.len().max(active))
 }
 
 /// `name`'s presence now.
@@ -131,9 +185,16 @@ pub async fn connected<A: Adapter>(
 ) {
     let name = user.name.as_str();
     change(chat, user, || {
+        // Closed meanwhile (its close found it in no room): it must not count from now on.
+        if !socket.connected() {
+            return;
+        }
         socket.join(present_room(name));
         if active {
             socket.join(active_room(name));
+        }
+        if !socket.connected() {
+            socket.leave_all();
         }
     })
     .await;
@@ -142,7 +203,19 @@ pub async fn connected<A: Adapter>(
 /// A socket of `user` closed, or its client stopped reading (it is cut off): it leaves every
 /// room now, so it is counted no more.
 pub async fn disconnected<A: Adapter>(chat: &ChatService<A>, socket: &SocketRef<A>, user: &User) {
-    change(chat, user, || socket.leave_all()).await;
+    let name = user.name.as_str();
+    change(chat, user, || {
+        socket.leave_all();
+        with_departing(|d| {
+            if let Some(mine) = d.get_mut(name) {
+                mine.remove(&socket.id);
+                if mine.is_empty() {
+                    d.remove(name);
+                }
+            }
+        });
+    })
+    .await;
 }
 
 /// The caller's connection came into use or went out of it; the answer is their presence now.

@@ -97,8 +97,10 @@ async fn authenticate<A: Adapter>(
     let user = session.user.clone();
     socket.extensions.insert(session);
     adapter::register(&socket, &chat);
-    socket.on_disconnect(move |socket: SocketRef<A>| async move {
-        presence::disconnected(&chat, &socket, &user).await;
+    socket.on_disconnect(move |socket: SocketRef<A>| {
+        // Now, before its rooms can be emptied by a second close (`presence::departing`).
+        presence::departing(&socket, &user);
+        async move { presence::disconnected(&chat, &socket, &user).await }
     });
     Ok(())
 }

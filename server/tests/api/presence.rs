@@ -229,3 +229,31 @@ async fn presence_holds_across_two_nodes() {
     ada_a.disconnect().await;
     assert_eq!(next_about(&mut bob_b, "ada").await, "offline");
 }
+
+/// socketioxide closes a socket twice (its client's DISCONNECT, then its transport), and the
+/// second close empties its rooms at once, before the first one's handler has its turn: two
+/// tabs closing together could each find the other gone, and nobody said "offline". (That
+/// ordering needs a loaded machine; this asserts the outcome over many rounds.)
+#[tokio::test]
+async fn tabs_closing_together_leave_their_user_offline() {
+    let (server, _dir) = TestServer::start().await;
+    let (ada, bob) = (server.register("ada").await, server.register("bob").await);
+    let mut bob1 = TestClient::connect(&server.url, &bob).await;
+    for round in 0..20 {
+        let ada1 = TestClient::connect(&server.url, &ada).await;
+        assert_eq!(
+            next_about(&mut bob1, "ada").await,
+            "online",
+            "round {round}"
+        );
+        let ada2 = TestClient::connect(&server.url, &ada).await;
+        ada2.request("rooms", json!({})).await;
+        tokio::join!(ada1.disconnect(), ada2.disconnect());
+        assert_eq!(
+            next_about(&mut bob1, "ada").await,
+            "offline",
+            "round {round}"
+        );
+        bob1.none("presence", Duration::from_millis(50)).await;
+    }
+}
