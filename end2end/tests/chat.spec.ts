@@ -65,6 +65,8 @@ test('the first HTML holds the history, readable without JavaScript', async ({ b
   const plain = await noJs.newPage();
   await plain.goto(`${t.server.url}/r/general`);
   await expect(plain.locator('ol.messages li.msg .body')).toHaveText(['one', 'two', 'three']);
+  // It never connects, and says what it lacks instead of "connecting…".
+  await expect(plain.locator('.status')).toHaveText('Live updates need JavaScript: reload the page to see new messages.', { useInnerText: true });
   await Promise.all([ctx.close(), noJs.close()]);
 });
 

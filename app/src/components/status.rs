@@ -24,11 +24,16 @@ pub fn StatusLine() -> impl IntoView {
             .map_or("none", Transport::name)
     };
     view! {
+        // With scripts off the page never connects: the CSS (`@media (scripting: none)`) shows
+        // the last span instead of the others, so the same HTML hydrates either way.
         <p class="status" role="status" data-status=word data-transport=transport>
             <span class="dot" aria-hidden="true"></span>
-            <span>"Status: "<span class="status-word">{detail}</span></span>
-            <span class="sep" aria-hidden="true">" · "</span>
-            <span>"Transport: "<span class="transport">{transport}</span></span>
+            <span class="live">"Status: "<span class="status-word">{detail}</span></span>
+            <span class="sep live" aria-hidden="true">" · "</span>
+            <span class="live">"Transport: "<span class="transport">{transport}</span></span>
+            <span class="no-script">
+                "Live updates need JavaScript: reload the page to see new messages."
+            </span>
         </p>
     }
 }
