@@ -10,8 +10,8 @@
 #[cfg(feature = "ssr")]
 use crate::protocol::{
     AddMemberRequest, BrowseRequest, CreateRoomRequest, ErrorCode, JoinRequest, MemberRequest,
-    OpenDirectRequest, OpsWatchRequest, RemoveMemberRequest, RoomsRequest, SetNotificationsRequest,
-    SetTopicRequest,
+    OpenDirectRequest, OpsWatchRequest, RemoveMemberRequest, RoomsRequest, SendRequest,
+    SetNotificationsRequest, SetTopicRequest,
 };
 use crate::protocol::{ErrorBody, Me, Message, NodeHistory, ReadState, Room};
 use leptos::prelude::*;
@@ -78,6 +78,16 @@ impl Request {
             parts,
             response: use_context::<leptos_axum::ResponseOptions>(),
         })
+    }
+
+    /// True for a browser's plain form post (it accepts HTML): server_fn answers it with a
+    /// redirect back to the page.
+    fn from_a_page(&self) -> bool {
+        self.parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
     }
 
     /// The user behind this request, if logged in.
@@ -257,6 +267,30 @@ pub async fn remove_member(room: String, username: String) -> Result<Room, Error
     let req = Request::take()?;
     let member = MemberRequest { room, username };
     Ok(req.run(RemoveMemberRequest(member)).await?.room)
+}
+
+/// Sends a message: the composer's plain form post, on a page without JavaScript (with it, the
+/// page sends over its socket and never posts this). The browser is sent back to the room; a
+/// refusal comes back in the address (`__err`), and the composer shows its sentence.
+#[server(prefix = "/api", endpoint = "post_message")]
+pub async fn post_message(room: String, body: String) -> Result<(), ErrorBody> {
+    let req = Request::take()?;
+    let sent = req
+        .run(SendRequest {
+            room,
+            body,
+            key: None,
+            reply_to: None,
+        })
+        .await;
+    if sent.is_err() && req.from_a_page() {
+        // Back to the room with the reason (server_fn sets the address); an error status
+        // would leave the browser on a page of JSON instead.
+        if let Some(r) = &req.response {
+            r.set_status(http::StatusCode::SEE_OTHER);
+        }
+    }
+    sent.map(|_| ())
 }
 
 /// Sets the topic of `room` (an empty one clears it).

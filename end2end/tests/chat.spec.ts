@@ -67,6 +67,16 @@ test('the first HTML holds the history, readable without JavaScript', async ({ b
   await expect(plain.locator('ol.messages li.msg .body')).toHaveText(['one', 'two', 'three']);
   // It never connects, and says what it lacks instead of "connecting…".
   await expect(plain.locator('.status')).toHaveText('Live updates need JavaScript: reload the page to see new messages.', { useInnerText: true });
+  // The composer is a plain form there: the post stores the message and comes back to the room.
+  await plain.locator('#composer-input').fill('sent without JavaScript');
+  await plain.getByRole('button', { name: 'Send' }).click();
+  await expect(plain.locator('ol.messages li.msg .body')).toHaveText(['one', 'two', 'three', 'sent without JavaScript']);
+  await expect(page.locator('ol.messages li.msg .body').last()).toHaveText('sent without JavaScript');
+  // A refusal comes back with its reason.
+  await plain.locator('#composer-input').fill('   ');
+  await plain.getByRole('button', { name: 'Send' }).click();
+  await expect(plain.locator('#composer-error')).toHaveText('A message cannot be empty.');
+  await expect(plain.locator('ol.messages li.msg .body')).toHaveCount(4);
   await Promise.all([ctx.close(), noJs.close()]);
 });
 

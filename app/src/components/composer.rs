@@ -16,7 +16,8 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
     let conv = Conversation::expect();
     let held = use_chat_state().histories().at_key(room.clone()).messages();
     let text = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    // A post of this form without JavaScript that was refused comes back with the reason.
+    let error = RwSignal::new(refused_post());
     let input = conv.composer;
     // The message answered, as the store holds it now (gone when it was deleted).
     let replying = {
@@ -210,8 +211,17 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
     let near = move || text.with(|t| t.chars().count() > MAX_BODY_CHARS - 200);
     let open = move || offers.with(|o| !o.is_empty());
     let option_id = |i: usize| format!("mention-option-{i}");
+    let post_to = <crate::api::PostMessage as leptos::server_fn::ServerFn>::PATH;
     view! {
-        <form class="composer" on:submit=on_submit>
+        // Without JavaScript the form posts to `post_message` (the server sends the browser
+        // back to the room); with it, `on_submit` sends over the socket instead.
+        <form
+            class="composer"
+            method="post"
+            action=post_to
+            on:submit=on_submit
+        >
+            <input type="hidden" name="room" value=room.clone()/>
             {move || replying.get().map(|m| view! { <Replying m/> }.into_any())}
             <label for="composer-input" class="visually-hidden">{placeholder.clone()}</label>
             <ul
@@ -240,6 +250,7 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
             </ul>
             <textarea
                 id="composer-input"
+                name="body"
                 node_ref=input
                 rows="2"
                 placeholder=placeholder
@@ -335,4 +346,18 @@ mod tests {
         assert_eq!(mention_at("é @Ad", 5), Some((2, "ad".into())));
         assert_eq!(utf16_to_chars("😀@a", 3), 2);
     }
+}
+
+/// The sentence of a refused `post_message` form post, which the server put in this page's
+/// address (`__path`, `__err`) when it sent the browser back.
+fn refused_post() -> Option<String> {
+    use leptos::server_fn::error::ServerFnUrlError;
+    use leptos::server_fn::ServerFn;
+    let query = leptos_router::hooks::use_query_map();
+    query.with_untracked(|q| {
+        (q.get("__path").as_deref() == Some(crate::api::PostMessage::PATH))
+            .then(|| q.get("__err"))
+            .flatten()
+            .map(|e| ServerFnUrlError::<crate::protocol::ErrorBody>::decode_err(&e).message)
+    })
 }
