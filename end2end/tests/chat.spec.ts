@@ -161,3 +161,27 @@ test('a message typed while the server is down survives closing the tab', async 
   await expect(messages(again)).toHaveText(['kept in the outbox']);
   await Promise.all([a.close(), b.close()]);
 });
+
+test('without JavaScript, a room is created and a direct conversation opened from the sidebar', async ({ browser }) => {
+  const withJs = await browser.newContext();
+  await signIn(withJs, t.server.url, 'Bob');
+  const ctx = await browser.newContext();
+  await signIn(ctx, t.server.url, 'Ada');
+  const noJs = await browser.newContext({ javaScriptEnabled: false, storageState: await ctx.storageState() });
+  const page = await noJs.newPage();
+  await page.goto(`${t.server.url}/r/general`);
+
+  await page.locator('#new-room-name').fill('quiet');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('link', { name: /quiet/ }).click();
+  await expect(page).toHaveURL(/\/r\/quiet$/);
+  await page.locator('#composer-input').fill('first words');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.locator('ol.messages li.msg .body')).toHaveText(['first words']);
+
+  await page.locator('#direct-username').fill('bob');
+  await page.getByRole('button', { name: 'Open' }).click();
+  await page.getByRole('link', { name: /bob/ }).first().click();
+  await expect(page.locator('h1')).toContainText('bob');
+  await Promise.all([withJs.close(), ctx.close(), noJs.close()]);
+});
