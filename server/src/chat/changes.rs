@@ -120,9 +120,8 @@ fn known_emoji(raw: &str) -> Result<Emoji, Error> {
 async fn announce_change<A: Adapter>(chat: &ChatService<A>, changed: Changed) -> ChangeReply {
     let Changed { message, change } = changed;
     let number = change.as_ref().map(|c| c.change);
-    if let Some(mut change) = change {
-        // The key is the author's own: the room hears the change without it.
-        change.message.key = None;
+    // The store tells the change without the author's key already: the room hears it as is.
+    if let Some(change) = change {
         let to = change.room.clone();
         announce::emit(chat.io(), |s| s.to(to.clone()), event::CHANGE, &change).await;
     }

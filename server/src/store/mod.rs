@@ -7,6 +7,7 @@
 
 mod postgres;
 mod rows;
+mod rules;
 mod sqlite;
 #[cfg(test)]
 mod tests;
@@ -45,7 +46,8 @@ pub struct NewMessage<'a> {
 pub struct Changed {
     /// The message as it stands after the request.
     pub message: Message,
-    /// The change log entry the request made; `None` when it changed nothing (the same body, a
+    /// The change log entry the request made, its message without the author's idempotency
+    /// key (it is told to the whole room); `None` when it changed nothing (the same body, a
     /// reaction already there or already gone, a message already deleted).
     pub change: Option<Change>,
 }

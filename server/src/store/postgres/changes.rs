@@ -9,18 +9,10 @@ use super::rooms::lock_room;
 use super::{mentioned_members, message_at, messages_at, visible_room_id, PostgresStore};
 use crate::error::Error;
 use crate::store::rows::{distinct, ChangeRow};
+use crate::store::rules::{self, Entry, ReactionCounts, Target};
 use crate::store::{now_ms, Changed, ReactionLimits, StoredKind, User};
-use app::protocol::{Change, ChangeKind, Emoji, Message, MessageBody, RoomName};
+use app::protocol::{Change, ChangeKind, Emoji, MessageBody, RoomName};
 use sqlx::{PgConnection, Postgres, Transaction};
-use std::collections::HashMap;
-
-/// The message a change is about, as stored.
-#[derive(sqlx::FromRow)]
-struct Target {
-    author_id: Option<i64>,
-    body: String,
-    deleted: bool,
-}
 
 /// A change under way: its transaction, and the room and message it is about.
 struct Write<'a> {
@@ -29,13 +21,6 @@ struct Write<'a> {
     room_id: i64,
     seq: i64,
     target: Target,
-}
-
-/// What a change logs besides its room, message and actor.
-struct Entry<'a> {
-    kind: ChangeKind,
-    emoji: Option<&'a str>,
-    ts: i64,
 }
 
 /// Starts a change of message `seq` of `room`: `UnknownRoom` unless `actor` can see the room,
@@ -112,20 +97,8 @@ async fn finish(
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
     w.tx.commit().await?;
-    let change = logged.map(|(change, entry)| Change {
-        room: w.room.as_str().to_owned(),
-        change,
-        kind: entry.kind,
-        seq: w.seq,
-        actor: actor.name.as_str().to_owned(),
-        emoji: entry.emoji.map(str::to_owned),
-        ts: entry.ts,
-        // The change goes to the whole room: without the author's idempotency key.
-        message: Message {
-            key: None,
-            ..message.clone()
-        },
-    });
+    let change =
+        logged.map(|(change, entry)| rules::logged(w.room, w.seq, actor, change, entry, &message));
     Ok(Changed { message, change })
 }
 
@@ -139,16 +112,7 @@ pub(super) async fn edit(
     mentions: &[String],
 ) -> Result<Changed, Error> {
     let mut w = begin(store, actor, room, seq).await?;
-    if w.target.author_id != Some(actor.id) {
-        return Err(Error::NotAuthor);
-    }
-    if w.target.deleted {
-        return Err(Error::MessageDeleted {
-            room: room.clone(),
-            seq,
-        });
-    }
-    if w.target.body == body.as_str() {
+    if !rules::edit_changes(&w.target, actor, room, seq, body)? {
         return finish(w, actor, None).await;
     }
     let mentions = mentioned_members(&mut w.tx, w.room_id, mentions).await?;
@@ -242,12 +206,7 @@ pub(super) async fn react(
     limits: ReactionLimits,
 ) -> Result<Changed, Error> {
     let mut w = begin(store, actor, room, seq).await?;
-    if w.target.deleted {
-        return Err(Error::MessageDeleted {
-            room: room.clone(),
-            seq,
-        });
-    }
+    rules::not_deleted(&w.target, room, seq)?;
     let entry = Entry {
         kind: if on {
             ChangeKind::React
@@ -275,10 +234,10 @@ pub(super) async fn react(
     }
     // The emoji on the message, this user's among them, and whether this one is there already
     // (and whether this user put it there).
-    let (kinds, mine, used, there): (i64, i64, bool, bool) = sqlx::query_as(
-        "SELECT COUNT(DISTINCT emoji), COUNT(*) FILTER (WHERE user_id = $1), \
-           COALESCE(bool_or(emoji = $2), false), \
-           COALESCE(bool_or(emoji = $2 AND user_id = $1), false) \
+    let counts: ReactionCounts = sqlx::query_as(
+        "SELECT COUNT(DISTINCT emoji) AS kinds, COUNT(*) FILTER (WHERE user_id = $1) AS mine, \
+           COALESCE(bool_or(emoji = $2), false) AS used, \
+           COALESCE(bool_or(emoji = $2 AND user_id = $1), false) AS there \
          FROM reactions WHERE room_id = $3 AND seq = $4",
     )
     .bind(actor.id)
@@ -287,16 +246,8 @@ pub(super) async fn react(
     .bind(seq)
     .fetch_one(&mut *w.tx)
     .await?;
-    if there {
+    if !rules::reaction_adds(&counts, limits)? {
         return finish(w, actor, None).await;
-    }
-    if !used && kinds >= limits.kinds as i64 {
-        return Err(Error::TooManyReactionKinds { most: limits.kinds });
-    }
-    if mine >= limits.per_user as i64 {
-        return Err(Error::TooManyReactions {
-            most: limits.per_user,
-        });
     }
     let change = log(&mut w.tx, w.room_id, seq, actor, &entry).await?;
     sqlx::query(
@@ -336,18 +287,6 @@ pub(super) async fn changes(
     .fetch_all(&mut *conn)
     .await?;
     let seqs = distinct(rows.iter().map(|r| r.seq));
-    let messages: HashMap<i64, Message> = messages_at(&mut conn, viewer.id, room_id, &seqs)
-        .await?
-        .into_iter()
-        .map(|m| (m.seq, m))
-        .collect();
-    rows.into_iter()
-        .map(|row| {
-            let message = messages
-                .get(&row.seq)
-                .cloned()
-                .ok_or(sqlx::Error::RowNotFound)?;
-            row.into_change(room.as_str(), message)
-        })
-        .collect()
+    let messages = messages_at(&mut conn, viewer.id, room_id, &seqs).await?;
+    rules::in_log_order(room, rows, messages)
 }

@@ -455,15 +455,5 @@ async fn quote(
     .bind(seq)
     .fetch_optional(conn)
     .await?;
-    let room = room.clone();
-    Ok(match original {
-        None => Err(Error::UnknownMessage { room, seq }),
-        Some((_, _, true)) => Err(Error::MessageDeleted { room, seq }),
-        Some((author, body, false)) => Ok(Quote {
-            seq,
-            author,
-            snippet: Quote::snippet_of(&body),
-            deleted: false,
-        }),
-    })
+    Ok(crate::store::rules::quote(room, seq, original))
 }

@@ -6,18 +6,10 @@
 use super::{mentioned_members, message_at, messages_at, visible_room_id, SqliteStore};
 use crate::error::Error;
 use crate::store::rows::{distinct, ChangeRow};
+use crate::store::rules::{self, Entry, ReactionCounts, Target};
 use crate::store::{now_ms, Changed, ReactionLimits, StoredKind, User};
-use app::protocol::{Change, ChangeKind, Emoji, Message, MessageBody, RoomName};
+use app::protocol::{Change, ChangeKind, Emoji, MessageBody, RoomName};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
-use std::collections::HashMap;
-
-/// The message a change is about, as stored.
-#[derive(sqlx::FromRow)]
-struct Target {
-    author_id: Option<i64>,
-    body: String,
-    deleted: bool,
-}
 
 /// A change under way: its transaction, and the room and message it is about.
 struct Write<'a> {
@@ -26,13 +18,6 @@ struct Write<'a> {
     room_id: i64,
     seq: i64,
     target: Target,
-}
-
-/// What a change logs besides its room, message and actor.
-struct Entry<'a> {
-    kind: ChangeKind,
-    emoji: Option<&'a str>,
-    ts: i64,
 }
 
 /// Starts a change of message `seq` of `room`: `UnknownRoom` unless `actor` can see the room,
@@ -108,20 +93,8 @@ async fn finish(
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
     w.tx.commit().await?;
-    let change = logged.map(|(change, entry)| Change {
-        room: w.room.as_str().to_owned(),
-        change,
-        kind: entry.kind,
-        seq: w.seq,
-        actor: actor.name.as_str().to_owned(),
-        emoji: entry.emoji.map(str::to_owned),
-        ts: entry.ts,
-        // The change goes to the whole room: without the author's idempotency key.
-        message: Message {
-            key: None,
-            ..message.clone()
-        },
-    });
+    let change =
+        logged.map(|(change, entry)| rules::logged(w.room, w.seq, actor, change, entry, &message));
     Ok(Changed { message, change })
 }
 
@@ -135,16 +108,7 @@ pub(super) async fn edit(
     mentions: &[String],
 ) -> Result<Changed, Error> {
     let mut w = begin(store, actor, room, seq).await?;
-    if w.target.author_id != Some(actor.id) {
-        return Err(Error::NotAuthor);
-    }
-    if w.target.deleted {
-        return Err(Error::MessageDeleted {
-            room: room.clone(),
-            seq,
-        });
-    }
-    if w.target.body == body.as_str() {
+    if !rules::edit_changes(&w.target, actor, room, seq, body)? {
         return finish(w, actor, None).await;
     }
     let mentions = mentioned_members(&mut w.tx, w.room_id, mentions).await?;
@@ -236,12 +200,7 @@ pub(super) async fn react(
     limits: ReactionLimits,
 ) -> Result<Changed, Error> {
     let mut w = begin(store, actor, room, seq).await?;
-    if w.target.deleted {
-        return Err(Error::MessageDeleted {
-            room: room.clone(),
-            seq,
-        });
-    }
+    rules::not_deleted(&w.target, room, seq)?;
     let entry = Entry {
         kind: if on {
             ChangeKind::React
@@ -269,9 +228,10 @@ pub(super) async fn react(
     }
     // The emoji on the message, this user's among them, and whether this one is there already
     // (and whether this user put it there).
-    let (kinds, mine, used, there): (i64, i64, bool, bool) = sqlx::query_as(
-        "SELECT COUNT(DISTINCT emoji), COUNT(CASE WHEN user_id = ?1 THEN 1 END), \
-           COALESCE(MAX(emoji = ?2), 0), COALESCE(MAX(emoji = ?2 AND user_id = ?1), 0) \
+    let counts: ReactionCounts = sqlx::query_as(
+        "SELECT COUNT(DISTINCT emoji) AS kinds, COUNT(CASE WHEN user_id = ?1 THEN 1 END) AS mine, \
+           COALESCE(MAX(emoji = ?2), 0) AS used, \
+           COALESCE(MAX(emoji = ?2 AND user_id = ?1), 0) AS there \
          FROM reactions WHERE room_id = ?3 AND seq = ?4",
     )
     .bind(actor.id)
@@ -280,16 +240,8 @@ pub(super) async fn react(
     .bind(seq)
     .fetch_one(&mut *w.tx)
     .await?;
-    if there {
+    if !rules::reaction_adds(&counts, limits)? {
         return finish(w, actor, None).await;
-    }
-    if !used && kinds >= limits.kinds as i64 {
-        return Err(Error::TooManyReactionKinds { most: limits.kinds });
-    }
-    if mine >= limits.per_user as i64 {
-        return Err(Error::TooManyReactions {
-            most: limits.per_user,
-        });
     }
     let change = log(&mut w.tx, w.room_id, seq, actor, &entry).await?;
     sqlx::query(
@@ -329,18 +281,6 @@ pub(super) async fn changes(
     .fetch_all(&mut *conn)
     .await?;
     let seqs = distinct(rows.iter().map(|r| r.seq));
-    let messages: HashMap<i64, Message> = messages_at(&mut conn, viewer.id, room_id, &seqs)
-        .await?
-        .into_iter()
-        .map(|m| (m.seq, m))
-        .collect();
-    rows.into_iter()
-        .map(|row| {
-            let message = messages
-                .get(&row.seq)
-                .cloned()
-                .ok_or(sqlx::Error::RowNotFound)?;
-            row.into_change(room.as_str(), message)
-        })
-        .collect()
+    let messages = messages_at(&mut conn, viewer.id, room_id, &seqs).await?;
+    rules::in_log_order(room, rows, messages)
 }
