@@ -3,7 +3,7 @@
 //! (`changes`, and `join` with `changes_after`), so a client that missed some catches up.
 
 use super::limits::Action;
-use super::messages::MAX_REPLY_BYTES;
+use super::messages::{keep_within_reply, Keep};
 use super::{announce, Caller, ChatService};
 use crate::error::Error;
 use crate::store::{Changed, ReactionLimits, User};
@@ -74,7 +74,7 @@ pub async fn changes<A: Adapter>(
 }
 
 /// The changes of `room` after `after`: at most [`CHANGES_PAGE`], and at most
-/// [`MAX_REPLY_BYTES`] of message text; true when more follow.
+/// [`MAX_REPLY_BYTES`](super::messages::MAX_REPLY_BYTES) of message text; true when more follow.
 pub(super) async fn page_after<A: Adapter>(
     chat: &ChatService<A>,
     viewer: &User,
@@ -87,19 +87,7 @@ pub(super) async fn page_after<A: Adapter>(
         .await?;
     let mut truncated = changes.len() > CHANGES_PAGE as usize;
     changes.truncate(CHANGES_PAGE as usize);
-    let mut total = 0;
-    let fits = changes
-        .iter()
-        .take_while(|c| {
-            total += c.message.body.len() + 256;
-            total <= MAX_REPLY_BYTES
-        })
-        .count()
-        .max(1);
-    if fits < changes.len() {
-        changes.truncate(fits);
-        truncated = true;
-    }
+    truncated |= keep_within_reply(&mut changes, Keep::Oldest);
     Ok((changes, truncated))
 }
 

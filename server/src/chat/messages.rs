@@ -75,12 +75,30 @@ pub enum Keep {
     Newest,
 }
 
-/// Cuts `messages` (ascending by seq) to at most [`MAX_REPLY_BYTES`] of bodies, always keeping
-/// one; true when it cut any.
-pub fn keep_within_reply(messages: &mut Vec<Message>, keep: Keep) -> bool {
+/// What one item of a reply counts against [`MAX_REPLY_BYTES`]: its message text, and an
+/// allowance for its other fields.
+pub trait ReplySize {
+    fn reply_bytes(&self) -> usize;
+}
+
+impl ReplySize for Message {
+    fn reply_bytes(&self) -> usize {
+        self.body.len() + 128
+    }
+}
+
+impl ReplySize for app::protocol::Change {
+    fn reply_bytes(&self) -> usize {
+        self.message.body.len() + 256
+    }
+}
+
+/// Cuts `messages` (messages ascending by seq, or changes in log order) to at most
+/// [`MAX_REPLY_BYTES`], always keeping one; true when it cut any.
+pub fn keep_within_reply<T: ReplySize>(messages: &mut Vec<T>, keep: Keep) -> bool {
     let mut total = 0;
-    let mut fits = |m: &&Message| {
-        total += m.body.len() + 128;
+    let mut fits = |m: &&T| {
+        total += m.reply_bytes();
         total <= MAX_REPLY_BYTES
     };
     let kept = match keep {
