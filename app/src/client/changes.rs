@@ -169,11 +169,16 @@ impl ChatClient {
             return conn.ask(&request, then);
         }
         let _ = request;
-        then(Err(ErrorBody::new(
-            ErrorCode::Unavailable,
-            "Not connected to the server. Please try again once the connection is back.",
-        )));
+        then(Err(not_connected()));
     }
+}
+
+/// Why a request has no answer when the page has no connection (or lost it before the answer).
+pub(super) fn not_connected() -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::Unavailable,
+        "Not connected to the server. Please try again once the connection is back.",
+    )
 }
 
 #[cfg(test)]

@@ -558,10 +558,7 @@ impl Connection {
                     ErrorCode::Unavailable,
                     "The server did not answer in time. Please try again.",
                 ),
-                Failure::Lost => ErrorBody::new(
-                    ErrorCode::Unavailable,
-                    "Not connected to the server. Please try again once the connection is back.",
-                ),
+                Failure::Lost => super::changes::not_connected(),
             }))
         });
     }
