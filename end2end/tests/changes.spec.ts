@@ -3,7 +3,7 @@
 // without a warning).
 import { test, expect, Browser, BrowserContextOptions, Page, BrowserContext, Locator } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { expectConnected, openConnected, send, serverPerTest, signIn } from './page';
+import { createPrivateRoomWith, expectConnected, openConnected, send, serverPerTest, signIn } from './page';
 import { NatterServer } from './server';
 
 const t = serverPerTest();
@@ -143,14 +143,7 @@ test('a deletion leaves "message deleted" in place, live and after a reload; a p
   }
 
   // In her private room Ada may delete Bob's message; Bob may not delete hers.
-  await ada.getByLabel('New room').fill('plans');
-  await ada.getByLabel('Private: only people you add').check();
-  await ada.getByRole('button', { name: 'Create' }).click();
-  await expect(ada).toHaveURL(/\/r\/ada\/plans$/);
-  await ada.locator('details.members summary').click();
-  await ada.getByLabel('Add a member').fill('bob');
-  await ada.getByRole('button', { name: 'Add', exact: true }).click();
-  await expect(ada.getByRole('list', { name: 'Members' }).getByRole('listitem')).toHaveCount(2);
+  await createPrivateRoomWith(ada, 'ada', 'plans', 'bob');
   await expectConnected(ada);
   await bob.goto(`${t.server.url}/r/ada/plans`);
   await expectConnected(bob);

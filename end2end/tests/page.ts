@@ -57,6 +57,19 @@ export async function createRoom(page: Page, name: string) {
   await expect(page).toHaveURL(new RegExp(`/r/${name}$`));
 }
 
+/** `owner`, on `page`, creates their private room `name` and adds `member`: the page is on the
+ * room once its member list shows both. */
+export async function createPrivateRoomWith(page: Page, owner: string, name: string, member: string) {
+  await page.getByLabel('New room').fill(name);
+  await page.getByLabel('Private: only people you add').check();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page).toHaveURL(new RegExp(`/r/${owner}/${name}$`));
+  await page.locator('details.members summary').click();
+  await page.getByLabel('Add a member').fill(member);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(page.getByRole('list', { name: 'Members' }).getByRole('listitem')).toHaveCount(2);
+}
+
 /** Makes the page's tab hidden or shown, as switching tabs does. */
 export async function setHidden(page: Page, hidden: boolean) {
   await page.evaluate((h) => {

@@ -1,7 +1,7 @@
 // Presence: online (a tab in use), away (tabs open, none in use), offline (none open), shown
 // live beside direct conversations and a private room's members.
 import { test, expect, Page, BrowserContext } from '@playwright/test';
-import { expectConnected, openConnected, serverPerTest, setHidden } from './page';
+import { createPrivateRoomWith, expectConnected, openConnected, serverPerTest, setHidden } from './page';
 
 const t = serverPerTest();
 
@@ -58,15 +58,8 @@ test("a private room's member list shows each member's presence, live", async ({
   const [a, b] = await Promise.all([browser.newContext(), browser.newContext()]);
   const bob = await open(b, '/r/general', 'Bob');
   const ada = await open(a, '/r/general', 'Ada');
-  await ada.getByLabel('New room').fill('plans');
-  await ada.getByLabel('Private: only people you add').check();
-  await ada.getByRole('button', { name: 'Create' }).click();
-  await expect(ada).toHaveURL(/\/r\/ada\/plans$/);
-  await ada.locator('details.members summary').click();
-  await ada.getByLabel('Add a member').fill('bob');
-  await ada.getByRole('button', { name: 'Add', exact: true }).click();
+  await createPrivateRoomWith(ada, 'ada', 'plans', 'bob');
   const members = ada.getByRole('list', { name: 'Members' });
-  await expect(members.getByRole('listitem')).toHaveCount(2);
   await expect(members.locator('[data-user="bob"]')).toHaveAttribute('data-presence', 'online');
   await expect(members.locator('[data-user="ada"]')).toHaveAttribute('data-presence', 'online');
   await setHidden(bob, true);
