@@ -287,6 +287,20 @@ fn row(list: &web_sys::Element, seq: i64) -> Option<web_sys::Element> {
         .flatten()
 }
 
+/// How far a message list is scrolled from its oldest and from its newest end, in pixels. The
+/// list lays out bottom-up (`flex-direction: column-reverse`), where `scrollTop` is 0 at the
+/// bottom and negative above it (CSSOM View, as every current browser does).
+pub fn scroll_gaps(list: &leptos::web_sys::Element) -> (i32, i32) {
+    let range = list.scroll_height() - list.client_height();
+    let below = -list.scroll_top();
+    (range - below, below)
+}
+
+/// Scrolls a bottom-up message list (see [`scroll_gaps`]) to its newest message.
+pub fn scroll_to_newest(list: &leptos::web_sys::Element) {
+    list.set_scroll_top(0);
+}
+
 /// Scrolls `list` so that the row of message `seq` is in its middle, and moves the focus to
 /// the row (so a screen reader reads on from there); false when no such row is shown.
 pub fn show_row(_list: &leptos::web_sys::Element, _seq: i64) -> bool {

@@ -334,7 +334,7 @@ test("clicking a quote scrolls to the original, loading older messages until it 
   await reload(bob);
   const firstSeq = await bob.locator('ol.messages li.msg').first().getAttribute('data-seq');
   expect(Number(firstSeq)).toBeGreaterThan(1);
-  await bob.locator('.scroller').evaluate((e) => { e.scrollTop = 0; });
+  await bob.locator('.scroller').evaluate((e) => { e.scrollTop = -e.scrollHeight; });
   await expect(row(bob, 'the very first message')).toHaveCount(1);
   const offset = await bob.locator(`li.msg[data-seq="${firstSeq}"]`).evaluate((e) => e.getBoundingClientRect().top - e.closest('.scroller')!.getBoundingClientRect().top);
   expect(Math.abs(offset)).toBeLessThan(150);

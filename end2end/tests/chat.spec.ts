@@ -1,5 +1,5 @@
 import { test, expect, Page, BrowserContext } from '@playwright/test';
-import { createRoom, expectConnected, messages, openRoom, send, signIn, serverPerTest } from './page';
+import { createRoom, expectConnected, messages, openRoom, send, signIn, serverPerTest, PASSWORD } from './page';
 
 const t = serverPerTest();
 
@@ -184,4 +184,81 @@ test('without JavaScript, a room is created and a direct conversation opened fro
   await page.getByRole('link', { name: /bob/ }).first().click();
   await expect(page.locator('h1')).toContainText('bob');
   await Promise.all([withJs.close(), ctx.close(), noJs.close()]);
+});
+
+/** Posts `count` messages to `room`, alternately from each of `people` (signed-in contexts),
+ * through the form a page without JavaScript posts (waiting out the send limit when it says so). */
+async function postMany(people: BrowserContext[], room: string, count: number) {
+  const base = t.server.url;
+  for (let i = 1; i <= count; i++) {
+    const post = () => people[i % people.length].request.post(`${base}/api/post_message`, {
+      form: { room, body: `message ${i}` },
+      headers: { Origin: base, Accept: 'application/json' },
+    });
+    let res = await post();
+    while (res.status() === 429) {
+      await new Promise((r) => setTimeout(r, 150));
+      res = await post();
+    }
+    expect(res.status(), await res.text()).toBe(200);
+  }
+}
+
+test('without JavaScript, a user logs in and a long room opens at its newest message', async ({ browser }) => {
+  const ada = await browser.newContext();
+  await signIn(ada, t.server.url, 'Ada');
+  const bob = await browser.newContext();
+  await signIn(bob, t.server.url, 'Bob');
+  await postMany([ada, bob], 'general', 50);
+
+  const noJs = await browser.newContext({ javaScriptEnabled: false });
+  const page = await noJs.newPage();
+  await page.goto(`${t.server.url}/r/general`);
+  await expect(page).toHaveURL(/\/login\?next=\/r\/general$/);
+  await page.getByLabel('Username').fill('Ada');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/r\/general$/);
+  // The newest message is in view from the HTML and the style sheet alone; older ones above.
+  const row = (text: string) => page.locator('ol.messages li.msg .body').getByText(text, { exact: true });
+  await expect(row('message 50')).toBeInViewport();
+  await expect(row('message 20')).not.toBeInViewport();
+  await page.locator('#composer-input').fill('read it all');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(row('read it all')).toBeInViewport();
+  await Promise.all([ada.close(), bob.close(), noJs.close()]);
+});
+
+test('hydrating a long room moves nothing: the newest message stays where the HTML put it', async ({ browser }) => {
+  const ctx = await browser.newContext();
+  await signIn(ctx, t.server.url, 'Ada');
+  await postMany([ctx], 'general', 40);
+  const page = await ctx.newPage();
+  await page.goto(`${t.server.url}/r/general`);
+  await expectConnected(page);
+  const last = page.locator('ol.messages li.msg').last();
+  await expect(last.locator('.body')).toHaveText('message 40');
+  await expect(last).toBeInViewport();
+  // No layout shift since the page began (the browser records every one, with what moved).
+  const shifts = await page.evaluate(() => new Promise<string[]>((done) => {
+    const seen: string[] = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        for (const s of (e as unknown as { sources: { node?: Element }[] }).sources) seen.push(s.node?.outerHTML.slice(0, 120) ?? '?');
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+    setTimeout(() => done(seen), 500);
+  }));
+  expect(shifts).toEqual([]);
+  // A new message while at the bottom is shown; scrolled up, the reader is left where they are.
+  await send(page, 'newest');
+  await expect(page.locator('ol.messages li.msg').last()).toBeInViewport();
+  await page.locator('.scroller').evaluate((e) => { e.scrollTop = -e.scrollHeight; });
+  const top = page.locator('ol.messages li.msg').first();
+  await expect(top).toBeInViewport();
+  const before = await top.evaluate((e) => e.getBoundingClientRect().top);
+  await postMany([ctx], 'general', 3);
+  await expect(messages(page).last()).toHaveText('message 3');
+  expect(await top.evaluate((e) => e.getBoundingClientRect().top)).toBeCloseTo(before, 0);
+  await ctx.close();
 });

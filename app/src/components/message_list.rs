@@ -99,10 +99,10 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
     };
     let on_scroll = move |_| {
         if let Some(el) = scroller.get() {
-            let gap = el.scroll_height() - el.scroll_top() - el.client_height();
-            stick_to_bottom.set(gap < 48);
+            let (above, below) = crate::browser::scroll_gaps(&el);
+            stick_to_bottom.set(below < 48);
             // Not while a quote's original is being shown: its scrolling goes on undisturbed.
-            if el.scroll_top() < LOAD_OLDER_WITHIN && conv.flash.get_untracked().is_none() {
+            if above < LOAD_OLDER_WITHIN && conv.flash.get_untracked().is_none() {
                 load_older();
             }
         }
@@ -116,7 +116,7 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
             if let Some((seq, at)) = anchor.try_update_value(Option::take).flatten() {
                 crate::browser::keep_row_at(&el, seq, at);
             } else if stick_to_bottom.get_untracked() {
-                el.set_scroll_top(el.scroll_height());
+                crate::browser::scroll_to_newest(&el);
             }
         }
     });
@@ -126,7 +126,7 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
         request_animation_frame(move || {
             if let Some(el) = scroller.get_untracked() {
                 if stick_to_bottom.get_untracked() {
-                    el.set_scroll_top(el.scroll_height());
+                    crate::browser::scroll_to_newest(&el);
                 }
             }
         });
@@ -170,45 +170,49 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
     }
     let empty =
         move || messages.with(Vec::is_empty) && outbox.with(|p| p.iter().all(|p| p.room != room));
+    // The scroller lays its one child out bottom-up (style/main.css: `column-reverse`), so the
+    // browser shows the newest messages from the server's HTML alone and hydration moves nothing.
     view! {
         <div class="scroller" node_ref=scroller on:scroll=on_scroll>
-            {view! {
-                <Show when=move || has_older.get()>
-                    <p class="older">
-                        <button type="button" class="link" disabled=move || loading.get() on:click=move |_| load_older()>
-                            {move || if loading.get() { "Loading earlier messages…" } else { "Load earlier messages" }}
-                        </button>
-                    </p>
+            <div class="scroll-body">
+                {view! {
+                    <Show when=move || has_older.get()>
+                        <p class="older">
+                            <button type="button" class="link" disabled=move || loading.get() on:click=move |_| load_older()>
+                                {move || if loading.get() { "Loading earlier messages…" } else { "Load earlier messages" }}
+                            </button>
+                        </p>
+                    </Show>
+                }.into_any()}
+                {move || older_error.get().map(|e| view! { <p class="error older-error" role="alert">{e}</p> }.into_any())}
+                <Show when=empty>
+                    <p class="empty">"No messages yet. Say hello!"</p>
                 </Show>
-            }.into_any()}
-            {move || older_error.get().map(|e| view! { <p class="error older-error" role="alert">{e}</p> }.into_any())}
-            <Show when=empty>
-                <p class="empty">"No messages yet. Say hello!"</p>
-            </Show>
-            <ol class="messages" aria-label="Messages" aria-live="polite">
-                <For
-                    each=move || rows.get()
-                    key=|r| (r.m.seq, r.grouped, r.day.clone())
-                    // Erased: the list's view type is too deep for the release WASM build.
-                    children=move |r| view! {
-                        // Dividers are list items (a list holds nothing else), not separators.
-                        {r.day.clone().map(|day| view! {
-                            <li class="day-divider" data-testid="day">
-                                <span>{day}</span>
-                            </li>
-                        })}
-                        {(Some(r.m.seq) == new_from).then(|| view! {
-                            <li class="new-divider" data-testid="new-messages">
-                                <span>"New messages"</span>
-                            </li>
-                        })}
-                        <MessageRow initial=r.m grouped=r.grouped/>
-                    }.into_any()
-                />
-                <For each=pending key=|p| (p.key.clone(), p.state.clone()) let(p)>
-                    <PendingRow p/>
-                </For>
-            </ol>
+                <ol class="messages" aria-label="Messages" aria-live="polite">
+                    <For
+                        each=move || rows.get()
+                        key=|r| (r.m.seq, r.grouped, r.day.clone())
+                        // Erased: the list's view type is too deep for the release WASM build.
+                        children=move |r| view! {
+                            // Dividers are list items (a list holds nothing else), not separators.
+                            {r.day.clone().map(|day| view! {
+                                <li class="day-divider" data-testid="day">
+                                    <span>{day}</span>
+                                </li>
+                            })}
+                            {(Some(r.m.seq) == new_from).then(|| view! {
+                                <li class="new-divider" data-testid="new-messages">
+                                    <span>"New messages"</span>
+                                </li>
+                            })}
+                            <MessageRow initial=r.m grouped=r.grouped/>
+                        }.into_any()
+                    />
+                    <For each=pending key=|p| (p.key.clone(), p.state.clone()) let(p)>
+                        <PendingRow p/>
+                    </For>
+                </ol>
+            </div>
         </div>
     }
 }

@@ -17,6 +17,8 @@ pub fn Sidebar(me: Me, rooms: Vec<Room>, reads: Vec<ReadState>) -> AnyView {
             <RoomList rooms reads/>
             <NewRoom/>
             <NewDirect/>
+            // Last: it is drawn in the browser only, and there its arrival moves nothing.
+            <NotificationsSwitch/>
         </aside>
     }
     // Erased: the page's view type would otherwise nest deeper than the compiler's limit.
@@ -37,7 +39,6 @@ fn Account(me: Me) -> impl IntoView {
                 <button type="submit" class="link">"Log out"</button>
             </form>
         </div>
-        <NotificationsSwitch/>
     }
 }
 
