@@ -6,6 +6,7 @@ pub mod api;
 pub mod browser;
 pub mod client;
 pub mod components;
+pub mod hydration;
 pub mod markdown;
 pub mod pages;
 pub mod protocol;
@@ -17,7 +18,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Meta, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 /// The HTML document around the app, rendered by the server.
@@ -35,7 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 // The stylesheet by its hashed name (a build without `hash-files`: natter.css).
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                // The WASM starts after the first paint (hydration.rs).
+                <hydration::HydrationScript options/>
                 <MetaTags/>
             </head>
             <body>
@@ -53,13 +55,14 @@ pub fn App() -> impl IntoView {
         <Title formatter=|text: String| if text.is_empty() { "Natter".to_owned() } else { format!("{text} · Natter") }/>
         <Meta name="description" content="Natter: real-time team chat"/>
         <Router>
+            // The pages a room's first view does not need load lazily (pages/lazy.rs).
             <Routes fallback=|| view! { <pages::NotFound/> }>
-                <Route path=path!("login") view=pages::Login ssr=SsrMode::Async/>
-                <Route path=path!("register") view=pages::Register ssr=SsrMode::Async/>
+                <Route path=path!("login") view={Lazy::<pages::LoginRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("register") view={Lazy::<pages::RegisterRoute>::new()} ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=pages::Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::Home ssr=SsrMode::Async/>
-                    <Route path=path!("rooms") view=pages::Browse ssr=SsrMode::Async/>
-                    <Route path=path!("admin") view=pages::Admin ssr=SsrMode::Async/>
+                    <Route path=path!("rooms") view={Lazy::<pages::BrowseRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin") view={Lazy::<pages::AdminRoute>::new()} ssr=SsrMode::Async/>
                     // `/r/general`, and a private room's `/r/<owner>/<name>`.
                     <Route path=path!("r/*room") view=pages::RoomPage ssr=SsrMode::Async/>
                 </ParentRoute>

@@ -3,5 +3,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazily: the first page may be one whose code is split out (app/src/pages/lazy.rs), and
+    // is fetched before it hydrates.
+    leptos::mount::hydrate_lazy(app::App);
 }

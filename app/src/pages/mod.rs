@@ -5,6 +5,7 @@ mod auth;
 mod browse;
 mod home;
 mod layout;
+mod lazy;
 mod not_found;
 mod room;
 
@@ -13,5 +14,6 @@ pub use auth::{Login, Register};
 pub use browse::Browse;
 pub use home::Home;
 pub use layout::{next_query, Layout};
+pub use lazy::{AdminRoute, BrowseRoute, LoginRoute, RegisterRoute};
 pub use not_found::NotFound;
 pub use room::RoomPage;
