@@ -1,15 +1,24 @@
 // What a page downloads: a room loads the main WASM only; the pages a room does not need
 // (browse, the ops dashboard, login and register) are WASM files of their own, fetched when
 // first shown (app/src/pages/lazy.rs, `cargo leptos build --split`).
-import { test, expect } from '@playwright/test';
-import { expectConnected, openRoom, serverPerTest, watchConsole } from './page';
+import { test, expect, BrowserContext } from '@playwright/test';
+import { expectConnected, openRoom, serverPerTest, watchConsole, PASSWORD } from './page';
 
 const t = serverPerTest();
 
+/** The paths of the WASM files `context` requests from now on, in order. */
+function wasmRequests(context: BrowserContext): string[] {
+  const paths: string[] = [];
+  context.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith('.wasm')) paths.push(path);
+  });
+  return paths;
+}
+
 test('a room page fetches no split-out page; opening Browse fetches its own and works', async ({ browser }) => {
   const ctx = await browser.newContext();
-  const wasm: string[] = [];
-  ctx.on('request', (r) => { if (new URL(r.url()).pathname.endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
+  const wasm = wasmRequests(ctx);
   const page = await openRoom(ctx, `${t.server.url}/r/general`, 'Ada', t.problems);
   await expectConnected(page);
   expect(wasm.filter((p) => p.includes('split_'))).toEqual([]);
@@ -25,15 +34,14 @@ test('a room page fetches no split-out page; opening Browse fetches its own and 
 
 test('a split-out page opened first fetches its code and hydrates without a complaint, and its form works', async ({ browser }) => {
   const ctx = await browser.newContext();
-  const wasm: string[] = [];
-  ctx.on('request', (r) => { if (new URL(r.url()).pathname.endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
+  const wasm = wasmRequests(ctx);
   const page = await ctx.newPage();
   watchConsole(page, t.problems);
   await page.goto(`${t.server.url}/register`);
   // Hydration warnings and panics would reach the console, which the test checks at its end.
   await expect.poll(() => wasm.some((p) => p.includes('split___register_route'))).toBe(true);
   await page.getByLabel('Username').fill('ada');
-  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Register' }).click();
   await expect(page).toHaveURL(/\/$|\/r\/general$/);
   await ctx.close();

@@ -1,7 +1,7 @@
 //! The pages a room's first view does not need: logging in and registering, browsing rooms and
 //! the ops dashboard. Their code is split out of the main WASM (`cargo leptos build --split`)
-//! and fetched the first time one of them is shown (on the server, and in a build without
-//! `--split`, they are ordinary routes).
+//! and fetched the first time one of them is shown. On the server they are ordinary routes; a
+//! front end built without `--split` does not load in the browser.
 
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
