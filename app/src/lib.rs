@@ -7,7 +7,6 @@ pub mod browser;
 pub mod client;
 pub mod components;
 pub mod hydration;
-pub mod markdown;
 pub mod pages;
 pub mod protocol;
 pub mod security;

@@ -232,7 +232,7 @@ impl History {
         let snippet = if message.deleted {
             String::new()
         } else {
-            Quote::snippet_of(&message.body)
+            Quote::snippet_of_html(&message.html)
         };
         for m in self.messages.values_mut() {
             if let Some(q) = m.reply_to.as_mut().filter(|q| q.seq == message.seq) {
@@ -377,6 +377,7 @@ pub(crate) mod tests {
     fn edited(seq: i64, body: &str) -> Message {
         Message {
             body: body.into(),
+            html: format!("<p>{}</p>\n", body.replace('\n', "<br />\n")),
             edited: Some(1),
             ..msg("general", seq)
         }

@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod markdown;
 pub mod ops;
 pub mod socket;
 pub mod state;

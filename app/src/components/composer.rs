@@ -1,5 +1,4 @@
 use super::conversation::Conversation;
-use super::message::plain_snippet;
 use crate::protocol::{Message, Quote, MAX_BODY_CHARS};
 use crate::state::{use_chat_state, ChatStoreFields, HistoryStoreFields};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
@@ -128,7 +127,7 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
             let quote = replying.get_untracked().map(|m| Quote {
                 seq: m.seq,
                 author: m.author,
-                snippet: Quote::snippet_of(&m.body),
+                snippet: Quote::snippet_of_html(&m.html),
                 deleted: false,
             });
             match client.send(&room, &me, &body, quote) {
@@ -290,7 +289,7 @@ fn Replying(m: Message) -> impl IntoView {
         <div class="replying" id="composer-reply">
             <span class="replying-text">
                 "Replying to "<strong>{m.author}</strong>": "
-                <span class="snippet" dir="auto">{plain_snippet(&Quote::snippet_of(&m.body))}</span>
+                <span class="snippet" dir="auto">{Quote::snippet_of_html(&m.html)}</span>
             </span>
             <button type="button" class="close" aria-label="Cancel reply" title="Cancel reply (Escape)" on:click=cancel>
                 "×"

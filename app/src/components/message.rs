@@ -41,7 +41,7 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
     let offset = move || chat.utc_offset_min().get().unwrap_or(0);
     let html = Memo::new(move |_| {
         let edited = m.with(|m| m.edited).map(|t| time_fmt::full(t, offset()));
-        m.with(|m| body_html(&m.body, edited))
+        m.with(|m| body_html(&m.html, edited))
     });
     let editing = Memo::new(move |_| conv.editing.get() == Some(seq));
     // Open while Some: whether it opens upwards.
@@ -175,8 +175,8 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
             let text = m.with_untracked(|m| m.body.clone());
             view! { <Editor seq text/> }.into_any()
         } else {
-            // Markdown, rendered by the same code on the server and here (crate::markdown):
-            // raw HTML in a body is text, links are only http(s) and mailto.
+            // The server's rendering of the Markdown (server/src/markdown.rs): raw HTML in a
+            // body is text, links are only http(s) and mailto.
             view! { <div class="body md" dir="auto" inner_html=move || html.get()></div> }
                 .into_any()
         }
@@ -243,7 +243,7 @@ pub fn QuoteLine(q: Quote) -> impl IntoView {
     let text = if q.deleted {
         view! { <span class="quote-text gone">"message deleted"</span> }.into_any()
     } else {
-        view! { <span class="quote-text" dir="auto">{plain_snippet(&q.snippet)}</span> }.into_any()
+        view! { <span class="quote-text" dir="auto">{q.snippet}</span> }.into_any()
     };
     view! {
        <button
@@ -388,36 +388,11 @@ fn ConfirmDelete(
     .into_any()
 }
 
-/// The words of a quoted start of a body, without its Markdown marks (`**`, backticks, link
-/// targets), on one line: what a quote and the reply bar show.
-pub fn plain_snippet(snippet: &str) -> String {
-    use pulldown_cmark::{Event, Options, Parser, TagEnd};
-    let mut out = String::new();
-    for event in Parser::new_ext(snippet, Options::ENABLE_STRIKETHROUGH) {
-        match event {
-            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
-                out.push_str(&t)
-            }
-            Event::SoftBreak | Event::HardBreak => out.push(' '),
-            Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Heading(_)
-                | TagEnd::Item
-                | TagEnd::CodeBlock
-                | TagEnd::BlockQuote(_),
-            ) => out.push(' '),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// A body's HTML, with "(edited)" at the end of its last paragraph and the edit's time
-/// (`edited`, as the reader's clock shows it) in its tooltip.
-fn body_html(body: &str, edited: Option<String>) -> String {
-    let html = crate::markdown::render(body);
+/// A body's HTML (the server's), with "(edited)" at the end of its last paragraph and the
+/// edit's time (`edited`, as the reader's clock shows it) in its tooltip.
+fn body_html(html: &str, edited: Option<String>) -> String {
     let Some(when) = edited else {
-        return html;
+        return html.to_owned();
     };
     let mark = format!(r#" <span class="edited" title="Edited {when}">(edited)</span>"#);
     let html = html.trim_end();
@@ -432,29 +407,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quotes_show_words_without_marks() {
-        assert_eq!(
-            plain_snippet("check the `deploy` script, **now** [here](https://x.example)"),
-            "check the deploy script, now here"
-        );
-        assert_eq!(plain_snippet("- one - two"), "one - two");
-        assert_eq!(
-            plain_snippet("<b>raw</b> stays text"),
-            "<b>raw</b> stays text"
-        );
-        assert_eq!(plain_snippet("**cut short…"), "**cut short…");
-    }
-
-    #[test]
     fn the_edited_mark_ends_the_last_paragraph() {
-        assert_eq!(body_html("hi", None), crate::markdown::render("hi"));
+        assert_eq!(body_html("<p>hi</p>\n", None), "<p>hi</p>\n");
         let mark = r#"<span class="edited" title="Edited 2026-01-02 03:04">(edited)</span>"#;
         assert_eq!(
-            body_html("a\n\nb", Some("2026-01-02 03:04".into())),
+            body_html("<p>a</p>\n<p>b</p>\n", Some("2026-01-02 03:04".into())),
             format!("<p>a</p>\n<p>b {mark}</p>")
         );
         // After a block that is not a paragraph, it follows the block.
-        assert!(body_html("```\ncode\n```", Some("2026-01-02 03:04".into()))
-            .ends_with(&format!("</pre> {mark}")));
+        assert!(
+            body_html("<pre><code>code\n</code></pre>\n", Some("2026-01-02 03:04".into()))
+                .ends_with(&format!("</pre> {mark}"))
+        );
     }
 }

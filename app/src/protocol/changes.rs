@@ -96,8 +96,9 @@ pub struct Quote {
     pub seq: i64,
     /// The original's author.
     pub author: String,
-    /// The start of the original's body (at most [`QUOTE_CHARS`] characters); empty when it
-    /// was deleted.
+    /// The start of the original's words as a reader sees them, without Markdown's marks (at
+    /// most [`QUOTE_CHARS`] characters, on one line; [`Quote::snippet_of_html`] of its `html`);
+    /// empty when it was deleted.
     pub snippet: String,
     /// True when the original was deleted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -105,19 +106,73 @@ pub struct Quote {
 }
 
 impl Quote {
-    /// The quote of a body: its first [`QUOTE_CHARS`] characters, on one line.
-    pub fn snippet_of(body: &str) -> String {
-        let flat: String = body
-            .chars()
-            .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
-            .collect();
-        let mut chars = flat.chars();
+    /// The quote of a message whose body renders to `html`: its text, white space run together,
+    /// cut to [`QUOTE_CHARS`] characters (then `…`).
+    pub fn snippet_of_html(html: &str) -> String {
+        let text = text_of_html(html);
+        let mut chars = text.chars();
         let mut out: String = chars.by_ref().take(QUOTE_CHARS).collect();
         if chars.next().is_some() {
             out.push('…');
         }
         out
     }
+}
+
+/// The words of a message's `html` on one line: tags dropped (a line break or the end of a
+/// block is a space), the character references the server writes (`&amp;`, `&lt;`, `&gt;`,
+/// `&quot;`, numeric ones) read back, white space run together.
+pub fn text_of_html(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(['<', '&']) {
+        text.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if rest.starts_with('<') {
+            let end = rest.find('>').map_or(rest.len(), |i| i + 1);
+            let inner = rest[1..].trim_start_matches('/');
+            let name = &inner[..inner
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(inner.len())];
+            if matches!(
+                name,
+                "br" | "p" | "li" | "pre" | "blockquote" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+                    | "hr" | "ul" | "ol" | "table" | "tr" | "td" | "th"
+            ) {
+                text.push(' ');
+            }
+            rest = &rest[end..];
+        } else {
+            let end = rest.find(';').filter(|&i| i <= 10);
+            let decoded = end.and_then(|i| match &rest[1..i] {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                n => {
+                    let n = n.strip_prefix('#')?;
+                    let code = match n.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => n.parse().ok()?,
+                    };
+                    char::from_u32(code)
+                }
+            });
+            match (decoded, end) {
+                (Some(c), Some(i)) => {
+                    text.push(c);
+                    rest = &rest[i + 1..];
+                }
+                _ => {
+                    text.push('&');
+                    rest = &rest[1..];
+                }
+            }
+        }
+    }
+    text.push_str(rest);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A reaction's emoji as sent: one emoji (the server checks it is one), no white space, at
@@ -238,12 +293,29 @@ mod tests {
     }
 
     #[test]
-    fn quotes_are_one_short_line() {
-        assert_eq!(Quote::snippet_of("a\nb"), "a b");
-        let long = "x".repeat(QUOTE_CHARS + 5);
-        let q = Quote::snippet_of(&long);
+    fn quotes_are_one_short_line_of_words() {
+        assert_eq!(Quote::snippet_of_html("<p>a<br />\nb</p>\n<p>c</p>\n"), "a b c");
+        assert_eq!(
+            Quote::snippet_of_html(
+                "<p>check the <code>deploy</code> script, <strong>now</strong> \
+                 <a href=\"https://x.example\" rel=\"noopener\">here</a></p>"
+            ),
+            "check the deploy script, now here"
+        );
+        assert_eq!(
+            Quote::snippet_of_html("<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
+            "one two"
+        );
+        // Raw HTML in a body is text, escaped by the server, read back as the same text.
+        assert_eq!(
+            Quote::snippet_of_html("<p>&lt;b&gt;raw&lt;/b&gt; &amp; &quot;q&quot; &#39; &#x41; &nope</p>"),
+            "<b>raw</b> & \"q\" ' A &nope"
+        );
+        let long = format!("<p>{}</p>", "x".repeat(QUOTE_CHARS + 5));
+        let q = Quote::snippet_of_html(&long);
         assert_eq!(q.chars().count(), QUOTE_CHARS + 1);
         assert!(q.ends_with('…'));
+        assert_eq!(Quote::snippet_of_html(""), "");
     }
 
     #[test]

@@ -111,7 +111,12 @@ pub struct Message {
     pub seq: i64,
     /// The sender's username, from the server's session record.
     pub author: String,
+    /// The text as written: Markdown (what an edit starts from).
     pub body: String,
+    /// The body as HTML, rendered by the server (what the body may become is in the protocol's
+    /// "Message bodies"); absent when the message was deleted.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub html: String,
     /// Server time of storing, milliseconds since the Unix epoch (UTC).
     pub ts: i64,
     /// The sender's idempotency key, so a sender can match the echo to its pending message.

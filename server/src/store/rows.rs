@@ -77,13 +77,13 @@ impl From<MessageRow> for Message {
                 seq,
                 author,
                 snippet: match row.reply_body {
-                    Some(body) if !original_deleted && !row.deleted => Quote::snippet_of(&body),
+                    Some(body) if !original_deleted && !row.deleted => crate::markdown::snippet(&body),
                     _ => String::new(),
                 },
                 deleted: original_deleted,
             }
         });
-        Message {
+        let mut message = Message {
             id: row.id,
             room: row.room,
             seq: row.seq,
@@ -101,7 +101,10 @@ impl From<MessageRow> for Message {
             deleted: row.deleted,
             reactions: Vec::new(),
             reply_to,
-        }
+            html: String::new(),
+        };
+        crate::markdown::complete(&mut message);
+        message
     }
 }
 

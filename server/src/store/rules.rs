@@ -99,7 +99,7 @@ pub(super) fn quote(
         Some((author, body, false)) => Ok(Quote {
             seq,
             author,
-            snippet: Quote::snippet_of(&body),
+            snippet: crate::markdown::snippet(&body),
             deleted: false,
         }),
     }

@@ -920,7 +920,7 @@ async fn replies_quote_their_original_as_it_stands() {
         let s = &engine.store;
         let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
         let general = room("general");
-        let long = format!("{}\nthe end", "word ".repeat(40));
+        let long = format!("**{}**\nthe end", "word ".repeat(40).trim());
         say(s, &ada, &general, None, &long).await.unwrap();
         let key = ClientKey::parse("r1").unwrap();
         let reply = answer(s, &bob, &general, Some(&key), "agreed", Some(1))
@@ -930,7 +930,8 @@ async fn replies_quote_their_original_as_it_stands() {
         let quote = Quote {
             seq: 1,
             author: "ada".into(),
-            snippet: Quote::snippet_of(long.trim()),
+            // The words a reader sees: no `**`, cut at 140 characters.
+            snippet: format!("{}…", &"word ".repeat(28)[..140]),
             deleted: false,
         };
         assert_eq!(reply.reply_to.as_ref(), Some(&quote));

@@ -258,6 +258,7 @@ async fn append_one(
         seq,
         author: job.author.name.as_str().to_owned(),
         body: job.body.as_str().to_owned(),
+        html: crate::markdown::render(job.body.as_str()),
         ts: now_ms(),
         key: job.key.as_ref().map(|k| k.as_str().to_owned()),
         mentions,

@@ -1,6 +1,6 @@
 //! Message bodies are Markdown (CommonMark, with GitHub's `~~strikethrough~~`), rendered to HTML
-//! by this one function on the server and in the browser, so the server's page and the hydrated
-//! one are the same.
+//! here, on the server only: every message it sends carries its `html`, which the page (and the
+//! hydrated page, and any client) shows as it is. The browser carries no Markdown parser.
 //!
 //! What a body can never do: raw HTML is shown as the text it is; a link is a link only to an
 //! `http:`, `https:` or `mailto:` address (anything else is its text alone) and always opens
@@ -11,10 +11,27 @@
 use pulldown_cmark::{
     html, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream,
 };
+use app::protocol::{Message, Quote};
 use pulldown_cmark_escape::{escape_href, escape_html};
 
 /// The schemes a link may have.
 const SAFE_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
+
+/// A message's `html`, and its quote's snippet, from the stored body: every message the server
+/// sends passes through here (a deleted one has neither).
+pub fn complete(message: &mut Message) {
+    message.html = if message.deleted {
+        String::new()
+    } else {
+        render(&message.body)
+    };
+}
+
+/// What a reply quotes of an original with `body`: the start of its words as a reader sees
+/// them (the same rule the browser applies to a message's `html`, [`Quote::snippet_of_html`]).
+pub fn snippet(body: &str) -> String {
+    Quote::snippet_of_html(&render(body))
+}
 
 /// `body` as HTML (a fragment of block elements).
 pub fn render(body: &str) -> String {
