@@ -530,7 +530,7 @@ impl Connection {
                 AckError::Timeout => Failure::Timeout,
                 AckError::NotConnected | AckError::Disconnected => Failure::Lost,
             })?;
-            match serde_json::from_value::<Reply<R::Reply>>(value) {
+            match Reply::<R::Reply>::from_json(value) {
                 Ok(reply) => Result::from(reply).map_err(Failure::Refused),
                 Err(e) => Err(Failure::Refused(ErrorBody::new(
                     ErrorCode::Internal,

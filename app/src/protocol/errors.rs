@@ -193,6 +193,20 @@ pub enum Reply<T> {
     Ok(T),
 }
 
+impl<T: serde::de::DeserializeOwned> Reply<T> {
+    /// Reads an ack's JSON: an object with an `error` member is a refusal, anything else the
+    /// success payload. (What `#[serde(untagged)]` decides too, without buffering the payload
+    /// for a second try: that costs the browser's WASM a copy of every reply's reader.)
+    pub fn from_json(mut value: serde_json::Value) -> Result<Self, serde_json::Error> {
+        match value.as_object_mut().and_then(|o| o.remove("error")) {
+            Some(error) => Ok(Reply::Err {
+                error: serde_json::from_value(error)?,
+            }),
+            None => Ok(Reply::Ok(serde_json::from_value(value)?)),
+        }
+    }
+}
+
 impl<T> From<Result<T, ErrorBody>> for Reply<T> {
     fn from(r: Result<T, ErrorBody>) -> Self {
         match r {
@@ -285,5 +299,16 @@ mod tests {
         })
         .unwrap();
         assert!(json.starts_with(r#"{"error":{"code":"internal""#), "{json}");
+        // The browser's reader decides the same.
+        for text in [r#"{"room":"general"}"#, r#"{"error":{"code":"unknown_room","message":"no"}}"#] {
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                Reply::<Ok1>::from_json(value).unwrap(),
+                serde_json::from_str::<Reply<Ok1>>(text).unwrap()
+            );
+        }
+        let bad = serde_json::json!({ "error": { "code": "no_such_code" } });
+        assert!(Reply::<Ok1>::from_json(bad).is_err());
+        assert!(Reply::<Ok1>::from_json(serde_json::json!({ "rooom": 1 })).is_err());
     }
 }
