@@ -8,10 +8,10 @@
 //! loaded. Line breaks are kept as typed, as in every chat. Bare `http(s)://` addresses become
 //! links.
 
+use app::protocol::{Message, Quote};
 use pulldown_cmark::{
     html, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream,
 };
-use app::protocol::{Message, Quote};
 use pulldown_cmark_escape::{escape_href, escape_html};
 
 /// The schemes a link may have.

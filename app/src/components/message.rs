@@ -415,9 +415,10 @@ mod tests {
             format!("<p>a</p>\n<p>b {mark}</p>")
         );
         // After a block that is not a paragraph, it follows the block.
-        assert!(
-            body_html("<pre><code>code\n</code></pre>\n", Some("2026-01-02 03:04".into()))
-                .ends_with(&format!("</pre> {mark}"))
-        );
+        assert!(body_html(
+            "<pre><code>code\n</code></pre>\n",
+            Some("2026-01-02 03:04".into())
+        )
+        .ends_with(&format!("</pre> {mark}")));
     }
 }

@@ -136,8 +136,23 @@ pub fn text_of_html(html: &str) -> String {
                 .unwrap_or(inner.len())];
             if matches!(
                 name,
-                "br" | "p" | "li" | "pre" | "blockquote" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
-                    | "hr" | "ul" | "ol" | "table" | "tr" | "td" | "th"
+                "br" | "p"
+                    | "li"
+                    | "pre"
+                    | "blockquote"
+                    | "h1"
+                    | "h2"
+                    | "h3"
+                    | "h4"
+                    | "h5"
+                    | "h6"
+                    | "hr"
+                    | "ul"
+                    | "ol"
+                    | "table"
+                    | "tr"
+                    | "td"
+                    | "th"
             ) {
                 text.push(' ');
             }
@@ -294,7 +309,10 @@ mod tests {
 
     #[test]
     fn quotes_are_one_short_line_of_words() {
-        assert_eq!(Quote::snippet_of_html("<p>a<br />\nb</p>\n<p>c</p>\n"), "a b c");
+        assert_eq!(
+            Quote::snippet_of_html("<p>a<br />\nb</p>\n<p>c</p>\n"),
+            "a b c"
+        );
         assert_eq!(
             Quote::snippet_of_html(
                 "<p>check the <code>deploy</code> script, <strong>now</strong> \
@@ -308,7 +326,9 @@ mod tests {
         );
         // Raw HTML in a body is text, escaped by the server, read back as the same text.
         assert_eq!(
-            Quote::snippet_of_html("<p>&lt;b&gt;raw&lt;/b&gt; &amp; &quot;q&quot; &#39; &#x41; &nope</p>"),
+            Quote::snippet_of_html(
+                "<p>&lt;b&gt;raw&lt;/b&gt; &amp; &quot;q&quot; &#39; &#x41; &nope</p>"
+            ),
             "<b>raw</b> & \"q\" ' A &nope"
         );
         let long = format!("<p>{}</p>", "x".repeat(QUOTE_CHARS + 5));

@@ -300,7 +300,10 @@ mod tests {
         .unwrap();
         assert!(json.starts_with(r#"{"error":{"code":"internal""#), "{json}");
         // The browser's reader decides the same.
-        for text in [r#"{"room":"general"}"#, r#"{"error":{"code":"unknown_room","message":"no"}}"#] {
+        for text in [
+            r#"{"room":"general"}"#,
+            r#"{"error":{"code":"unknown_room","message":"no"}}"#,
+        ] {
             let value: serde_json::Value = serde_json::from_str(text).unwrap();
             assert_eq!(
                 Reply::<Ok1>::from_json(value).unwrap(),

@@ -77,7 +77,9 @@ impl From<MessageRow> for Message {
                 seq,
                 author,
                 snippet: match row.reply_body {
-                    Some(body) if !original_deleted && !row.deleted => crate::markdown::snippet(&body),
+                    Some(body) if !original_deleted && !row.deleted => {
+                        crate::markdown::snippet(&body)
+                    }
                     _ => String::new(),
                 },
                 deleted: original_deleted,
