@@ -195,14 +195,18 @@ pub enum Reply<T> {
 
 impl<T: serde::de::DeserializeOwned> Reply<T> {
     /// Reads an ack's JSON: an object with an `error` member is a refusal, anything else the
-    /// success payload. (What `#[serde(untagged)]` decides too, without buffering the payload
-    /// for a second try: that costs the browser's WASM a copy of every reply's reader.)
-    pub fn from_json(mut value: serde_json::Value) -> Result<Self, serde_json::Error> {
+    /// success payload (what `#[serde(untagged)]` decides too, without buffering the payload for
+    /// a second try: that costs the browser's WASM a copy of every reply's reader). `read` reads
+    /// each part (`serde_json::from_value`, or the browser's reader).
+    pub fn from_json(
+        mut value: serde_json::Value,
+        read: impl Fn(serde_json::Value) -> Result<T, serde_json::Error>,
+    ) -> Result<Self, serde_json::Error> {
         match value.as_object_mut().and_then(|o| o.remove("error")) {
             Some(error) => Ok(Reply::Err {
                 error: serde_json::from_value(error)?,
             }),
-            None => Ok(Reply::Ok(serde_json::from_value(value)?)),
+            None => Ok(Reply::Ok(read(value)?)),
         }
     }
 }
@@ -306,12 +310,15 @@ mod tests {
         ] {
             let value: serde_json::Value = serde_json::from_str(text).unwrap();
             assert_eq!(
-                Reply::<Ok1>::from_json(value).unwrap(),
+                Reply::<Ok1>::from_json(value, serde_json::from_value).unwrap(),
                 serde_json::from_str::<Reply<Ok1>>(text).unwrap()
             );
         }
         let bad = serde_json::json!({ "error": { "code": "no_such_code" } });
-        assert!(Reply::<Ok1>::from_json(bad).is_err());
-        assert!(Reply::<Ok1>::from_json(serde_json::json!({ "rooom": 1 })).is_err());
+        assert!(Reply::<Ok1>::from_json(bad, serde_json::from_value).is_err());
+        assert!(
+            Reply::<Ok1>::from_json(serde_json::json!({ "rooom": 1 }), serde_json::from_value)
+                .is_err()
+        );
     }
 }
