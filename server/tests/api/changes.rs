@@ -436,6 +436,51 @@ async fn replies_quote_their_original_and_must_name_one_in_the_room() {
 }
 
 #[tokio::test]
+async fn every_message_carries_the_html_of_its_markdown_and_quotes_show_its_words() {
+    let (server, _dir) = TestServer::start().await;
+    let mut bob = server.client().await;
+    let ada = server.client().await;
+    bob.join("general").await;
+    let body = "**bold** <b>raw</b> & `code`";
+    let html = "<p><strong>bold</strong> &lt;b&gt;raw&lt;/b&gt; &amp; <code>code</code></p>\n";
+    // In the ack, live, and in history.
+    let ack = ada.send("general", body).await;
+    assert_eq!(ack["message"]["body"], body, "{ack}");
+    assert_eq!(ack["message"]["html"], html, "{ack}");
+    let n = seq(&ack);
+    assert_eq!(bob.next("message").await["html"], html);
+    assert_eq!(bob.read_all("general").await[0]["html"], html);
+
+    // A reply quotes the words a reader sees, without the marks.
+    let reply = bob
+        .request(
+            "send",
+            json!({ "room": "general", "body": "yes", "reply_to": n }),
+        )
+        .await;
+    assert_eq!(
+        reply["message"]["reply_to"]["snippet"],
+        "bold <b>raw</b> & code"
+    );
+
+    // An edit's change carries the new HTML; a deletion drops it.
+    ada.request(
+        "edit",
+        json!({ "room": "general", "seq": n, "body": "*now*" }),
+    )
+    .await;
+    let change = bob.next("change").await;
+    assert_eq!(
+        change["message"]["html"], "<p><em>now</em></p>\n",
+        "{change}"
+    );
+    ada.request("delete", json!({ "room": "general", "seq": n }))
+        .await;
+    let change = bob.next("change").await;
+    assert!(change["message"].get("html").is_none(), "{change}");
+}
+
+#[tokio::test]
 async fn a_client_that_missed_an_edit_a_delete_and_a_reaction_catches_up_on_join() {
     let (server, _dir) = TestServer::start().await;
     let ada = server.client().await;
