@@ -327,7 +327,7 @@ fn mention_at(text: &str, caret: usize) -> Option<(usize, String)> {
     if at > 0 && (is_name_char(chars[at - 1]) || chars[at - 1] == '@') {
         return None;
     }
-    let prefix: String = chars[i..].iter().collect::<String>().to_lowercase();
+    let prefix: String = chars[i..].iter().collect::<String>().to_ascii_lowercase();
     (prefix.chars().count() <= crate::protocol::MAX_USERNAME_CHARS).then_some((at, prefix))
 }
 

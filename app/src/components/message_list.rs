@@ -239,9 +239,9 @@ pub fn Avatar(name: String) -> impl IntoView {
         .filter_map(|part| part.chars().next())
         .take(2)
         .collect::<String>()
-        .to_uppercase();
+        .to_ascii_uppercase();
     let initials = if initials.chars().count() < 2 {
-        name.chars().take(2).collect::<String>().to_uppercase()
+        name.chars().take(2).collect::<String>().to_ascii_uppercase()
     } else {
         initials
     };
