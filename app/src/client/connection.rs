@@ -65,7 +65,7 @@ struct Inner {
     /// When each typing notice shown (room, user) expires, by the browser's clock.
     typing_until: std::collections::HashMap<(String, String), f64>,
     /// Read positions waiting to be sent, by room (the newest seq seen).
-    unsent_reads: std::collections::BTreeMap<String, i64>,
+    unsent_reads: std::collections::HashMap<String, i64>,
     /// A read position went less than [`MARK_READ_EVERY`] ago: more wait for the timer.
     reads_timer: bool,
     /// Whether this tab is in use, as last told to the server.
@@ -73,9 +73,9 @@ struct Inner {
     /// When the user last touched the page (key, pointer, touch, scroll), by the browser's clock.
     last_input_ms: f64,
     /// The newest change number heard of, by room: catch-up goes on until it is taken in.
-    changes_heard: std::collections::BTreeMap<String, i64>,
+    changes_heard: std::collections::HashMap<String, i64>,
     /// Rooms whose missed changes are being asked for (one request at a time per room).
-    catching_up: std::collections::BTreeSet<String>,
+    catching_up: std::collections::HashSet<String>,
 }
 
 impl Connection {

@@ -22,7 +22,7 @@ pub struct ChatClient {
     /// store: only the dashboard reads it, in the browser).
     ops: RwSignal<Vec<OpsUpdate>>,
     /// Users whose presence the views show: asked about on every connection, and followed.
-    presence_wanted: StoredValue<std::collections::BTreeSet<String>>,
+    presence_wanted: StoredValue<std::collections::HashSet<String>>,
     #[cfg(feature = "hydrate")]
     conn: StoredValue<Option<super::connection::Connection>, LocalStorage>,
 }
@@ -306,12 +306,15 @@ impl ChatClient {
         let _ = new;
     }
 
-    /// Every user whose presence the views show.
+    /// Every user whose presence the views show, by name.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     pub(super) fn presence_wanted(&self) -> Vec<String> {
-        self.presence_wanted
+        let mut users: Vec<String> = self
+            .presence_wanted
             .try_with_value(|w| w.iter().cloned().collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        users.sort_unstable();
+        users
     }
 
     /// A read position from the server (or the page's data): taken if it is further on (the

@@ -241,7 +241,10 @@ pub fn Avatar(name: String) -> impl IntoView {
         .collect::<String>()
         .to_ascii_uppercase();
     let initials = if initials.chars().count() < 2 {
-        name.chars().take(2).collect::<String>().to_ascii_uppercase()
+        name.chars()
+            .take(2)
+            .collect::<String>()
+            .to_ascii_uppercase()
     } else {
         initials
     };
