@@ -8,7 +8,7 @@
 use crate::protocol::{Change, Message, NotifyLevel, Presence, Quote, ReadState, Room};
 use leptos::prelude::*;
 use reactive_stores::Store;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The socket's state, as the status line shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -93,15 +93,15 @@ pub struct Chat {
     /// The messages the page holds, per room name. A room that leaves the list keeps its
     /// history here, so its page still shows what was said.
     #[store(key: String = |(name, _)| name.clone())]
-    pub histories: BTreeMap<String, History>,
+    pub histories: HashMap<String, History>,
     /// How far the user has read each room of their list, by room name.
     #[store(key: String = |(name, _)| name.clone())]
-    pub reads: BTreeMap<String, ReadState>,
+    pub reads: HashMap<String, ReadState>,
     /// Who is typing, per room name: usernames in name order (never the user themselves).
-    pub typing: BTreeMap<String, Vec<String>>,
+    pub typing: HashMap<String, Vec<String>>,
     /// Who is online, away or offline, by username, as far as the server told (nothing is
     /// known before the connection is up: the server renders none).
-    pub presence: BTreeMap<String, Presence>,
+    pub presence: HashMap<String, Presence>,
     /// True while the page's tab is visible (the browser says so; the server renders `true`).
     pub visible: bool,
     /// The outbox: messages sent but not confirmed, in the order they were typed.
@@ -119,10 +119,10 @@ impl Default for Chat {
         Self {
             rooms_seeded: false,
             rooms: BTreeMap::new(),
-            histories: BTreeMap::new(),
-            reads: BTreeMap::new(),
-            typing: BTreeMap::new(),
-            presence: BTreeMap::new(),
+            histories: HashMap::new(),
+            reads: HashMap::new(),
+            typing: HashMap::new(),
+            presence: HashMap::new(),
             visible: true,
             outbox: Vec::new(),
             status: ConnStatus::default(),
@@ -149,7 +149,7 @@ impl Unread {
     }
 
     /// Of every room in `rooms` but the muted ones.
-    pub fn total(rooms: &BTreeMap<String, Room>, reads: &BTreeMap<String, ReadState>) -> Self {
+    pub fn total(rooms: &BTreeMap<String, Room>, reads: &HashMap<String, ReadState>) -> Self {
         rooms
             .values()
             .filter(|r| {
@@ -321,7 +321,7 @@ pub(crate) mod tests {
             )
         };
         let rooms = BTreeMap::from([room("a"), room("b")]);
-        let reads = BTreeMap::from([read("a", NotifyLevel::All), read("b", NotifyLevel::Muted)]);
+        let reads = HashMap::from([read("a", NotifyLevel::All), read("b", NotifyLevel::Muted)]);
         assert_eq!(
             Unread::total(&rooms, &reads),
             Unread {

@@ -345,7 +345,7 @@ impl ChatClient {
     /// stays, with every mention after it; the levels are the server's.
     pub fn replace_reads(&self, reads: Vec<ReadState>) {
         let held = self.state.reads().get_untracked();
-        let fresh: std::collections::BTreeMap<String, ReadState> = reads
+        let fresh: std::collections::HashMap<String, ReadState> = reads
             .into_iter()
             .map(|fresh| {
                 let merged = match held.get(&fresh.room) {

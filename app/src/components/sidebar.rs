@@ -91,7 +91,7 @@ fn RoomList(rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
         reads
             .into_iter()
             .map(|r| (r.room.clone(), r))
-            .collect::<BTreeMap<_, _>>(),
+            .collect::<std::collections::HashMap<_, _>>(),
     );
     // Effects run in the browser only, after hydration: from then on the store.
     let live = RwSignal::new(false);
