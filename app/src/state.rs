@@ -87,9 +87,9 @@ pub struct Chat {
     /// True once the sidebar's server-rendered room list was taken in (it is taken in once:
     /// after that, live events keep the list current).
     pub rooms_seeded: bool,
-    /// The rooms in the user's list, by name (the order the sidebar shows).
+    /// The rooms in the user's list, by name (the sidebar sorts them by name).
     #[store(key: String = |(name, _)| name.clone())]
-    pub rooms: BTreeMap<String, Room>,
+    pub rooms: HashMap<String, Room>,
     /// The messages the page holds, per room name. A room that leaves the list keeps its
     /// history here, so its page still shows what was said.
     #[store(key: String = |(name, _)| name.clone())]
@@ -118,7 +118,7 @@ impl Default for Chat {
     fn default() -> Self {
         Self {
             rooms_seeded: false,
-            rooms: BTreeMap::new(),
+            rooms: HashMap::new(),
             histories: HashMap::new(),
             reads: HashMap::new(),
             typing: HashMap::new(),
@@ -149,7 +149,7 @@ impl Unread {
     }
 
     /// Of every room in `rooms` but the muted ones.
-    pub fn total(rooms: &BTreeMap<String, Room>, reads: &HashMap<String, ReadState>) -> Self {
+    pub fn total(rooms: &HashMap<String, Room>, reads: &HashMap<String, ReadState>) -> Self {
         rooms
             .values()
             .filter(|r| {
@@ -320,7 +320,7 @@ pub(crate) mod tests {
                 },
             )
         };
-        let rooms = BTreeMap::from([room("a"), room("b")]);
+        let rooms = HashMap::from([room("a"), room("b")]);
         let reads = HashMap::from([read("a", NotifyLevel::All), read("b", NotifyLevel::Muted)]);
         assert_eq!(
             Unread::total(&rooms, &reads),

@@ -474,7 +474,7 @@ impl ChatClient {
     /// The user's whole room list, as the server has it now: rooms that left it go, new ones
     /// come, changed ones change (nothing is written when nothing changed).
     pub fn replace_rooms(&self, rooms: Vec<Room>) {
-        let fresh: std::collections::BTreeMap<String, Room> =
+        let fresh: std::collections::HashMap<String, Room> =
             rooms.into_iter().map(|r| (r.name.clone(), r)).collect();
         if self.state.rooms().with_untracked(|held| *held != fresh) {
             self.state.rooms().set(fresh);
@@ -620,10 +620,11 @@ mod tests {
     }
 
     fn names(client: &ChatClient) -> Vec<String> {
-        client
-            .state()
-            .rooms()
-            .with_untracked(|r| r.keys().cloned().collect())
+        client.state().rooms().with_untracked(|r| {
+            let mut names: Vec<String> = r.keys().cloned().collect();
+            names.sort();
+            names
+        })
     }
 
     fn seqs(client: &ChatClient, room: &str) -> Vec<i64> {

@@ -5,7 +5,7 @@ use crate::protocol::{ErrorBody, Me, ReadState, Room, RoomKind};
 use crate::state::{ChatStoreFields, Unread};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// Who is logged in, the rooms, and the forms that create a room or start a conversation.
 #[component]
@@ -85,13 +85,13 @@ fn RoomList(rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
         rooms
             .into_iter()
             .map(|r| (r.name.clone(), r))
-            .collect::<BTreeMap<_, _>>(),
+            .collect::<HashMap<_, _>>(),
     );
     let loaded_reads = StoredValue::new(
         reads
             .into_iter()
             .map(|r| (r.room.clone(), r))
-            .collect::<std::collections::HashMap<_, _>>(),
+            .collect::<HashMap<_, _>>(),
     );
     // Effects run in the browser only, after hydration: from then on the store.
     let live = RwSignal::new(false);
@@ -161,12 +161,15 @@ fn RoomList(rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
         client.want_presence(people);
     });
     let of = move |direct: bool| {
-        let listed = move |rooms: &BTreeMap<String, Room>| {
-            rooms
+        // By name, as on every page (the server's list and the store hold them unordered).
+        let listed = move |rooms: &HashMap<String, Room>| {
+            let mut list = rooms
                 .values()
                 .filter(|r| (r.kind == RoomKind::Direct) == direct)
                 .cloned()
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            list.sort_by(|a, b| a.name.cmp(&b.name));
+            list
         };
         move || {
             if live.get() {
