@@ -17,8 +17,8 @@ use pulldown_cmark_escape::{escape_href, escape_html};
 /// The schemes a link may have.
 const SAFE_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
 
-/// A message's `html`, and its quote's snippet, from the stored body: every message the server
-/// sends passes through here (a deleted one has neither).
+/// Sets a message's `html` from its stored body (none for a deleted one): every message the
+/// store reads passes through here, and a new one gets the same from [`render`].
 pub fn complete(message: &mut Message) {
     message.html = if message.deleted {
         String::new()

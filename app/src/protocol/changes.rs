@@ -122,7 +122,7 @@ impl Quote {
 /// The words of a message's `html` on one line: tags dropped (a line break or the end of a
 /// block is a space), the character references the server writes (`&amp;`, `&lt;`, `&gt;`,
 /// `&quot;`, numeric ones) read back, white space run together.
-pub fn text_of_html(html: &str) -> String {
+fn text_of_html(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(at) = rest.find(['<', '&']) {
@@ -149,10 +149,6 @@ pub fn text_of_html(html: &str) -> String {
                     | "hr"
                     | "ul"
                     | "ol"
-                    | "table"
-                    | "tr"
-                    | "td"
-                    | "th"
             ) {
                 text.push(' ');
             }

@@ -40,6 +40,9 @@ struct Job {
     room: RoomName,
     author: User,
     body: MessageBody,
+    /// The body's HTML, rendered when the job is queued (by the sender's task, not the
+    /// writer's, which every append waits for).
+    html: String,
     key: Option<ClientKey>,
     mentions: Vec<String>,
     reply_to: Option<i64>,
@@ -86,6 +89,7 @@ impl Writer {
             room: new.room.clone(),
             author: new.author.clone(),
             body: new.body.clone(),
+            html: crate::markdown::render(new.body.as_str()),
             key: new.key.cloned(),
             mentions: new.mentions.to_vec(),
             reply_to: new.reply_to,
@@ -334,7 +338,7 @@ async fn append_locked(
         seq,
         author: job.author.name.as_str().to_owned(),
         body: job.body.as_str().to_owned(),
-        html: crate::markdown::render(job.body.as_str()),
+        html: job.html.clone(),
         ts: now_ms(),
         key: job.key.as_ref().map(|k| k.as_str().to_owned()),
         mentions: mentioned_members(&mut *conn, room_id, &job.mentions).await?,

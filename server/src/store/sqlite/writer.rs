@@ -25,6 +25,9 @@ struct Job {
     room: RoomName,
     author: User,
     body: MessageBody,
+    /// The body's HTML, rendered when the job is queued (by the sender's task, not the
+    /// writer's, which every append waits for).
+    html: String,
     key: Option<ClientKey>,
     mentions: Vec<String>,
     reply_to: Option<i64>,
@@ -70,6 +73,7 @@ impl Writer {
             room: new.room.clone(),
             author: new.author.clone(),
             body: new.body.clone(),
+            html: crate::markdown::render(new.body.as_str()),
             key: new.key.cloned(),
             mentions: new.mentions.to_vec(),
             reply_to: new.reply_to,
@@ -258,7 +262,7 @@ async fn append_one(
         seq,
         author: job.author.name.as_str().to_owned(),
         body: job.body.as_str().to_owned(),
-        html: crate::markdown::render(job.body.as_str()),
+        html: job.html.clone(),
         ts: now_ms(),
         key: job.key.as_ref().map(|k| k.as_str().to_owned()),
         mentions,
