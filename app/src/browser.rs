@@ -384,3 +384,19 @@ pub fn reveal(_el: &leptos::web_sys::Element) {
         _el.scroll_into_view_with_scroll_into_view_options(&options);
     }
 }
+
+/// Runs `f` now when `el` is in the document, or in the next frame: a view whose code was just
+/// loaded (a `#[lazy]` function) runs its effects before the page holds it, and focusing an
+/// element outside the page does nothing.
+pub fn once_in_page(_el: &leptos::web_sys::Element, f: impl FnOnce() + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        if _el.is_connected() {
+            f();
+        } else {
+            leptos::prelude::request_animation_frame(f);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    drop(f);
+}

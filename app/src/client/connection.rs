@@ -525,23 +525,31 @@ impl Connection {
         request: &R,
         then: impl FnOnce(Result<R::Reply, Failure>) + 'static,
     ) {
+        let settle = move |answer: Result<Value, Failure>| {
+            then(
+                answer.and_then(|value| match Reply::<R::Reply>::from_json(value, read) {
+                    Ok(reply) => Result::from(reply).map_err(Failure::Refused),
+                    Err(e) => Err(Failure::Refused(ErrorBody::new(
+                        ErrorCode::Internal,
+                        format!("The server's answer was not understood: {e}"),
+                    ))),
+                }),
+            )
+        };
+        self.emit(R::EVENT, to_value(request), Box::new(settle));
+    }
+
+    /// The part of `request` that does not depend on the request's type (one copy in the
+    /// WASM, not one per request): emits the event and hands its ack, or why there is none, on.
+    fn emit(&self, event: &str, payload: Value, then: Box<dyn FnOnce(Result<Value, Failure>)>) {
         let settle = move |answer: Result<Value, AckError>| {
-            let value = answer.map_err(|e| match e {
+            then(answer.map_err(|e| match e {
                 AckError::Timeout => Failure::Timeout,
                 AckError::NotConnected | AckError::Disconnected => Failure::Lost,
-            })?;
-            match Reply::<R::Reply>::from_json(value, read) {
-                Ok(reply) => Result::from(reply).map_err(Failure::Refused),
-                Err(e) => Err(Failure::Refused(ErrorBody::new(
-                    ErrorCode::Internal,
-                    format!("The server's answer was not understood: {e}"),
-                ))),
-            }
+            }))
         };
         self.socket
-            .emit_with_ack(R::EVENT, to_value(request), ACK_TIMEOUT, move |answer| {
-                then(settle(answer))
-            });
+            .emit_with_ack(event, payload, ACK_TIMEOUT, Box::new(settle));
     }
 
     /// Sends `request` and gives `then` its reply, or why there is none as a sentence for the

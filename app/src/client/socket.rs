@@ -348,13 +348,7 @@ impl Socket {
 
     /// Emits an event and calls `callback` with the ack's first argument, or an error after
     /// `timeout` or when the connection is lost first.
-    pub fn emit_with_ack(
-        &self,
-        name: &str,
-        data: Value,
-        timeout: Duration,
-        callback: impl FnOnce(Result<Value, AckError>) + 'static,
-    ) {
+    pub fn emit_with_ack(&self, name: &str, data: Value, timeout: Duration, callback: AckCallback) {
         if !self.is_connected() {
             return callback(Err(AckError::NotConnected));
         }
@@ -374,13 +368,10 @@ impl Socket {
             timeout,
         )
         .ok();
-        self.0.borrow_mut().acks.insert(
-            id,
-            PendingAck {
-                callback: Box::new(callback),
-                timer,
-            },
-        );
+        self.0
+            .borrow_mut()
+            .acks
+            .insert(id, PendingAck { callback, timer });
         if !self.send_packet(SocketPacket::event(name, data, Some(id))) {
             let pending = self.0.borrow_mut().acks.remove(&id);
             if let Some(p) = pending {

@@ -89,7 +89,9 @@ pub fn ReactionPicker(
     let error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(b) = first.get() {
-            let _ = b.focus();
+            crate::browser::once_in_page(&b.clone(), move || {
+                let _ = b.focus();
+            });
         }
     });
     let on_keydown = move |ev: KeyboardEvent| {
