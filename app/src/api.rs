@@ -237,6 +237,31 @@ pub async fn load_room(room: String) -> Result<RoomPage, ErrorBody> {
     }
 }
 
+/// The arguments of each server function a form posts (components/post_form.rs), read from its
+/// fields by name. A required field that is missing reads as empty, which the operation refuses
+/// with its own sentence.
+macro_rules! form_args {
+    ($($fun:ident { $($field:ident),* $(; optional $opt:ident)? })*) => {$(
+        impl crate::components::post_form::FormArgs for $fun {
+            fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Self {
+                $fun {
+                    $($field: field(stringify!($field)).unwrap_or_default(),)*
+                    $($opt: field(stringify!($opt)),)?
+                }
+            }
+        }
+    )*};
+}
+
+form_args! {
+    CreateRoom { name; optional private }
+    OpenDirect { username }
+    AddMember { room, username }
+    RemoveMember { room, username }
+    SetTopic { room, topic }
+    SetNotifications { room, level }
+}
+
 /// Creates a room; the form on the sidebar posts here. `private` is a checkbox: present
 /// (any value) means invite-only.
 #[server(prefix = "/api", endpoint = "create_room")]
@@ -315,4 +340,32 @@ pub async fn set_notifications(
         )));
     };
     req.run(SetNotificationsRequest { room, level }).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::post_form::FormArgs;
+
+    #[test]
+    fn a_posted_form_s_fields_become_its_server_function_s_arguments() {
+        let fields = |name: &str| match name {
+            "name" => Some("design".to_owned()),
+            "private" => Some("on".to_owned()),
+            _ => None,
+        };
+        let room = CreateRoom::from_fields(&fields);
+        assert_eq!(room.name, "design");
+        assert_eq!(room.private.as_deref(), Some("on"));
+        // An unchecked box is absent; a missing required field reads as empty (and is refused
+        // by the operation with its own sentence).
+        let room = CreateRoom::from_fields(&|_| None);
+        assert_eq!(room.name, "");
+        assert_eq!(room.private, None);
+        let topic = SetTopic::from_fields(&|name| Some(format!("<{name}>")));
+        assert_eq!(
+            (topic.room.as_str(), topic.topic.as_str()),
+            ("<room>", "<topic>")
+        );
+    }
 }

@@ -400,3 +400,19 @@ pub fn once_in_page(_el: &leptos::web_sys::Element, f: impl FnOnce() + 'static) 
     #[cfg(not(feature = "hydrate"))]
     drop(f);
 }
+
+/// The fields of the form `ev` submits, read by name (`None` if it has no form).
+#[cfg(feature = "hydrate")]
+pub fn submitted_fields(ev: &leptos::ev::SubmitEvent) -> Option<impl Fn(&str) -> Option<String>> {
+    use wasm_bindgen::JsCast;
+    let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;
+    let data = web_sys::FormData::new_with_form(&form).ok()?;
+    let fields = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data).ok()?;
+    Some(move |name: &str| fields.get(name))
+}
+
+/// On the server no form is ever submitted.
+#[cfg(not(feature = "hydrate"))]
+pub fn submitted_fields(_ev: &leptos::ev::SubmitEvent) -> Option<fn(&str) -> Option<String>> {
+    None
+}

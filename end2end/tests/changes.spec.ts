@@ -258,7 +258,7 @@ test('a reply quotes its original live and after a reload, and follows it when e
   await ada.getByRole('textbox', { name: 'Edit message' }).fill('lunch at one?');
   await ada.getByRole('textbox', { name: 'Edit message' }).press('Enter');
   for (const page of [ada, bob]) {
-    await expect(row(page, 'yes, where?').locator('.quote-text')).toHaveText('lunch at one?');
+    await expect(row(page, 'yes, where?').locator('.quote-text'), page === ada ? 'on ada\'s page' : 'on bob\'s page').toHaveText('lunch at one?');
   }
   await act(row(ada, 'lunch at one?'), 'Delete');
   await ada.getByRole('group', { name: 'Delete this message for everyone?' }).getByRole('button', { name: 'Delete' }).click();

@@ -422,7 +422,7 @@ impl ChatClient {
             let mut typing = typing.write();
             let users = typing.entry(notice.room).or_default();
             users.push(notice.user);
-            users.sort();
+            users.sort_unstable();
         }
     }
 
@@ -622,7 +622,7 @@ mod tests {
     fn names(client: &ChatClient) -> Vec<String> {
         client.state().rooms().with_untracked(|r| {
             let mut names: Vec<String> = r.keys().cloned().collect();
-            names.sort();
+            names.sort_unstable();
             names
         })
     }

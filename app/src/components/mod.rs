@@ -5,6 +5,7 @@ pub mod conversation;
 pub mod icons;
 pub mod message;
 pub mod message_list;
+pub mod post_form;
 pub mod presence;
 pub mod reactions;
 pub mod sidebar;

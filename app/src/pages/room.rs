@@ -1,6 +1,7 @@
 use crate::api::{load_room, AddMember, RemoveMember, SetNotifications, SetTopic};
 use crate::client::use_client;
 use crate::components::conversation::Conversation;
+use crate::components::post_form::PostForm;
 use crate::components::presence::PresenceDot;
 use crate::components::{composer::Composer, message_list::MessageList};
 use crate::protocol::{ErrorBody, ErrorCode, NotifyLevel, Room, RoomKind, MAX_TOPIC_CHARS};
@@ -156,7 +157,7 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
                 open.set(event_target::<leptos::web_sys::HtmlDetailsElement>(&ev).open())
             }>
                 <summary>"Set topic"</summary>
-                <ActionForm action=set attr:class="topic-form">
+                <PostForm action=set attr:class="topic-form">
                     <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
                     <label for="topic-input">"Topic"</label>
                     <div class="row">
@@ -171,7 +172,7 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
                         <button type="submit" disabled=move || set.pending().get()>"Save"</button>
                     </div>
                     {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-                </ActionForm>
+                </PostForm>
             </details>
         </Show>
     }
@@ -231,7 +232,7 @@ fn NotifyForm(room: String) -> impl IntoView {
                         _ => "Notify: mentions",
                     }}
                 </summary>
-                <ActionForm action=set attr:class="notify-form">
+                <PostForm action=set attr:class="notify-form">
                     <input type="hidden" name="room" value=move || name.get_value()/>
                     <fieldset>
                         <legend>"Notify me of"</legend>
@@ -239,7 +240,7 @@ fn NotifyForm(room: String) -> impl IntoView {
                     </fieldset>
                     <button type="submit" disabled=move || set.pending().get()>"Save"</button>
                     {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-                </ActionForm>
+                </PostForm>
             </details>
         </Show>
     }
@@ -296,11 +297,11 @@ fn Members(room: Memo<Room>) -> impl IntoView {
                 {who.clone()}
                 {is_owner_row.then(|| view! { <span class="tag">"owner"</span> })}
                 {button.map(|label| view! {
-                    <ActionForm action=remove attr:class="inline">
+                    <PostForm action=remove attr:class="inline">
                         <input type="hidden" name="room" value=room_name.clone()/>
                         <input type="hidden" name="username" value=who.clone()/>
                         <button type="submit" class="link">{label}</button>
-                    </ActionForm>
+                    </PostForm>
                 })}
             </li>
         }
@@ -312,14 +313,14 @@ fn Members(room: Memo<Room>) -> impl IntoView {
                 <For each=move || room.with(|r| r.members.clone()) key=|m| m.clone() children=member/>
             </ul>
             <Show when=is_owner>
-                <ActionForm action=add node_ref=add_form attr:class="add-member">
+                <PostForm action=add node_ref=add_form attr:class="add-member">
                     <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
                     <label for="add-member-name">"Add a member"</label>
                     <div class="row">
                         <input id="add-member-name" name="username" type="text" required autocapitalize="none" placeholder="username"/>
                         <button type="submit" disabled=move || add.pending().get()>"Add"</button>
                     </div>
-                </ActionForm>
+                </PostForm>
             </Show>
             {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
         </details>
@@ -351,12 +352,12 @@ fn LeaveRoom(room: Memo<Room>) -> impl IntoView {
     };
     view! {
         <Show when=listed>
-            <ActionForm action=remove attr:class="leave-room">
+            <PostForm action=remove attr:class="leave-room">
                 <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
                 <input type="hidden" name="username" value=crate::state::use_me()/>
                 <button type="submit" class="link" disabled=move || remove.pending().get()>"Leave room"</button>
                 {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-            </ActionForm>
+            </PostForm>
         </Show>
     }
 }
