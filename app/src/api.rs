@@ -238,16 +238,15 @@ pub async fn load_room(room: String) -> Result<RoomPage, ErrorBody> {
 }
 
 /// The arguments of each server function a form posts (components/post_form.rs), read from its
-/// fields by name. A required field that is missing reads as empty, which the operation refuses
-/// with its own sentence.
+/// fields by name (an `optional` one is a checkbox: absent when unchecked).
 macro_rules! form_args {
     ($($fun:ident { $($field:ident),* $(; optional $opt:ident)? })*) => {$(
         impl crate::components::post_form::FormArgs for $fun {
-            fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Self {
-                $fun {
-                    $($field: field(stringify!($field)).unwrap_or_default(),)*
+            fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
+                Some($fun {
+                    $($field: field(stringify!($field))?,)*
                     $($opt: field(stringify!($opt)),)?
-                }
+                })
             }
         }
     )*};
@@ -354,15 +353,16 @@ mod tests {
             "private" => Some("on".to_owned()),
             _ => None,
         };
-        let room = CreateRoom::from_fields(&fields);
+        let room = CreateRoom::from_fields(&fields).unwrap();
         assert_eq!(room.name, "design");
         assert_eq!(room.private.as_deref(), Some("on"));
-        // An unchecked box is absent; a missing required field reads as empty (and is refused
-        // by the operation with its own sentence).
-        let room = CreateRoom::from_fields(&|_| None);
-        assert_eq!(room.name, "");
-        assert_eq!(room.private, None);
-        let topic = SetTopic::from_fields(&|name| Some(format!("<{name}>")));
+        // An unchecked box is absent.
+        let room = CreateRoom::from_fields(&|name| (name == "name").then(|| "x".to_owned()));
+        assert_eq!(room.unwrap().private, None);
+        // A missing required field: the browser posts the form itself.
+        assert!(CreateRoom::from_fields(&|_| None).is_none());
+        assert!(SetTopic::from_fields(&|name| (name == "room").then(String::new)).is_none());
+        let topic = SetTopic::from_fields(&|name| Some(format!("<{name}>"))).unwrap();
         assert_eq!(
             (topic.room.as_str(), topic.topic.as_str()),
             ("<room>", "<topic>")

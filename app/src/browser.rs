@@ -385,22 +385,6 @@ pub fn reveal(_el: &leptos::web_sys::Element) {
     }
 }
 
-/// Runs `f` now when `el` is in the document, or in the next frame: a view whose code was just
-/// loaded (a `#[lazy]` function) runs its effects before the page holds it, and focusing an
-/// element outside the page does nothing.
-pub fn once_in_page(_el: &leptos::web_sys::Element, f: impl FnOnce() + 'static) {
-    #[cfg(feature = "hydrate")]
-    {
-        if _el.is_connected() {
-            f();
-        } else {
-            leptos::prelude::request_animation_frame(f);
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    drop(f);
-}
-
 /// The fields of the form `ev` submits, read by name (`None` if it has no form).
 #[cfg(feature = "hydrate")]
 pub fn submitted_fields(ev: &leptos::ev::SubmitEvent) -> Option<impl Fn(&str) -> Option<String>> {

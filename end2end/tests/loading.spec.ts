@@ -1,9 +1,8 @@
 // What a page downloads: a room loads the main WASM only; the pages a room does not need
 // (browse, the ops dashboard, login and register) are WASM files of their own, fetched when
-// first shown (app/src/pages/lazy.rs, `cargo leptos build --split`), and so are a message's
-// editor, its delete confirmation and the reaction picker (app/src/components/message.rs).
+// first shown (app/src/pages/lazy.rs, `cargo leptos build --split`).
 import { test, expect, BrowserContext } from '@playwright/test';
-import { expectConnected, openRoom, send, serverPerTest, watchConsole, PASSWORD } from './page';
+import { expectConnected, openRoom, serverPerTest, watchConsole, PASSWORD } from './page';
 
 const t = serverPerTest();
 
@@ -45,46 +44,5 @@ test('a split-out page opened first fetches its code and hydrates without a comp
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Register' }).click();
   await expect(page).toHaveURL(/\/$|\/r\/general$/);
-  await ctx.close();
-});
-
-test('the editor, the reaction picker and the delete confirmation fetch their code when first used, and work', async ({ browser }) => {
-  const ctx = await browser.newContext();
-  const wasm = wasmRequests(ctx);
-  const page = await openRoom(ctx, `${t.server.url}/r/general`, 'Ada', t.problems);
-  await expectConnected(page);
-  await send(page, 'first words');
-  const row = page.locator('ol.messages li.msg:not(.pending)').filter({ hasText: 'words' });
-  await expect(row).toHaveCount(1);
-  expect(wasm.filter((p) => p.includes('split_'))).toEqual([]);
-  const act = async (name: string) => {
-    await row.hover();
-    await row.getByRole('group', { name: 'Message actions' }).getByRole('button', { name, exact: true }).click();
-  };
-
-  // The editor opens with the focus in it, and saves.
-  await act('Edit');
-  const editor = page.getByRole('textbox', { name: 'Edit message' });
-  await expect(editor).toBeFocused();
-  expect(wasm.filter((p) => p.includes('split_'))).toEqual([expect.stringContaining('split_editor')]);
-  await editor.fill('better words');
-  await editor.press('Enter');
-  await expect(row.locator('.body')).toContainText('better words (edited)');
-
-  // The picker opens with the focus on its first emoji, and reacts.
-  await act('React');
-  const picker = page.getByRole('dialog', { name: 'Add a reaction' });
-  await expect(picker.getByRole('button', { name: 'React with 👍' })).toBeFocused();
-  expect(wasm.some((p) => p.includes('split_reaction_picker'))).toBe(true);
-  await picker.getByRole('button', { name: 'React with 👍' }).click();
-  await expect(row.getByRole('group', { name: 'Reactions' }).locator('button.reaction:not(.add)')).toHaveText('👍1');
-
-  // The confirmation asks with the focus on Delete, and deletes.
-  await act('Delete');
-  const yes = row.getByRole('group', { name: 'Delete this message for everyone?' }).getByRole('button', { name: 'Delete' });
-  await expect(yes).toBeFocused();
-  expect(wasm.some((p) => p.includes('split_confirm_delete'))).toBe(true);
-  await yes.click();
-  await expect(page.locator('ol.messages li.msg.deleted .body')).toHaveText('message deleted');
   await ctx.close();
 });

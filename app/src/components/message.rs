@@ -13,7 +13,6 @@ use crate::state::{use_chat_state, ChatStoreFields, HistoryStoreFields};
 use crate::time_fmt;
 use leptos::ev::{KeyboardEvent, MouseEvent, SubmitEvent};
 use leptos::html::{Button, Div, Form, Li, Textarea};
-use leptos::lazy;
 use leptos::prelude::*;
 
 /// A message of the room, read from the store by seq (`initial` until the store has it), so a
@@ -155,12 +154,15 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
                         </button>
                     })}
                 </div>
-                {move || picking.get().map(|up| {
-                    let pick = Callback::new(move |emoji: String| {
-                        close_picker(true);
-                        react(emoji);
-                    });
-                    Suspend::new(reaction_picker(up, pick, Callback::new(close_picker)))
+                {move || picking.get().map(|up| view! {
+                    <ReactionPicker
+                        up
+                        pick=Callback::new(move |emoji: String| {
+                            close_picker(true);
+                            react(emoji);
+                        })
+                        close=Callback::new(close_picker)
+                    />
                 })}
             }
             .into_any()
@@ -171,7 +173,7 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
             view! { <p class="body gone">"message deleted"</p> }.into_any()
         } else if editing.get() {
             let text = m.with_untracked(|m| m.body.clone());
-            Suspend::new(editor(seq, text)).into_any()
+            view! { <Editor seq text/> }.into_any()
         } else {
             // The server's rendering of the Markdown (server/src/markdown.rs): raw HTML in a
             // body is text, links are only http(s) and mailto.
@@ -181,9 +183,7 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
     };
     let confirm = move || {
         confirming.get().then(|| {
-            let delete = Callback::new(move |()| delete());
-            let cancel = Callback::new(move |()| confirming.set(false));
-            Suspend::new(confirm_delete(seq, delete, cancel)).into_any()
+            view! { <ConfirmDelete seq delete cancel=move || confirming.set(false)/> }.into_any()
         })
     };
     let class = if grouped { "msg grouped" } else { "msg" };
@@ -260,25 +260,6 @@ pub fn QuoteLine(q: Quote) -> impl IntoView {
     .into_any()
 }
 
-/// The editor of a message, loaded the first time one is edited: its code is split out of the
-/// main WASM (`cargo leptos build --split`), like the confirmation and the reaction picker below.
-#[lazy]
-fn editor(seq: i64, text: String) -> AnyView {
-    view! { <Editor seq text/> }.into_any()
-}
-
-/// The "Delete this message for everyone?" strip, loaded the first time it is asked.
-#[lazy]
-fn confirm_delete(seq: i64, delete: Callback<()>, cancel: Callback<()>) -> AnyView {
-    view! { <ConfirmDelete seq delete cancel/> }.into_any()
-}
-
-/// The reaction picker, loaded the first time it opens.
-#[lazy]
-fn reaction_picker(up: bool, pick: Callback<String>, close: Callback<bool>) -> AnyView {
-    view! { <ReactionPicker up pick close/> }.into_any()
-}
-
 /// Edits a message in place: Enter saves, Shift+Enter starts a new line, Escape cancels.
 #[component]
 fn Editor(seq: i64, text: String) -> impl IntoView {
@@ -292,12 +273,10 @@ fn Editor(seq: i64, text: String) -> impl IntoView {
     let form = NodeRef::<Form>::new();
     Effect::new(move |_| {
         if let (Some(el), Some(form)) = (input.get(), form.get()) {
-            crate::browser::once_in_page(&form.clone(), move || {
-                let _ = el.focus();
-                let end = el.value().encode_utf16().count() as u32;
-                let _ = el.set_selection_range(end, end);
-                crate::browser::reveal(&form);
-            });
+            let _ = el.focus();
+            let end = el.value().encode_utf16().count() as u32;
+            let _ = el.set_selection_range(end, end);
+            crate::browser::reveal(&form);
         }
     });
     let done = move || {
@@ -372,15 +351,17 @@ fn Editor(seq: i64, text: String) -> impl IntoView {
 
 /// Asks before a message is deleted for everyone (Escape or Cancel keeps it).
 #[component]
-fn ConfirmDelete(seq: i64, delete: Callback<()>, cancel: Callback<()>) -> impl IntoView {
+fn ConfirmDelete(
+    seq: i64,
+    delete: impl Fn() + Copy + Send + Sync + 'static,
+    cancel: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let yes = NodeRef::<Button>::new();
     let strip = NodeRef::<Div>::new();
     Effect::new(move |_| {
         if let (Some(b), Some(strip)) = (yes.get(), strip.get()) {
-            crate::browser::once_in_page(&strip.clone(), move || {
-                let _ = b.focus();
-                crate::browser::reveal(&strip);
-            });
+            let _ = b.focus();
+            crate::browser::reveal(&strip);
         }
     });
     let label = format!("confirm-{seq}");
@@ -395,13 +376,13 @@ fn ConfirmDelete(seq: i64, delete: Callback<()>, cancel: Callback<()>) -> impl I
                 if ev.key() == "Escape" {
                     ev.prevent_default();
                     ev.stop_propagation();
-                    cancel.run(());
+                    cancel();
                 }
             }
         >
             <span id=label>"Delete this message for everyone?"</span>
-            <button type="button" class="danger" node_ref=yes on:click=move |_| delete.run(())>"Delete"</button>
-            <button type="button" class="link" on:click=move |_| cancel.run(())>"Cancel"</button>
+            <button type="button" class="danger" node_ref=yes on:click=move |_| delete()>"Delete"</button>
+            <button type="button" class="link" on:click=move |_| cancel()>"Cancel"</button>
         </div>
      }
     .into_any()

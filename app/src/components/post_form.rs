@@ -11,18 +11,20 @@
 use leptos::ev::SubmitEvent;
 use leptos::html::Form;
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
+use leptos::server_fn::codec::PostUrl;
+use leptos::server_fn::{Http, ServerFn};
 
 /// A server function's arguments, read from a submitted form's fields by name: `field(name)`
-/// is the field's value, `None` when the form has no such field.
+/// is the field's value, `None` when the form has no such field. `None` when a required field
+/// is missing: then the browser posts the form itself, and the server function answers it.
 pub trait FormArgs: Sized {
-    fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Self;
+    fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self>;
 }
 
 /// `<form method="post" action=…>` for `action`'s server function, dispatching `action` when
 /// scripts run.
 #[component]
-pub fn PostForm<S>(
+pub fn PostForm<S, P>(
     action: ServerAction<S>,
     /// Receives the `<form>` element.
     #[prop(optional)]
@@ -30,7 +32,8 @@ pub fn PostForm<S>(
     children: Children,
 ) -> impl IntoView
 where
-    S: ServerFn + FormArgs + Clone + Send + Sync + 'static,
+    // URL-encoded arguments: what a browser posts without scripts.
+    S: ServerFn<Protocol = Http<PostUrl, P>> + FormArgs + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
     S::Error: Send + Sync + 'static,
 {
@@ -38,10 +41,10 @@ where
         if ev.default_prevented() {
             return;
         }
-        // Without the fields (never seen), the browser posts the form itself.
-        if let Some(field) = crate::browser::submitted_fields(&ev) {
+        // Without its fields (no form, a required one missing), the browser posts it itself.
+        if let Some(args) = crate::browser::submitted_fields(&ev).and_then(|f| S::from_fields(&f)) {
             ev.prevent_default();
-            action.dispatch(S::from_fields(&field));
+            action.dispatch(args);
         }
     };
     view! {

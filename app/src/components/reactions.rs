@@ -89,9 +89,7 @@ pub fn ReactionPicker(
     let error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(b) = first.get() {
-            crate::browser::once_in_page(&b.clone(), move || {
-                let _ = b.focus();
-            });
+            let _ = b.focus();
         }
     });
     let on_keydown = move |ev: KeyboardEvent| {
