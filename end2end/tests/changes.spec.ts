@@ -255,6 +255,7 @@ test('a reply quotes its original live and after a reload, and follows it when e
 
   // The quote follows its original.
   await act(row(ada, 'lunch at noon?'), 'Edit');
+  await expect(ada.getByRole('textbox', { name: 'Edit message' })).toBeFocused();
   await ada.getByRole('textbox', { name: 'Edit message' }).fill('lunch at one?');
   await ada.getByRole('textbox', { name: 'Edit message' }).press('Enter');
   for (const page of [ada, bob]) {
