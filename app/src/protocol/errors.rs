@@ -203,8 +203,10 @@ impl<T: serde::de::DeserializeOwned> Reply<T> {
         read: impl Fn(serde_json::Value) -> Result<T, serde_json::Error>,
     ) -> Result<Self, serde_json::Error> {
         match value.as_object_mut().and_then(|o| o.remove("error")) {
+            // Through its text, like `read`: `from_value` would bring serde_json's second
+            // reader (of `Value`) and core's float formatting into the browser's WASM.
             Some(error) => Ok(Reply::Err {
-                error: serde_json::from_value(error)?,
+                error: serde_json::from_str(&error.to_string())?,
             }),
             None => Ok(Reply::Ok(read(value)?)),
         }
