@@ -35,7 +35,8 @@ fn Account(me: Me) -> impl IntoView {
                 <span class="visually-hidden">"Logged in as "</span>
                 {me.username}
             </span>
-            {me.admin.then(|| view! { <a href="/admin" class="ops-link">"Ops"</a> })}
+            // `rel="external"`: a page load, not the router (see the Browse link).
+            {me.admin.then(|| view! { <a href="/admin" rel="external" class="ops-link">"Ops"</a> })}
             <form method="post" action="/auth/logout">
                 <button type="submit" class="link">"Log out"</button>
             </form>
@@ -185,7 +186,10 @@ fn RoomList(rooms: Vec<Room>, reads: Vec<ReadState>) -> impl IntoView {
         <nav class="rooms" aria-label="Rooms">
             <div class="rooms-head">
                 <h2>"Rooms"</h2>
-                <a href="/rooms" class="browse-link" aria-current=move || (location.pathname.get() == "/rooms").then_some("page")>"Browse"</a>
+                // The split-out pages (pages/lazy.rs) open as page loads (`rel="external"`
+                // keeps the router out): a tab older than a deploy would otherwise fetch their
+                // code by a name the server no longer has, and a failed fetch stops the WASM.
+                <a href="/rooms" rel="external" class="browse-link" aria-current=move || (location.pathname.get() == "/rooms").then_some("page")>"Browse"</a>
             </div>
             <ul>
                 <For each=of(false) key=|r| (r.name.clone(), r.members.clone()) children=link/>

@@ -99,7 +99,8 @@ fn AuthForm(
                     <p id="password-help" class="help">{format!("At least {MIN_PASSWORD_CHARS} characters.")}</p>
                 })}
                 <button type="submit" class="button">{submit}</button>
-                <p class="switch"><a href=other>{other_text}</a></p>
+                // A page load: each of the two pages is split out (pages/lazy.rs; sidebar.rs says why).
+                <p class="switch"><a href=other rel="external">{other_text}</a></p>
             </form>
         </main>
     }
