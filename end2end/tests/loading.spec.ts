@@ -27,6 +27,8 @@ test('a room page fetches no split-out page; Browse opens as a page load that fe
   // A page load, not the router: the room page's WASM never fetches split-out code, so a tab
   // opened before a deploy cannot ask for it by a name the new server no longer has (a failed
   // fetch would stop the page's WASM).
+  // Ada, the first account, is the administrator: her Ops link is a page load as well.
+  await expect(page.getByRole('link', { name: 'Ops' })).toHaveAttribute('rel', 'external');
   await page.evaluate(() => ((window as any).natterOldDocument = true));
   await page.getByRole('link', { name: 'Browse' }).click();
   await expect(page).toHaveURL(/\/rooms$/);
@@ -46,9 +48,28 @@ test('a split-out page opened first fetches its code and hydrates without a comp
   await page.goto(`${t.server.url}/register`);
   // Hydration warnings and panics would reach the console, which the test checks at its end.
   await expect.poll(() => wasm.some((p) => p.includes('split___register_route'))).toBe(true);
+  // The other split-out page is a page load away, not a fetch of its code by this one.
+  await expect(page.getByRole('link', { name: 'Have an account? Log in' })).toHaveAttribute('rel', 'external');
   await page.getByLabel('Username').fill('ada');
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Register' }).click();
   await expect(page).toHaveURL(/\/$|\/r\/general$/);
+  await ctx.close();
+});
+
+test('logged out, the way from a split-out page into the app ends on the login page by a page load', async ({ browser }) => {
+  const ctx = await browser.newContext();
+  const wasm = wasmRequests(ctx);
+  const page = await ctx.newPage();
+  watchConsole(page, t.problems);
+  await page.goto(`${t.server.url}/register`);
+  await expect.poll(() => wasm.some((p) => p.includes('split___register_route'))).toBe(true);
+  // The brand link goes to `/` through the router; the frame there finds nobody logged in and
+  // sends the browser to the login page: a page load, so this page never fetches its code.
+  await page.evaluate(() => ((window as any).natterOldDocument = true));
+  await page.getByRole('link', { name: 'Natter' }).click();
+  await expect(page).toHaveURL(/\/login(\?|$)/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Log in');
+  expect(await page.evaluate(() => (window as any).natterOldDocument)).toBeUndefined();
   await ctx.close();
 });

@@ -26,8 +26,17 @@ pub fn Layout() -> impl IntoView {
                             location.pathname.get_untracked(),
                             location.search.get_untracked()
                         );
-                        let query = next_query(&here);
-                        view! { <Redirect path=format!("/login?{query}")/> }.into_any()
+                        let login = format!("/login?{}", next_query(&here));
+                        // The server answers with a redirect. In the browser (a client-side
+                        // navigation into this frame after the session ended), a page load: the
+                        // login page is split out (pages/lazy.rs), and the router would fetch its
+                        // code by this page's names, which a deploy since may have replaced.
+                        if cfg!(feature = "hydrate") {
+                            crate::browser::go_to(&login);
+                            ().into_any()
+                        } else {
+                            view! { <Redirect path=login/> }.into_any()
+                        }
                     }
                     Err(e) => could_not_load(e.message),
                 }
