@@ -1,7 +1,7 @@
 // What a page downloads: a room loads the main WASM only; the pages a room does not need
 // (browse, the ops dashboard, login and register) are WASM files of their own, fetched when
 // first shown (app/src/pages/lazy.rs, `cargo leptos build --split`).
-import { test, expect, BrowserContext } from '@playwright/test';
+import { test, expect, Browser, BrowserContext } from '@playwright/test';
 import { expectConnected, openRoom, serverPerTest, watchConsole, PASSWORD } from './page';
 
 const t = serverPerTest();
@@ -40,14 +40,20 @@ test('a room page fetches no split-out page; Browse opens as a page load that fe
   await ctx.close();
 });
 
-test('a split-out page opened first fetches its code and hydrates without a complaint, and its form works', async ({ browser }) => {
+/** A new visitor's register page, opened first: its own code fetched. Hydration warnings and
+ * panics would reach the console, which each test checks at its end. */
+async function openRegister(browser: Browser) {
   const ctx = await browser.newContext();
   const wasm = wasmRequests(ctx);
   const page = await ctx.newPage();
   watchConsole(page, t.problems);
   await page.goto(`${t.server.url}/register`);
-  // Hydration warnings and panics would reach the console, which the test checks at its end.
   await expect.poll(() => wasm.some((p) => p.includes('split___register_route'))).toBe(true);
+  return { ctx, page };
+}
+
+test('a split-out page opened first fetches its code and hydrates without a complaint, and its form works', async ({ browser }) => {
+  const { ctx, page } = await openRegister(browser);
   // The other split-out page is a page load away, not a fetch of its code by this one.
   await expect(page.getByRole('link', { name: 'Have an account? Log in' })).toHaveAttribute('rel', 'external');
   await page.getByLabel('Username').fill('ada');
@@ -58,12 +64,7 @@ test('a split-out page opened first fetches its code and hydrates without a comp
 });
 
 test('logged out, the way from a split-out page into the app ends on the login page by a page load', async ({ browser }) => {
-  const ctx = await browser.newContext();
-  const wasm = wasmRequests(ctx);
-  const page = await ctx.newPage();
-  watchConsole(page, t.problems);
-  await page.goto(`${t.server.url}/register`);
-  await expect.poll(() => wasm.some((p) => p.includes('split___register_route'))).toBe(true);
+  const { ctx, page } = await openRegister(browser);
   // The brand link goes to `/` through the router; the frame there finds nobody logged in and
   // sends the browser to the login page: a page load, so this page never fetches its code.
   await page.evaluate(() => ((window as any).natterOldDocument = true));

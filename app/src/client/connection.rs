@@ -5,12 +5,12 @@
 use super::socket::{AckError, Socket, SocketEvent};
 use super::{ChatClient, OpsUpdate};
 use crate::protocol::{
-    event, in_use_now, ActivityRequest, Change, ChangesReply, ChangesRequest, ConnectAuth,
-    ErrorBody, ErrorCode, JoinReply, JoinRequest, MarkReadRequest, MembersReply, MembersRequest,
-    Message, NotificationsReply, OpsUnwatchRequest, OpsWatchReply, OpsWatchRequest, OpsWindow,
-    PresenceReply, PresenceRequest, ReadReply, Reply, Request, RoomReply, RoomsReply, RoomsRequest,
-    SendReply, SendRequest, TypingEvent, TypingRequest, UserPresence, MAX_PRESENCE_USERS,
-    TYPING_SHOWN_MS,
+    event, in_use_now, read_through_text, ActivityRequest, Change, ChangesReply, ChangesRequest,
+    ConnectAuth, ErrorBody, ErrorCode, JoinReply, JoinRequest, MarkReadRequest, MembersReply,
+    MembersRequest, Message, NotificationsReply, OpsUnwatchRequest, OpsWatchReply, OpsWatchRequest,
+    OpsWindow, PresenceReply, PresenceRequest, ReadReply, Reply, Request, RoomReply, RoomsReply,
+    RoomsRequest, SendReply, SendRequest, TypingEvent, TypingRequest, UserPresence,
+    MAX_PRESENCE_USERS, TYPING_SHOWN_MS,
 };
 use crate::state::{Applied, ChatStoreFields, ConnStatus, History, PendingState, Transport};
 use leptos::prelude::*;
@@ -376,7 +376,7 @@ impl Connection {
 
     fn on_server_event(&self, name: &str, data: Value) {
         match name {
-            event::MESSAGE => match read::<Message>(data) {
+            event::MESSAGE => match read_through_text::<Message>(data) {
                 Ok(m) => {
                     let (room, seq) = (m.room.clone(), m.seq);
                     self.inner
@@ -392,7 +392,7 @@ impl Connection {
                 }
                 Err(e) => leptos::logging::warn!("natter: bad message event: {e}"),
             },
-            event::CHANGE => match read::<Change>(data) {
+            event::CHANGE => match read_through_text::<Change>(data) {
                 Ok(c) => self.change_arrived(c),
                 Err(e) => leptos::logging::warn!("natter: bad change event: {e}"),
             },
@@ -404,29 +404,29 @@ impl Connection {
                 // Presence changes told meanwhile were not sent to this node's sockets.
                 self.ask_presence(self.client.presence_wanted());
             }
-            event::READ_POSITION => match read::<ReadReply>(data) {
+            event::READ_POSITION => match read_through_text::<ReadReply>(data) {
                 Ok(r) => self.client.advance_read(r.into()),
                 Err(e) => leptos::logging::warn!("natter: bad read_position event: {e}"),
             },
-            event::TYPING => match read::<TypingEvent>(data) {
+            event::TYPING => match read_through_text::<TypingEvent>(data) {
                 Ok(t) if *t.user != *self.me => self.someone_typing(t),
                 Ok(_) => {}
                 Err(e) => leptos::logging::warn!("natter: bad typing event: {e}"),
             },
-            event::PRESENCE => match read::<UserPresence>(data) {
+            event::PRESENCE => match read_through_text::<UserPresence>(data) {
                 Ok(p) => self.client.presence_changed(p),
                 Err(e) => leptos::logging::warn!("natter: bad presence event: {e}"),
             },
-            event::NOTIFICATIONS => match read::<NotificationsReply>(data) {
+            event::NOTIFICATIONS => match read_through_text::<NotificationsReply>(data) {
                 Ok(n) => self.client.set_notify_level(n),
                 Err(e) => leptos::logging::warn!("natter: bad notifications event: {e}"),
             },
-            event::OPS_WINDOW => match read::<OpsWindow>(data) {
+            event::OPS_WINDOW => match read_through_text::<OpsWindow>(data) {
                 Ok(w) => self.client.ops_arrived(OpsUpdate::Window(w)),
                 Err(e) => leptos::logging::warn!("natter: bad ops_window event: {e}"),
             },
             event::ROOM_ADDED | event::ROOM_UPDATED | event::ROOM_REMOVED => {
-                match read::<RoomReply>(data) {
+                match read_through_text::<RoomReply>(data) {
                     Ok(r) if name == event::ROOM_REMOVED => self.client.remove_room(&r.room.name),
                     Ok(r) if name == event::ROOM_ADDED => self.client.put_room(r.room),
                     // A change to a room read but not listed (a public room being browsed)
@@ -526,15 +526,15 @@ impl Connection {
         then: impl FnOnce(Result<R::Reply, Failure>) + 'static,
     ) {
         let settle = move |answer: Result<Value, Failure>| {
-            then(
-                answer.and_then(|value| match Reply::<R::Reply>::from_json(value, read) {
+            then(answer.and_then(|value| {
+                match Reply::<R::Reply>::from_json(value, read_through_text) {
                     Ok(reply) => Result::from(reply).map_err(Failure::Refused),
                     Err(e) => Err(Failure::Refused(ErrorBody::new(
                         ErrorCode::Internal,
                         format!("The server's answer was not understood: {e}"),
                     ))),
-                }),
-            )
+                }
+            }))
         };
         self.emit(R::EVENT, to_value(request), Box::new(settle));
     }
@@ -713,13 +713,6 @@ impl Connection {
             }
         });
     }
-}
-
-/// Reads an event's or an ack's payload as `T`, through its text: with the one `serde_json`
-/// reader the page's resources use too. Reading the `Value` itself would put a second reader of
-/// every protocol type into the WASM (20 KB of the optimised module); the payloads are small.
-fn read<T: serde::de::DeserializeOwned>(data: Value) -> Result<T, serde_json::Error> {
-    serde_json::from_str(&data.to_string())
 }
 
 fn to_value<T: Serialize>(v: &T) -> Value {

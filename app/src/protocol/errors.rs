@@ -203,14 +203,22 @@ impl<T: serde::de::DeserializeOwned> Reply<T> {
         read: impl Fn(serde_json::Value) -> Result<T, serde_json::Error>,
     ) -> Result<Self, serde_json::Error> {
         match value.as_object_mut().and_then(|o| o.remove("error")) {
-            // Through its text, like `read`: `from_value` would bring serde_json's second
-            // reader (of `Value`) and core's float formatting into the browser's WASM.
             Some(error) => Ok(Reply::Err {
-                error: serde_json::from_str(&error.to_string())?,
+                error: read_through_text(error)?,
             }),
             None => Ok(Reply::Ok(read(value)?)),
         }
     }
+}
+
+/// Reads a payload as `T` through its text, with the one `serde_json` reader the browser's
+/// resources use too. Reading the `Value` itself (`serde_json::from_value`) would put a second
+/// reader of every protocol type into the WASM (20 KB of the optimised module), and core's float
+/// formatting with it; the payloads are small.
+pub fn read_through_text<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, serde_json::Error> {
+    serde_json::from_str(&value.to_string())
 }
 
 impl<T> From<Result<T, ErrorBody>> for Reply<T> {
