@@ -29,7 +29,9 @@ pub fn Browse() -> impl IntoView {
                     maxlength=MAX_ROOM_CHARS
                     autocapitalize="none"
                     placeholder="Search rooms by name"
-                    prop:value=search
+                    // The attribute, not the property: hydrating sets a property, and would
+                    // wipe what someone typed while the page's code was still loading.
+                    value=search
                 />
                 <button type="submit">"Search"</button>
             </form>
