@@ -229,6 +229,27 @@ test('without JavaScript, a user logs in and a long room opens at its newest mes
   await Promise.all([ada.close(), bob.close(), noJs.close()]);
 });
 
+test('what is typed before the page\'s code has loaded stays in the composer and is sent', async ({ browser }) => {
+  const ctx = await browser.newContext();
+  await signIn(ctx, t.server.url, 'Ada');
+  const page = await ctx.newPage();
+  // Hold the WASM back (a slow phone on a slow line) until the user has typed.
+  let release = () => {};
+  const held = new Promise<void>((r) => { release = r; });
+  await page.route(/\.wasm$/, async (route) => { await held; await route.continue(); });
+  await page.goto(`${t.server.url}/r/general`, { waitUntil: 'domcontentloaded' });
+  const box = page.locator('#composer-input');
+  await box.fill('typed while loading');
+  await expect(page.locator('.status')).toHaveAttribute('data-status', 'connecting');
+  release();
+  await expectConnected(page);
+  await expect(box).toHaveValue('typed while loading');
+  await box.press('Enter');
+  await expect(messages(page)).toHaveText(['typed while loading']);
+  await expect(box).toHaveValue('');
+  await ctx.close();
+});
+
 test('hydrating a long room moves nothing: the newest message stays where the HTML put it', async ({ browser }) => {
   const ctx = await browser.newContext();
   await signIn(ctx, t.server.url, 'Ada');

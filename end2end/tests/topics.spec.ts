@@ -25,6 +25,9 @@ test('a topic set from the form shows under the title, live for others and after
   await bob.reload();
   await expectConnected(bob);
   await expect(bob.getByTestId('topic')).toHaveText('Standup at 10, demos on Friday');
+  // The form to change it starts from it.
+  await bob.getByText('Set topic').click();
+  await expect(bob.getByLabel('Topic')).toHaveValue('Standup at 10, demos on Friday');
 });
 
 test('only the owner of a private room sees the topic form', async ({ browser }) => {

@@ -18,6 +18,28 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
     // A post of this form without JavaScript that was refused comes back with the reason.
     let error = RwSignal::new(refused_post());
     let input = conv.composer;
+    // The text box follows `text` through this effect, not `prop:value`: hydrating a property
+    // writes it, and would wipe what was typed while the page's code loaded. The effect's first
+    // run after the box exists adopts that text instead (a box rendered in the browser starts
+    // empty, so only the server's box can hold any).
+    let adopted = StoredValue::new(false);
+    Effect::new(move |_| {
+        let want = text.get();
+        let Some(el) = input.get() else {
+            return;
+        };
+        if !adopted.get_value() {
+            adopted.set_value(true);
+            let typed = el.value();
+            if want.is_empty() && !typed.is_empty() {
+                text.set(typed);
+                return;
+            }
+        }
+        if el.value() != want {
+            el.set_value(&want);
+        }
+    });
     // The message answered, as the store holds it now (gone when it was deleted).
     let replying = {
         let held = held.clone();
@@ -259,7 +281,6 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 aria-controls="mention-options"
                 aria-activedescendant=move || open().then(|| option_id(active.get()))
                 aria-describedby="composer-reply composer-hint composer-error"
-                prop:value=move || text.get()
                 on:input=on_input
                 on:keydown=on_keydown
                 on:blur=move |_| close_offers()

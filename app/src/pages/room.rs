@@ -167,7 +167,11 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
                             type="text"
                             maxlength=MAX_TOPIC_CHARS
                             placeholder="What is this room about?"
-                            prop:value=move || room.with(|r| r.topic.clone())
+                            // The attribute, not the property: it is in the server's HTML
+                            // (the form without JavaScript shows the topic it changes), follows
+                            // the topic until the field is typed in, and hydrating it does not
+                            // wipe what was typed while the page's code loaded.
+                            value=move || room.with(|r| r.topic.clone())
                         />
                         <button type="submit" disabled=move || set.pending().get()>"Save"</button>
                     </div>
