@@ -187,43 +187,68 @@ impl Checker {
                 self.user.name
             );
             let url = self.url.lock().await.clone();
-            let cookie = Some(self.user.cookie.as_str());
+            let cookie = self.user.cookie.clone();
+            let cookie = Some(cookie.as_str());
+            // rust_socketio 0.6's polling transport takes each piece of a poll response as a
+            // whole payload, so a reply that arrives in more than one piece (a resume of 200
+            // messages, once reads split it) never reaches it. A polling client catches up over
+            // a WebSocket first; its own joins then carry only what was sent meanwhile.
+            if self.polling {
+                let Some(ws) =
+                    TestClient::try_connect_with(&url, TransportType::Websocket, cookie).await
+                else {
+                    why = "the last connection attempt failed or was refused";
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                };
+                let caught_up = self.resume_on(&ws).await;
+                ws.disconnect().await;
+                if let Err(e) = caught_up {
+                    why = e;
+                    continue;
+                }
+            }
             let Some(conn) = TestClient::try_connect_with(&url, self.transport(), cookie).await
             else {
                 why = "the last connection attempt failed or was refused";
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             };
-            self.conn = Some(conn);
-            for room in self.rooms.clone() {
-                loop {
-                    let after = self.contiguous(&room);
-                    let changes_after = self.change_position(&room);
-                    let req =
-                        json!({ "room": room, "after": after, "changes_after": changes_after });
-                    let Some(reply) = self.conn.as_ref().unwrap().try_request("join", req).await
-                    else {
-                        why = "the last join got no answer in time";
-                        self.conn = None;
-                        break;
-                    };
-                    assert!(reply.get("error").is_none(), "join refused: {reply}");
-                    for m in reply["messages"].as_array().unwrap() {
-                        self.record(m);
-                    }
-                    for c in reply["changes"].as_array().into_iter().flatten() {
-                        self.apply(c);
-                    }
-                    if reply["truncated"] != true && reply["changes_truncated"] != true {
-                        break;
-                    }
-                }
-                if self.conn.is_none() {
-                    break;
+            match self.resume_on(&conn).await {
+                Ok(()) => self.conn = Some(conn),
+                Err(e) => {
+                    why = e;
+                    conn.disconnect().await;
                 }
             }
             self.reconnects += 1;
         }
+    }
+
+    /// Joins every room on `conn` after what it holds, taking in the messages and changes
+    /// each join returns (joining again while they are truncated).
+    async fn resume_on(&mut self, conn: &TestClient) -> Result<(), &'static str> {
+        for room in self.rooms.clone() {
+            loop {
+                let after = self.contiguous(&room);
+                let changes_after = self.change_position(&room);
+                let req = json!({ "room": room, "after": after, "changes_after": changes_after });
+                let Some(reply) = conn.try_request("join", req).await else {
+                    return Err("the last join got no answer in time");
+                };
+                assert!(reply.get("error").is_none(), "join refused: {reply}");
+                for m in reply["messages"].as_array().unwrap() {
+                    self.record(m);
+                }
+                for c in reply["changes"].as_array().into_iter().flatten() {
+                    self.apply(c);
+                }
+                if reply["truncated"] != true && reply["changes_truncated"] != true {
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Sends until acknowledged, with the same key every time.

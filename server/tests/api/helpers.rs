@@ -134,10 +134,11 @@ impl TestServer {
         // Keep draining the log so the server never blocks on a full pipe.
         // NATTER_TEST_LOG=1 shows it.
         let show = std::env::var_os("NATTER_TEST_LOG").is_some();
+        let port = url.rsplit(':').next().unwrap_or_default().to_owned();
         tokio::spawn(async move {
             while let Ok(Some(line)) = lines.next_line().await {
                 if show {
-                    eprintln!("[natter] {line}");
+                    eprintln!("[natter :{port}] {line}");
                 }
             }
         });
