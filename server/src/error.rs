@@ -91,8 +91,11 @@ pub enum Error {
     Hashing(String),
     #[error("encoding a reply: {0}")]
     Encode(#[from] serde_json::Error),
+    /// Every connection of the database pool stayed in use for as long as a request may wait.
+    #[error("no database connection free in time")]
+    DatabaseBusy,
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
@@ -115,6 +118,17 @@ impl std::fmt::Display for OwnerAction {
             OwnerAction::AddMembers => "add members",
             OwnerAction::RemoveMembers => "remove members",
         })
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    /// A wait for a free connection that ran out is the server being busy (`unavailable`, try
+    /// again), not a fault (`internal`).
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut => Error::DatabaseBusy,
+            e => Error::Database(e),
+        }
     }
 }
 
@@ -157,7 +171,9 @@ impl Error {
             Error::BadCredentials => ErrorCode::BadCredentials,
             Error::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             Error::RateLimited { .. } | Error::TooManyInFlight(_) => ErrorCode::RateLimited,
-            Error::Busy { .. } | Error::StorageDown(_) | Error::Stopping => ErrorCode::Unavailable,
+            Error::Busy { .. } | Error::DatabaseBusy | Error::StorageDown(_) | Error::Stopping => {
+                ErrorCode::Unavailable
+            }
             Error::Commit(_)
             | Error::Hashing(_)
             | Error::Encode(_)
@@ -263,6 +279,9 @@ impl Error {
             Error::Busy { retry_after_s } => format!(
                 "The server is busy checking other passwords. Try again in {retry_after_s} s."
             ),
+            Error::DatabaseBusy => {
+                "The server is too busy to answer just now. Try again in a few seconds.".into()
+            }
             Error::StorageDown(_) => "The server cannot store messages just now; nothing was \
                  stored. It is restarting: try again in a few seconds."
                 .into(),
@@ -298,6 +317,7 @@ impl Error {
             Error::TooManyAttempts { retry_after_s }
             | Error::TooManyRegistrations { retry_after_s }
             | Error::Busy { retry_after_s } => Some(*retry_after_s),
+            Error::DatabaseBusy => Some(2),
             Error::StorageDown(_) | Error::Stopping => Some(5),
             Error::RateLimited { retry_after_ms, .. } => {
                 Some(u64::try_from(retry_after_ms.div_ceil(1000)).unwrap_or(u64::MAX))

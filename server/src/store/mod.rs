@@ -20,6 +20,12 @@ use app::protocol::{
     Change, ClientKey, Emoji, Message, MessageBody, ReadState, Room, RoomKind, RoomName, Topic,
     Username,
 };
+use std::time::Duration;
+
+/// How long a request waits for one of the pool's connections when all are in use, before it is
+/// answered `unavailable` (sqlx's default, 30 s, outlasts every client's wait for an answer: the
+/// browser gives up after 10 s and asks again, while the first request still holds its place).
+const POOL_WAIT: Duration = Duration::from_secs(3);
 
 /// A registered user, as the server knows them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -59,6 +59,7 @@ impl PostgresStore {
         ]);
         let pool = PgPoolOptions::new()
             .max_connections(POOL_CONNECTIONS)
+            .acquire_timeout(super::POOL_WAIT)
             .connect_with(options.clone())
             .await?;
         let writer = writer::Writer::start(options, max_batch).await?;

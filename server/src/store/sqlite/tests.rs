@@ -44,3 +44,31 @@ async fn an_unknown_room_kind_in_the_database_is_an_error_not_a_guess() {
     ));
     assert!(matches!(s.rooms(&ada).await, Err(Error::Database(_))));
 }
+
+#[tokio::test]
+async fn a_request_that_finds_every_connection_busy_is_told_to_try_again_not_left_waiting() {
+    let (s, _dir) = store().await;
+    let ada = s
+        .create_user(&Username::parse("ada").unwrap(), "not-a-real-hash")
+        .await
+        .unwrap();
+    let mut held = Vec::new();
+    for _ in 0..s.pool.options().get_max_connections() {
+        held.push(s.pool.acquire().await.unwrap());
+    }
+    let started = std::time::Instant::now();
+    let refused = s.rooms(&ada).await.unwrap_err();
+    assert!(matches!(refused, Error::DatabaseBusy), "{refused}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let told = app::protocol::ErrorBody::from(refused);
+    assert_eq!(told.code, app::protocol::ErrorCode::Unavailable);
+    assert_eq!(
+        told.message,
+        "The server is too busy to answer just now. Try again in a few seconds."
+    );
+    drop(held);
+    assert!(
+        s.rooms(&ada).await.is_ok(),
+        "answered again once one is free"
+    );
+}
