@@ -153,7 +153,9 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
     let error = move || set.value().get().and_then(Result::err).map(|e| e.message);
     view! {
         <Show when=allowed>
-            <details class="topic-edit" prop:open=move || open.get() on:toggle=move |ev| {
+            // `open` as the attribute, not the property: hydration writes properties, and
+            // would close a form opened while the page's code loaded.
+            <details class="topic-edit" open=move || open.get() on:toggle=move |ev| {
                 open.set(event_target::<leptos::web_sys::HtmlDetailsElement>(&ev).open())
             }>
                 <summary>"Set topic"</summary>
@@ -226,7 +228,7 @@ fn NotifyForm(room: String) -> impl IntoView {
     };
     view! {
         <Show when=move || level().is_some()>
-            <details class="notify-edit" prop:open=move || open.get() on:toggle=move |ev| {
+            <details class="notify-edit" open=move || open.get() on:toggle=move |ev| {
                 open.set(event_target::<leptos::web_sys::HtmlDetailsElement>(&ev).open())
             }>
                 <summary data-testid="notify-level" data-level=move || level().map(NotifyLevel::as_str)>

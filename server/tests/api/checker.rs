@@ -205,6 +205,7 @@ impl Checker {
                 ws.disconnect().await;
                 if let Err(e) = caught_up {
                     why = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
             }
@@ -219,6 +220,7 @@ impl Checker {
                 Err(e) => {
                     why = e;
                     conn.disconnect().await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             }
             self.reconnects += 1;
@@ -236,6 +238,10 @@ impl Checker {
                 let Some(reply) = conn.try_request("join", req).await else {
                     return Err("the last join got no answer in time");
                 };
+                if reply["error"]["code"] == "unavailable" {
+                    // Stopping, or too busy: another node (or this one, later) will answer.
+                    return Err("the last join was answered unavailable");
+                }
                 assert!(reply.get("error").is_none(), "join refused: {reply}");
                 for m in reply["messages"].as_array().unwrap() {
                     self.record(m);
