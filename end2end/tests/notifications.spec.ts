@@ -118,7 +118,11 @@ test("each room's level is kept, follows the user's tabs, and a muted room neith
   await ada2.getByLabel('Nothing (muted)').check();
   await ada2.getByRole('button', { name: 'Save' }).click();
   await expect(ada2.getByTestId('notify-level')).toHaveText('Muted');
+  await expect(ada2.getByLabel('Nothing (muted)')).toBeHidden();
   await expect(level).toHaveText('Muted');
+  // The first tab's form follows: opened, it shows the level now set.
+  await level.click();
+  await expect(ada.getByLabel('Nothing (muted)')).toBeChecked();
   await setHidden(ada2, true);
   await send(bob, '@ada still there?');
   await expect(roomLink(ada, 'general').getByTestId('mentions')).toContainText('1');

@@ -25,9 +25,16 @@ test('a topic set from the form shows under the title, live for others and after
   await bob.reload();
   await expectConnected(bob);
   await expect(bob.getByTestId('topic')).toHaveText('Standup at 10, demos on Friday');
-  // The form to change it starts from it.
+  // The form to change it starts from it; a save closes it, and the other's form follows.
   await bob.getByText('Set topic').click();
   await expect(bob.getByLabel('Topic')).toHaveValue('Standup at 10, demos on Friday');
+  await expect(ada.getByLabel('Topic')).toBeHidden();
+  await bob.getByLabel('Topic').fill('Retro on Monday');
+  await bob.getByRole('button', { name: 'Save' }).click();
+  await expect(bob.getByLabel('Topic')).toBeHidden();
+  await expect(ada.getByTestId('topic')).toHaveText('Retro on Monday');
+  await ada.getByText('Set topic').click();
+  await expect(ada.getByLabel('Topic')).toHaveValue('Retro on Monday');
 });
 
 test('only the owner of a private room sees the topic form', async ({ browser }) => {

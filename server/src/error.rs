@@ -91,7 +91,8 @@ pub enum Error {
     Hashing(String),
     #[error("encoding a reply: {0}")]
     Encode(#[from] serde_json::Error),
-    /// Every connection of the database pool stayed in use for as long as a request may wait.
+    /// No database connection came free (or could be opened) within the time a request may
+    /// wait for one.
     #[error("no database connection free in time")]
     DatabaseBusy,
     #[error("database: {0}")]
@@ -126,7 +127,10 @@ impl From<sqlx::Error> for Error {
     /// again), not a fault (`internal`).
     fn from(e: sqlx::Error) -> Self {
         match e {
-            sqlx::Error::PoolTimedOut => Error::DatabaseBusy,
+            sqlx::Error::PoolTimedOut => {
+                tracing::warn!("no database connection free in time: answered unavailable");
+                Error::DatabaseBusy
+            }
             e => Error::Database(e),
         }
     }

@@ -3,6 +3,7 @@
 pub mod composer;
 pub mod conversation;
 pub mod icons;
+pub mod live_field;
 pub mod message;
 pub mod message_list;
 pub mod post_form;

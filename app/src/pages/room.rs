@@ -1,6 +1,7 @@
 use crate::api::{load_room, AddMember, RemoveMember, SetNotifications, SetTopic};
 use crate::client::use_client;
 use crate::components::conversation::Conversation;
+use crate::components::live_field::on_change;
 use crate::components::post_form::PostForm;
 use crate::components::presence::PresenceDot;
 use crate::components::{composer::Composer, message_list::MessageList};
@@ -136,13 +137,27 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
     let client = use_client();
     let me = StoredValue::new(crate::state::use_me());
     let set = ServerAction::<SetTopic>::new();
-    let open = RwSignal::new(false);
+    // Opened and closed by the browser (no `prop:open`: see components/live_field.rs); closed
+    // once a topic is saved.
+    let details = NodeRef::<leptos::html::Details>::new();
+    let field = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         if let Some(Ok(r)) = set.value().get() {
             client.put_room(r);
-            open.set(false);
+            if let Some(d) = details.get_untracked() {
+                d.set_open(false);
+            }
         }
     });
+    // The field shows the topic as it changes (a save, or someone else's).
+    on_change(
+        move || room.with(|r| r.topic.clone()),
+        move |topic| {
+            if let Some(f) = field.get_untracked() {
+                f.set_value(topic);
+            }
+        },
+    );
     let allowed = move || {
         room.with(|r| match r.kind {
             RoomKind::Public => true,
@@ -153,11 +168,7 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
     let error = move || set.value().get().and_then(Result::err).map(|e| e.message);
     view! {
         <Show when=allowed>
-            // `open` as the attribute, not the property: hydration writes properties, and
-            // would close a form opened while the page's code loaded.
-            <details class="topic-edit" open=move || open.get() on:toggle=move |ev| {
-                open.set(event_target::<leptos::web_sys::HtmlDetailsElement>(&ev).open())
-            }>
+            <details class="topic-edit" node_ref=details>
                 <summary>"Set topic"</summary>
                 <PostForm action=set attr:class="topic-form">
                     <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
@@ -169,11 +180,8 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
                             type="text"
                             maxlength=MAX_TOPIC_CHARS
                             placeholder="What is this room about?"
-                            // The attribute, not the property: it is in the server's HTML
-                            // (the form without JavaScript shows the topic it changes), follows
-                            // the topic until the field is typed in, and hydrating it does not
-                            // wipe what was typed while the page's code loaded.
-                            value=move || room.with(|r| r.topic.clone())
+                            node_ref=field
+                            value=room.with_untracked(|r| r.topic.clone())
                         />
                         <button type="submit" disabled=move || set.pending().get()>"Save"</button>
                     </div>
@@ -190,11 +198,14 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
 fn NotifyForm(room: String) -> impl IntoView {
     let client = use_client();
     let set = ServerAction::<SetNotifications>::new();
-    let open = RwSignal::new(false);
+    // As the topic form's: the browser opens and closes it; a save closes it.
+    let details = NodeRef::<leptos::html::Details>::new();
     Effect::new(move |_| {
         if let Some(Ok(r)) = set.value().get() {
             client.set_notify_level(r);
-            open.set(false);
+            if let Some(d) = details.get_untracked() {
+                d.set_open(false);
+            }
         }
     });
     let reads = client.state().reads();
@@ -211,6 +222,15 @@ fn NotifyForm(room: String) -> impl IntoView {
     let choice = move |l: NotifyLevel| {
         let id = format!("notify-{}", l.as_str());
         let input_id = id.clone();
+        let radio = NodeRef::<leptos::html::Input>::new();
+        on_change(
+            move || level() == Some(l),
+            move |on| {
+                if let Some(r) = radio.get_untracked() {
+                    r.set_checked(*on);
+                }
+            },
+        );
         view! {
             <label class="check" for=id>
                 <input
@@ -218,9 +238,8 @@ fn NotifyForm(room: String) -> impl IntoView {
                     id=input_id
                     name="level"
                     value=l.as_str()
-                    // The attribute for the server's HTML (no JavaScript), the property live.
-                    checked=move || level() == Some(l)
-                    prop:checked=move || level() == Some(l)
+                    node_ref=radio
+                    checked=untrack(level) == Some(l)
                 />
                 {l.label()}
             </label>
@@ -228,9 +247,7 @@ fn NotifyForm(room: String) -> impl IntoView {
     };
     view! {
         <Show when=move || level().is_some()>
-            <details class="notify-edit" open=move || open.get() on:toggle=move |ev| {
-                open.set(event_target::<leptos::web_sys::HtmlDetailsElement>(&ev).open())
-            }>
+            <details class="notify-edit" node_ref=details>
                 <summary data-testid="notify-level" data-level=move || level().map(NotifyLevel::as_str)>
                     {move || match level() {
                         Some(NotifyLevel::Muted) => "Muted",

@@ -22,9 +22,10 @@ use app::protocol::{
 };
 use std::time::Duration;
 
-/// How long a request waits for one of the pool's connections when all are in use, before it is
-/// answered `unavailable` (sqlx's default, 30 s, outlasts every client's wait for an answer: the
-/// browser gives up after 10 s and asks again, while the first request still holds its place).
+/// How long a request waits for one of the pool's connections (all in use, or a new one not
+/// opened yet) before it is answered `unavailable` (sqlx's default, 30 s, outlasts every
+/// client's wait for an answer: the browser gives up after 10 s and asks again, while the first
+/// request still holds its place).
 const POOL_WAIT: Duration = Duration::from_secs(3);
 
 /// A registered user, as the server knows them.
