@@ -127,10 +127,7 @@ impl From<sqlx::Error> for Error {
     /// again), not a fault (`internal`).
     fn from(e: sqlx::Error) -> Self {
         match e {
-            sqlx::Error::PoolTimedOut => {
-                tracing::warn!("no database connection free in time: answered unavailable");
-                Error::DatabaseBusy
-            }
+            sqlx::Error::PoolTimedOut => Error::DatabaseBusy,
             e => Error::Database(e),
         }
     }
@@ -309,6 +306,8 @@ impl From<Error> for ErrorBody {
         let code = e.code();
         if code == ErrorCode::Internal {
             tracing::error!(error = %e, "request failed");
+        } else if matches!(e, Error::DatabaseBusy) {
+            tracing::warn!(error = %e, "request answered unavailable");
         }
         ErrorBody::new(code, e.sentence())
     }

@@ -1,4 +1,5 @@
 use super::conversation::Conversation;
+use super::live_field::on_change;
 use crate::protocol::{Message, Quote, MAX_BODY_CHARS};
 use crate::state::{use_chat_state, ChatStoreFields, HistoryStoreFields};
 use leptos::ev::{KeyboardEvent, SubmitEvent};
@@ -18,26 +19,27 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
     // A post of this form without JavaScript that was refused comes back with the reason.
     let error = RwSignal::new(refused_post());
     let input = conv.composer;
-    // The text box follows `text` through this effect, not `prop:value`: hydrating a property
-    // writes it, and would wipe what was typed while the page's code loaded. The effect's first
-    // run after the box exists adopts that text instead (a box rendered in the browser starts
-    // empty, so only the server's box can hold any).
-    let adopted = StoredValue::new(false);
-    Effect::new(move |_| {
-        let want = text.get();
-        let Some(el) = input.get() else {
-            return;
-        };
-        if !adopted.get_value() {
-            adopted.set_value(true);
-            let typed = el.value();
-            if want.is_empty() && !typed.is_empty() {
-                text.set(typed);
-                return;
+    // The text box follows `text` (components/live_field.rs: no `prop:value`, which hydration
+    // writes, wiping what was typed while the page's code loaded); the same check keeps a write
+    // of what the box holds already from moving the caret.
+    on_change(
+        move || text.get(),
+        move |want| {
+            if let Some(el) = input.get_untracked() {
+                if el.value() != *want {
+                    el.set_value(want);
+                }
             }
-        }
-        if el.value() != want {
-            el.set_value(&want);
+        },
+    );
+    // What was typed into the server's box before then becomes the draft (a box the browser
+    // renders starts empty).
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            let typed = el.value();
+            if !typed.is_empty() && text.with_untracked(String::is_empty) {
+                text.set(typed);
+            }
         }
     });
     // The message answered, as the store holds it now (gone when it was deleted).

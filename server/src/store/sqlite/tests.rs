@@ -2,13 +2,19 @@
 
 use super::SqliteStore;
 use crate::error::Error;
-use crate::store::{Accounts, Store};
+use crate::store::{Accounts, Store, User};
 use app::protocol::{RoomName, Username};
 
-async fn store() -> (SqliteStore, tempfile::TempDir) {
+/// A fresh store with one user, ada.
+async fn store_with_ada() -> (SqliteStore, User, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    (SqliteStore::open(&url).await.unwrap(), dir)
+    let s = SqliteStore::open(&url).await.unwrap();
+    let ada = s
+        .create_user(&Username::parse("ada").unwrap(), "not-a-real-hash")
+        .await
+        .unwrap();
+    (s, ada, dir)
 }
 
 fn room(name: &str) -> RoomName {
@@ -17,11 +23,7 @@ fn room(name: &str) -> RoomName {
 
 #[tokio::test]
 async fn an_unknown_room_kind_in_the_database_is_an_error_not_a_guess() {
-    let (s, _dir) = store().await;
-    let ada = s
-        .create_user(&Username::parse("ada").unwrap(), "not-a-real-hash")
-        .await
-        .unwrap();
+    let (s, ada, _dir) = store_with_ada().await;
     let mut conn = s.pool.acquire().await.unwrap();
     // The schema's CHECK refuses such a row; a damaged or newer database may still hold one.
     sqlx::query("PRAGMA ignore_check_constraints = ON")
@@ -47,11 +49,7 @@ async fn an_unknown_room_kind_in_the_database_is_an_error_not_a_guess() {
 
 #[tokio::test]
 async fn a_request_that_finds_every_connection_busy_is_told_to_try_again_not_left_waiting() {
-    let (s, _dir) = store().await;
-    let ada = s
-        .create_user(&Username::parse("ada").unwrap(), "not-a-real-hash")
-        .await
-        .unwrap();
+    let (s, ada, _dir) = store_with_ada().await;
     let mut held = Vec::new();
     for _ in 0..s.pool.options().get_max_connections() {
         held.push(s.pool.acquire().await.unwrap());
