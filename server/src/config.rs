@@ -159,30 +159,6 @@ impl Config {
             .is_some_and(|u| u.scheme() == "https")
     }
 
-    /// The chat service's limits, from the flags (the rest are fixed; docs/security.md).
-    pub fn chat_settings(&self) -> crate::chat::Settings {
-        use crate::chat::limits::{Rate, Rates};
-        let defaults = Rates::default();
-        crate::chat::Settings {
-            rates: Rates {
-                send: Rate {
-                    per_second: self.send_rate,
-                    burst: self.send_burst,
-                },
-                change: Rate {
-                    per_second: self.change_rate,
-                    burst: defaults.change.burst,
-                },
-                create_room: Rate::per_hour(self.rooms_per_hour, defaults.create_room.burst),
-                ..defaults
-            },
-            caps: crate::chat::Caps {
-                rooms_per_user: self.rooms_per_user,
-                members_per_room: self.members_per_room,
-            },
-        }
-    }
-
     /// This node's name: `--node-name`, or the host's name and the port listened on.
     pub fn node_name(&self, port: u16) -> String {
         self.node_name.clone().unwrap_or_else(|| {

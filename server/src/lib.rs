@@ -6,14 +6,15 @@
 pub mod admin_command;
 pub mod auth;
 pub mod chat;
+pub mod clock;
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod markdown;
 pub mod ops;
 pub mod socket;
-pub mod state;
 pub mod store;
 
 use app::api::Backend;
@@ -23,6 +24,7 @@ use chat::ChatService;
 use config::{Config, Transport};
 use error::Error;
 use http::origin::AllowedOrigins;
+use http::state::AppState;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -30,7 +32,6 @@ use socketioxide::adapter::Adapter;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::SocketIo;
 use socketioxide::TransportType;
-use state::AppState;
 use std::future::IntoFuture;
 use std::sync::Arc;
 use store::{Accounts, PostgresStore, SqliteStore, Store};
@@ -83,6 +84,7 @@ async fn build_state<A: Adapter>(
         .map_err(Error::Config)?;
     tokio::fs::create_dir_all(&config.data_dir).await?;
     let (store, accounts) = open_storage(config).await?;
+    chat::render_old_messages(&*store).await?;
     let auth = Auth::new(
         accounts,
         auth::Policy {
@@ -93,7 +95,7 @@ async fn build_state<A: Adapter>(
         },
     );
     let node = hub.node().into();
-    let chat = ChatService::new(store, auth, io, config.chat_settings(), hub);
+    let chat = ChatService::new(store, auth, io, chat::Settings::from_config(config), hub);
     let leptos_options = LeptosOptions::builder()
         .output_name("natter")
         .site_root(config.site_root.as_str())

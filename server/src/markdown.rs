@@ -1,6 +1,8 @@
 //! Message bodies are Markdown (CommonMark, with GitHub's `~~strikethrough~~`), rendered to HTML
-//! here, on the server only: every message it sends carries its `html`, which the page (and the
-//! hydrated page, and any client) shows as it is. The browser carries no Markdown parser.
+//! here, on the server only, once: when a message is stored or edited ([`rendered`]; the store
+//! keeps it beside the body). Every message the server sends carries its `html`, which the page
+//! (and the hydrated page, and any client) shows as it is. The browser carries no Markdown
+//! parser.
 //!
 //! What a body can never do: raw HTML is shown as the text it is; a link is a link only to an
 //! `http:`, `https:` or `mailto:` address (anything else is its text alone) and always opens
@@ -8,7 +10,8 @@
 //! loaded. Line breaks are kept as typed, as in every chat. Bare `http(s)://` addresses become
 //! links.
 
-use app::protocol::{Message, Quote};
+use crate::store::Rendered;
+use app::protocol::Quote;
 use pulldown_cmark::{
     html, CodeBlockKind, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream,
 };
@@ -17,20 +20,15 @@ use pulldown_cmark_escape::{escape_href, escape_html};
 /// The schemes a link may have.
 const SAFE_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
 
-/// Sets a message's `html` from its stored body (none for a deleted one): every message the
-/// store reads passes through here, and a new one gets the same from [`render`].
-pub fn complete(message: &mut Message) {
-    message.html = if message.deleted {
-        String::new()
-    } else {
-        render(&message.body)
-    };
-}
-
-/// What a reply quotes of an original with `body`: the start of its words as a reader sees
-/// them (the same rule the browser applies to a message's `html`, [`Quote::snippet_of_html`]).
-pub fn snippet(body: &str) -> String {
-    Quote::snippet_of_html(&render(body))
+/// `body` as readers see it: its HTML, and what a reply quotes of it (the start of its words as
+/// a reader sees them: the same rule the browser applies to a message's `html`,
+/// [`Quote::snippet_of_html`]).
+pub fn rendered(body: &str) -> Rendered {
+    let html = render(body);
+    Rendered {
+        snippet: Quote::snippet_of_html(&html),
+        html,
+    }
 }
 
 /// `body` as HTML (a fragment of block elements).

@@ -229,7 +229,8 @@ pub struct JoinReply {
     pub room: Room,
     /// Messages in ascending seq order.
     pub messages: Vec<super::Message>,
-    /// True when more messages came after `after` than one reply carries: page with `history`.
+    /// True when more messages came after `after` than one reply carries: join again with the
+    /// last seq received.
     pub truncated: bool,
     /// How far the user had read the room before this join.
     #[serde(default)]

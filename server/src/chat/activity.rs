@@ -2,10 +2,11 @@
 //! writing.
 
 use super::limits::Action;
-use super::{announce, Caller, ChatService};
+use super::{Caller, ChatService};
 use crate::error::Error;
+use crate::events::Event;
 use app::protocol::{
-    event, ErrorBody, ErrorCode, MarkReadRequest, NotificationsReply, ReadReply, RoomName,
+    ErrorBody, ErrorCode, MarkReadRequest, NotificationsReply, ReadReply, RoomName,
     SetNotificationsRequest, TypingEvent, TypingReply, TypingRequest,
 };
 use socketioxide::adapter::Adapter;
@@ -27,7 +28,10 @@ pub async fn mark_read<A: Adapter>(
         room: room.to_string(),
         read,
     };
-    announce::to_user(chat.io(), &caller.user, event::READ_POSITION, &reply).await;
+    chat.publish(Event::ReadMoved {
+        user: caller.user.name.to_string(),
+        read: reply.clone(),
+    });
     Ok(reply)
 }
 
@@ -42,19 +46,10 @@ pub async fn typing<A: Adapter>(
     chat.limit(Action::Typing, &caller)?;
     // Only where the caller may write: the same check as sending.
     chat.store().room(&caller.user, &room).await?;
-    let notice = TypingEvent {
+    chat.publish(Event::Typing(TypingEvent {
         room: room.to_string(),
         user: caller.user.name.to_string(),
-    };
-    let except = super::user_room(caller.user.name.as_str());
-    let to = room.to_string();
-    announce::emit(
-        chat.io(),
-        |s| s.to(to.clone()).except(except.clone()),
-        event::TYPING,
-        &notice,
-    )
-    .await;
+    }));
     Ok(TypingReply {})
 }
 
@@ -75,6 +70,9 @@ pub async fn set_notifications<A: Adapter>(
         room: room.to_string(),
         level,
     };
-    announce::to_user(chat.io(), &caller.user, event::NOTIFICATIONS, &reply).await;
+    chat.publish(Event::NotificationsSet {
+        user: caller.user.name.to_string(),
+        notifications: reply.clone(),
+    });
     Ok(reply)
 }

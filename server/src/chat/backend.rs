@@ -43,7 +43,7 @@ impl<A: Adapter> Backend for ChatService<A> {
 }
 
 #[async_trait::async_trait]
-impl<A: Adapter> crate::state::Service for ChatService<A> {
+impl<A: Adapter> crate::http::state::Service for ChatService<A> {
     fn store(&self) -> &dyn crate::store::Store {
         ChatService::store(self)
     }
@@ -53,6 +53,6 @@ impl<A: Adapter> crate::state::Service for ChatService<A> {
     }
 
     async fn close_sockets(&self, session: &crate::auth::Session, everywhere: bool) {
-        crate::socket::close_sockets(self.io(), session, everywhere).await;
+        crate::events::fanout::close_sockets(self.io(), session, everywhere).await;
     }
 }

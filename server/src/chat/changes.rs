@@ -4,11 +4,12 @@
 
 use super::limits::Action;
 use super::messages::{keep_within_reply, Keep};
-use super::{announce, Caller, ChatService};
+use super::{Caller, ChatService};
 use crate::error::Error;
+use crate::events::Event;
 use crate::store::{Changed, ReactionLimits, User};
 use app::protocol::{
-    event, Change, ChangeReply, ChangesReply, ChangesRequest, DeleteRequest, EditRequest, Emoji,
+    Change, ChangeReply, ChangesReply, ChangesRequest, DeleteRequest, EditRequest, Emoji,
     MessageBody, ReactRequest, RoomName, CHANGES_PAGE, MAX_REACTIONS_PER_USER, MAX_REACTION_KINDS,
 };
 use socketioxide::adapter::Adapter;
@@ -23,11 +24,12 @@ pub async fn edit<A: Adapter>(
     let body = MessageBody::parse(&req.body)?;
     chat.limit(Action::Change, &caller)?;
     let mentions = app::protocol::mentioned_names(body.as_str());
+    let rendered = crate::markdown::rendered(body.as_str());
     let changed = chat
         .store()
-        .edit(&caller.user, &room, req.seq, &body, &mentions)
+        .edit(&caller.user, &room, req.seq, &body, &rendered, &mentions)
         .await?;
-    Ok(announce_change(&chat, changed).await)
+    Ok(publish_change(&chat, changed))
 }
 
 /// Deletes a message: its author, the owner of its private room, or an administrator.
@@ -39,7 +41,7 @@ pub async fn delete<A: Adapter>(
     let room = RoomName::parse(&req.room)?;
     chat.limit(Action::Change, &caller)?;
     let changed = chat.store().delete(&caller.user, &room, req.seq).await?;
-    Ok(announce_change(&chat, changed).await)
+    Ok(publish_change(&chat, changed))
 }
 
 /// Adds or takes back the caller's emoji reaction.
@@ -59,7 +61,7 @@ pub async fn react<A: Adapter>(
         .store()
         .react(&caller.user, &room, req.seq, &emoji, req.on, limits)
         .await?;
-    Ok(announce_change(&chat, changed).await)
+    Ok(publish_change(&chat, changed))
 }
 
 /// A room's changes after a change number, a page at a time.
@@ -103,15 +105,14 @@ fn known_emoji(raw: &str) -> Result<Emoji, Error> {
     }
 }
 
-/// Broadcasts a stored change to the room (the caller's sockets included), and answers with
-/// the message as it stands.
-async fn announce_change<A: Adapter>(chat: &ChatService<A>, changed: Changed) -> ChangeReply {
+/// Publishes a stored change (none when nothing changed), and answers with the message as it
+/// stands.
+fn publish_change<A: Adapter>(chat: &ChatService<A>, changed: Changed) -> ChangeReply {
     let Changed { message, change } = changed;
     let number = change.as_ref().map(|c| c.change);
     // The store tells the change without the author's key already: the room hears it as is.
     if let Some(change) = change {
-        let to = change.room.clone();
-        announce::emit(chat.io(), |s| s.to(to.clone()), event::CHANGE, &change).await;
+        chat.publish(Event::MessageChanged(change));
     }
     ChangeReply {
         message,

@@ -14,55 +14,84 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-/// An operation with its own limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Send,
-    Change,
-    CreateRoom,
-    ChangeMembers,
-    OpenDirect,
-    SetTopic,
-    MarkRead,
-    Typing,
-    SetNotifications,
-    Activity,
-    Presence,
+/// Declares every rate-limited action once: its `Action` variant, its field in [`Rates`] (and
+/// its bucket), what the error's sentence says ("you may {verb} at most … {things} …") and its
+/// default rate. Adding an action is one entry.
+macro_rules! actions {
+    ($( $(#[$doc:meta])* $action:ident / $field:ident: $verb:literal $things:literal = $default:expr; )*) => {
+        /// An operation with its own limit.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Action {
+            $($action),*
+        }
+
+        impl Action {
+            /// What the user was doing, for the error's sentence: "you may {verb} …".
+            fn verb(self) -> &'static str {
+                match self {
+                    $(Action::$action => $verb),*
+                }
+            }
+
+            fn things(self) -> &'static str {
+                match self {
+                    $(Action::$action => $things),*
+                }
+            }
+        }
+
+        /// Every action's rate.
+        #[derive(Debug, Clone, Copy)]
+        pub struct Rates {
+            $($(#[$doc])* pub $field: Rate),*
+        }
+
+        impl Default for Rates {
+            fn default() -> Self {
+                Self {
+                    $($field: $default),*
+                }
+            }
+        }
+
+        /// The buckets, one per action, keyed by user.
+        struct Buckets {
+            $($field: Bucket),*
+        }
+
+        impl Buckets {
+            fn new(rates: Rates) -> Self {
+                Self {
+                    $($field: Bucket::new(rates.$field)),*
+                }
+            }
+
+            fn of(&self, action: Action) -> &Bucket {
+                match action {
+                    $(Action::$action => &self.$field),*
+                }
+            }
+        }
+    };
 }
 
-impl Action {
-    /// What the user was doing, for the error's sentence: "you may {verb} …".
-    fn verb(self) -> &'static str {
-        match self {
-            Action::Send => "send",
-            Action::Change => "make",
-            Action::CreateRoom => "create",
-            Action::ChangeMembers => "make",
-            Action::OpenDirect => "open",
-            Action::SetTopic => "make",
-            Action::MarkRead => "move",
-            Action::Typing => "send",
-            Action::SetNotifications => "make",
-            Action::Activity => "send",
-            Action::Presence => "make",
-        }
-    }
-
-    fn things(self) -> &'static str {
-        match self {
-            Action::Send => "messages",
-            Action::Change => "edits, deletions and reactions",
-            Action::CreateRoom => "rooms",
-            Action::ChangeMembers => "membership changes",
-            Action::OpenDirect => "direct conversations",
-            Action::SetTopic => "topic changes",
-            Action::MarkRead => "read positions",
-            Action::Typing => "typing notices",
-            Action::SetNotifications => "notification changes",
-            Action::Activity => "activity notices",
-            Action::Presence => "presence lookups",
-        }
-    }
+actions! {
+    Send / send: "send" "messages" = Rate { per_second: 10.0, burst: 30 };
+    /// Edits, deletions and reactions: a burst of reactions, then one every half second.
+    Change / change: "make" "edits, deletions and reactions" = Rate { per_second: 2.0, burst: 20 };
+    CreateRoom / create_room: "create" "rooms" = Rate::per_hour(10, 5);
+    ChangeMembers / change_members: "make" "membership changes" = Rate::per_minute(60, 30);
+    OpenDirect / open_direct: "open" "direct conversations" = Rate::per_minute(30, 10);
+    SetTopic / set_topic: "make" "topic changes" = Rate::per_minute(12, 5);
+    /// A client moves it as messages come into view: about one per message read.
+    MarkRead / mark_read: "move" "read positions" = Rate { per_second: 10.0, burst: 30 };
+    /// A client sends one every 3 s while typing, per tab.
+    Typing / typing: "send" "typing notices" = Rate::per_minute(60, 10);
+    SetNotifications / set_notifications: "make" "notification changes" = Rate::per_minute(30, 10);
+    /// A tab sends one when it is shown or hidden, or its user goes idle or comes back.
+    Activity / activity: "send" "activity notices" = Rate::per_minute(60, 20);
+    /// A page asks on each connection and for each private room it opens.
+    Presence / presence: "make" "presence lookups" = Rate::per_minute(60, 20);
 }
 
 /// A rate: `burst` at once, then `per_second` (0: no limit).
@@ -110,54 +139,6 @@ impl Rate {
     }
 }
 
-/// Every action's rate.
-#[derive(Debug, Clone, Copy)]
-pub struct Rates {
-    pub send: Rate,
-    pub change: Rate,
-    pub create_room: Rate,
-    pub change_members: Rate,
-    pub open_direct: Rate,
-    pub set_topic: Rate,
-    pub mark_read: Rate,
-    pub typing: Rate,
-    pub set_notifications: Rate,
-    pub activity: Rate,
-    pub presence: Rate,
-}
-
-impl Default for Rates {
-    fn default() -> Self {
-        Self {
-            send: Rate {
-                per_second: 10.0,
-                burst: 30,
-            },
-            // Edits, deletions and reactions: a burst of reactions, then one every half second.
-            change: Rate {
-                per_second: 2.0,
-                burst: 20,
-            },
-            create_room: Rate::per_hour(10, 5),
-            change_members: Rate::per_minute(60, 30),
-            open_direct: Rate::per_minute(30, 10),
-            set_topic: Rate::per_minute(12, 5),
-            // A client moves it as messages come into view: about one per message read.
-            mark_read: Rate {
-                per_second: 10.0,
-                burst: 30,
-            },
-            // A client sends one every 3 s while typing, per tab.
-            typing: Rate::per_minute(60, 10),
-            set_notifications: Rate::per_minute(30, 10),
-            // A tab sends one when it is shown or hidden, or its user goes idle or comes back.
-            activity: Rate::per_minute(60, 20),
-            // A page asks on each connection and for each private room it opens.
-            presence: Rate::per_minute(60, 20),
-        }
-    }
-}
-
 struct Bucket {
     rate: Rate,
     limiter: Option<DefaultKeyedRateLimiter<i64>>,
@@ -172,38 +153,21 @@ impl Bucket {
     }
 }
 
-/// The buckets, one per action, keyed by user.
+/// The buckets of every action, keyed by user.
 pub struct Limits {
-    buckets: [(Action, Bucket); 11],
+    buckets: Buckets,
 }
 
 impl Limits {
     pub fn new(rates: Rates) -> Self {
         Self {
-            buckets: [
-                (Action::Send, Bucket::new(rates.send)),
-                (Action::Change, Bucket::new(rates.change)),
-                (Action::CreateRoom, Bucket::new(rates.create_room)),
-                (Action::ChangeMembers, Bucket::new(rates.change_members)),
-                (Action::OpenDirect, Bucket::new(rates.open_direct)),
-                (Action::SetTopic, Bucket::new(rates.set_topic)),
-                (Action::MarkRead, Bucket::new(rates.mark_read)),
-                (Action::Typing, Bucket::new(rates.typing)),
-                (
-                    Action::SetNotifications,
-                    Bucket::new(rates.set_notifications),
-                ),
-                (Action::Activity, Bucket::new(rates.activity)),
-                (Action::Presence, Bucket::new(rates.presence)),
-            ],
+            buckets: Buckets::new(rates),
         }
     }
 
     /// Takes one `action` from `user`'s bucket, or says how long until one is there.
     pub fn take(&self, action: Action, user: &User) -> Result<(), Error> {
-        let Some((_, bucket)) = self.buckets.iter().find(|(a, _)| *a == action) else {
-            return Ok(());
-        };
+        let bucket = self.buckets.of(action);
         let Some(limiter) = &bucket.limiter else {
             return Ok(());
         };

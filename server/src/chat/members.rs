@@ -1,8 +1,9 @@
 //! Who is in a private room, and direct conversations.
 
 use super::limits::Action;
-use super::{announce, Caller, ChatService};
+use super::{Caller, ChatService};
 use crate::error::Error;
+use crate::events::Event;
 use app::protocol::{
     AddMemberRequest, ErrorBody, ErrorCode, MembersReply, MembersRequest, OpenDirectRequest,
     RemoveMemberRequest, RoomKind, RoomName, RoomReply, Username, MAX_USERNAME_CHARS, MEMBERS_PAGE,
@@ -45,7 +46,10 @@ pub async fn open_direct<A: Adapter>(
     chat.limit(Action::OpenDirect, &caller)?;
     let direct = chat.store().open_direct(&caller.user, &other).await?;
     if direct.created {
-        announce::room_added(chat.io(), &direct.room, &direct.room.members).await;
+        chat.publish(Event::RoomListed {
+            room: direct.room.clone(),
+            users: direct.room.members.clone(),
+        });
     }
     Ok(RoomReply { room: direct.room })
 }
@@ -64,7 +68,13 @@ pub async fn add<A: Adapter>(
         .store()
         .add_member(&caller.user, &room, &who, most)
         .await?;
-    announce::member_added(chat.io(), &change.room, &change.user).await;
+    // Adding a member twice changes nothing, and tells nobody.
+    if change.changed {
+        chat.publish(Event::MemberAdded {
+            room: change.room.clone(),
+            user: change.user.name.to_string(),
+        });
+    }
     Ok(RoomReply { room: change.room })
 }
 
@@ -82,6 +92,9 @@ pub async fn remove<A: Adapter>(
         .store()
         .remove_member(&caller.user, &room, &who)
         .await?;
-    announce::member_removed(chat.io(), &change.room, &change.user).await;
+    chat.publish(Event::MemberRemoved {
+        room: change.room.clone(),
+        user: change.user.name.to_string(),
+    });
     Ok(RoomReply { room: change.room })
 }

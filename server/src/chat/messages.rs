@@ -3,9 +3,10 @@
 use super::limits::Action;
 use super::{Caller, ChatService};
 use crate::error::Error;
+use crate::events::Event;
 use crate::store::NewMessage;
 use app::protocol::{
-    event, ClientKey, HistoryLimit, HistoryReply, HistoryRequest, Message, MessageBody, RoomName,
+    ClientKey, HistoryLimit, HistoryReply, HistoryRequest, Message, MessageBody, RoomName,
     SendReply, SendRequest,
 };
 use socketioxide::adapter::Adapter;
@@ -21,28 +22,27 @@ pub async fn send<A: Adapter>(
     let key = req.key.as_deref().map(ClientKey::parse).transpose()?;
     chat.limit(Action::Send, &caller)?;
     let mentions = app::protocol::mentioned_names(body.as_str());
+    // Rendered here, in the sender's task, not by the writer every append waits for.
+    let rendered = crate::markdown::rendered(body.as_str());
     let appended = chat
         .store()
         .append(NewMessage {
             room: &room,
             author: &caller.user,
             body: &body,
+            rendered: &rendered,
             key: key.as_ref(),
             mentions: &mentions,
             reply_to: req.reply_to,
         })
         .await?;
     if !appended.duplicate {
-        crate::ops::record::message_stored(room.as_str());
         // The key is the author's: the room hears the message without it (the sender matches
         // its pending message by the ack).
-        let broadcast = Message {
+        chat.publish(Event::MessagePosted(Message {
             key: None,
             ..appended.message.clone()
-        };
-        // Stored already: a failed broadcast loses nothing, members catch up on `join`.
-        let to = room.to_string();
-        super::announce::emit(chat.io(), |s| s.to(to.clone()), event::MESSAGE, &broadcast).await;
+        }));
     }
     Ok(SendReply {
         message: appended.message,
@@ -63,6 +63,30 @@ pub async fn history<A: Adapter>(
     // Trimmed from the oldest end: the client pages on from the first seq it got.
     keep_within_reply(&mut messages, Keep::Newest);
     Ok(HistoryReply { messages })
+}
+
+/// Renders the messages stored before bodies were kept rendered, a batch at a time, before the
+/// server serves: reads never render. Answers how many there were.
+pub async fn render_old_messages(store: &dyn crate::store::Store) -> Result<u64, Error> {
+    let mut done = 0u64;
+    loop {
+        let batch = store.unrendered(500).await?;
+        if batch.is_empty() {
+            if done > 0 {
+                tracing::info!(
+                    messages = done,
+                    "rendered the messages stored before bodies were kept rendered"
+                );
+            }
+            return Ok(done);
+        }
+        let rendered: Vec<_> = batch
+            .into_iter()
+            .map(|m| (m.id, crate::markdown::rendered(&m.body)))
+            .collect();
+        store.save_rendered(&rendered).await?;
+        done += rendered.len() as u64;
+    }
 }
 
 /// The most message text one reply carries (plus its fields), so that what a server queues

@@ -1,6 +1,7 @@
 //! The chat service: the one owner of every operation. Each takes the caller and the protocol
-//! request, parses it into validated types, authorizes, stores, announces to the sockets that
-//! must hear of it, and returns the protocol reply or a typed [`Error`].
+//! request, parses it into validated types, authorizes, stores, publishes what changed as one
+//! [`Event`] (it does not know who listens: `crate::events`), and returns the protocol reply or a
+//! typed [`Error`].
 //!
 //! Transports are thin adapters over [`Operations`], the table of operations by event name:
 //! the socket adapter (`crate::socket`) registers every entry as an event, and server functions
@@ -8,7 +9,6 @@
 //! protocol request type, a function here, and one line in [`Operations::new`].
 
 mod activity;
-mod announce;
 mod backend;
 mod changes;
 #[cfg(test)]
@@ -17,13 +17,14 @@ pub mod limits;
 mod members;
 mod messages;
 mod ops;
-pub mod presence;
+mod presence;
 mod rooms;
 
-pub use announce::{session_room, sockets, subscribe_to_rooms, user_room};
+pub use messages::render_old_messages;
 
 use crate::auth::Auth;
 use crate::error::Error;
+use crate::events::{Event, Events};
 use crate::store::{Store, User};
 use app::protocol::Request;
 use futures_util::future::BoxFuture;
@@ -44,6 +45,7 @@ struct Inner<A: Adapter> {
     store: Arc<dyn Store>,
     auth: Auth,
     io: SocketIo<A>,
+    events: Events,
     limits: Limits,
     caps: Caps,
     operations: Operations<A>,
@@ -88,6 +90,32 @@ pub struct Caps {
     pub members_per_room: u32,
 }
 
+impl Settings {
+    /// The chat service's limits, from the flags (the rest are fixed; docs/security.md).
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        use limits::Rate;
+        let defaults = Rates::default();
+        Settings {
+            rates: Rates {
+                send: Rate {
+                    per_second: config.send_rate,
+                    burst: config.send_burst,
+                },
+                change: Rate {
+                    per_second: config.change_rate,
+                    burst: defaults.change.burst,
+                },
+                create_room: Rate::per_hour(config.rooms_per_hour, defaults.create_room.burst),
+                ..defaults
+            },
+            caps: Caps {
+                rooms_per_user: config.rooms_per_user,
+                members_per_room: config.members_per_room,
+            },
+        }
+    }
+}
+
 impl<A: Adapter> Clone for ChatService<A> {
     fn clone(&self) -> Self {
         Self(self.0.clone())
@@ -105,6 +133,7 @@ impl<A: Adapter> ChatService<A> {
         Self(Arc::new(Inner {
             store,
             auth,
+            events: Events::start(io.clone()),
             io,
             ops,
             limits: Limits::new(settings.rates),
@@ -124,6 +153,11 @@ impl<A: Adapter> ChatService<A> {
 
     pub fn io(&self) -> &SocketIo<A> {
         &self.0.io
+    }
+
+    /// Tells every consumer of events that `event` happened (after its commit).
+    fn publish(&self, event: Event) {
+        self.0.events.publish(event);
     }
 
     pub fn ops(&self) -> &crate::ops::Hub {
@@ -167,6 +201,28 @@ impl<A: Adapter> ChatService<A> {
             Some(op) => op(self.clone(), caller, payload).await,
             None => Err(Error::UnknownEvent(event.to_owned())),
         }
+    }
+
+    /// A socket of `user` is counted among the namespace's: presence sees it (in use when
+    /// `active`).
+    pub async fn socket_connected(&self, socket: &SocketRef<A>, user: &User, active: bool) {
+        presence::connected(self, socket, user, active).await;
+    }
+
+    /// Called synchronously as a socket closes, while it is still in its rooms.
+    pub fn socket_closing(&self, socket: &SocketRef<A>, user: &User) {
+        presence::departing(socket, user);
+    }
+
+    /// A socket of `user` closed: presence counts it no more.
+    pub async fn socket_closed(&self, socket: &SocketRef<A>, user: &User) {
+        presence::disconnected(self, socket, user).await;
+    }
+
+    /// A socket's client stopped reading: it leaves the chat's rooms now, and presence's as a
+    /// closed socket does (in the background), so its user's presence follows.
+    pub fn socket_cut_off(&self, socket: &SocketRef<A>, user: Option<User>) {
+        presence::cut_off(self, socket, user);
     }
 
     /// Refuses new requests from now on, and resolves once those being served are answered.

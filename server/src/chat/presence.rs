@@ -20,14 +20,15 @@
 //! the rooms until its turn applies the change. Without this, two tabs closing together could
 //! each see the other gone already, and nobody announced the user offline.
 
-use super::announce::{self, user_room};
 use super::limits::Action;
 use super::{Caller, ChatService};
+use crate::cluster::sockets;
 use crate::error::Error;
+use crate::events::Event;
 use crate::store::User;
 use app::protocol::{
-    event, ActivityReply, ActivityRequest, ErrorBody, ErrorCode, Presence, PresenceReply,
-    PresenceRequest, UserPresence, Username, MAX_PRESENCE_USERS,
+    ActivityReply, ActivityRequest, ErrorBody, ErrorCode, Presence, PresenceReply, PresenceRequest,
+    UserPresence, Username, MAX_PRESENCE_USERS,
 };
 use futures_util::StreamExt;
 use socketioxide::adapter::Adapter;
@@ -99,7 +100,7 @@ pub fn departing<A: Adapter>(socket: &SocketRef<A>, user: &User) {
 
 /// The sockets in `room`, on every node (on this one only while the others are unreachable).
 async fn members<A: Adapter>(io: &SocketIo<A>, room: &str) -> HashSet<Sid> {
-    let Some(all) = announce::sockets(io) else {
+    let Some(all) = sockets(io) else {
         return HashSet::new();
     };
     let local = |all: socketioxide::operators::BroadcastOperators<A>| {
@@ -117,7 +118,7 @@ async fn members<A: Adapter>(io: &SocketIo<A>, room: &str) -> HashSet<Sid> {
         Ok(sockets) => sockets.iter().map(|s| s.data().id).collect(),
         Err(e) => {
             tracing::warn!(error = %e, "other nodes unreachable: presence from this node only");
-            announce::sockets(io).map_or_else(HashSet::new, local)
+            sockets(io).map_or_else(HashSet::new, local)
         }
     }
 }
@@ -157,7 +158,7 @@ async fn change<A: Adapter>(chat: &ChatService<A>, user: &User, apply: impl FnOn
     apply();
     let after = presence_of(io, name).await;
     if before != after {
-        let mut to: Vec<String> = match chat.store().rooms(user).await {
+        let rooms: Vec<String> = match chat.store().rooms(user).await {
             Ok(rooms) => rooms.into_iter().map(|r| r.name).collect(),
             Err(e) => {
                 // Their own sockets at least; the others see it at their next lookup.
@@ -165,12 +166,13 @@ async fn change<A: Adapter>(chat: &ChatService<A>, user: &User, apply: impl FnOn
                 Vec::new()
             }
         };
-        to.push(user_room(name));
-        let notice = UserPresence {
-            user: name.to_owned(),
-            status: after,
-        };
-        announce::emit(io, |s| s.to(to.clone()), event::PRESENCE, &notice).await;
+        chat.publish(Event::PresenceChanged {
+            presence: UserPresence {
+                user: name.to_owned(),
+                status: after,
+            },
+            rooms,
+        });
     }
     after
 }
@@ -216,6 +218,24 @@ pub async fn disconnected<A: Adapter>(chat: &ChatService<A>, socket: &SocketRef<
         });
     })
     .await;
+}
+
+/// `socket`'s client stopped reading: it leaves every room but presence's now, then presence's
+/// under the user's lock, as a closed socket does.
+pub fn cut_off<A: Adapter>(chat: &ChatService<A>, socket: &SocketRef<A>, user: Option<User>) {
+    let chat_rooms: Vec<_> = socket
+        .rooms()
+        .into_iter()
+        .filter(|r| !r.starts_with("present:") && !r.starts_with("active:"))
+        .collect();
+    socket.leave(chat_rooms);
+    match user {
+        Some(user) => {
+            let (chat, socket) = (chat.clone(), socket.clone());
+            tokio::spawn(async move { disconnected(&chat, &socket, &user).await });
+        }
+        None => socket.leave_all(),
+    }
 }
 
 /// The caller's connection came into use or went out of it; the answer is their presence now.

@@ -2,8 +2,9 @@
 
 use super::limits::Action;
 use super::messages::{keep_within_reply, Keep};
-use super::{announce, Caller, ChatService};
+use super::{Caller, ChatService};
 use crate::error::Error;
+use crate::events::Event;
 use crate::store::NewRoomKind;
 use app::protocol::{
     BrowseReply, BrowseRequest, CreateRoomRequest, ErrorBody, ErrorCode, JoinReply, JoinRequest,
@@ -24,7 +25,10 @@ pub async fn join<A: Adapter>(
     let entered = store.enter(&caller.user, &room).await?;
     if entered.joined {
         // The user's other tabs and devices list it too.
-        announce::room_added(chat.io(), &entered.room, &[caller.user.name.to_string()]).await;
+        chat.publish(Event::RoomListed {
+            room: entered.room.clone(),
+            users: vec![caller.user.name.to_string()],
+        });
     }
     let info = entered.room;
     // Subscribe before reading, so nothing stored between the read and the subscription is
@@ -163,7 +167,10 @@ pub async fn create<A: Adapter>(
         .store()
         .create_room(&caller.user, &name, kind, most)
         .await?;
-    announce::room_added(chat.io(), &room, &[caller.user.name.to_string()]).await;
+    chat.publish(Event::RoomListed {
+        room: room.clone(),
+        users: vec![caller.user.name.to_string()],
+    });
     Ok(RoomReply { room })
 }
 
@@ -183,6 +190,9 @@ pub async fn set_topic<A: Adapter>(
         RoomKind::Public => store.listed_by(&name).await?,
         _ => vec![],
     };
-    announce::room_updated(chat.io(), &room, &listed_by).await;
+    chat.publish(Event::RoomUpdated {
+        room: room.clone(),
+        listed_by,
+    });
     Ok(RoomReply { room })
 }

@@ -3,7 +3,7 @@
 //! shared PostgreSQL database. Without it, one node and the in-memory adapter.
 //!
 //! A Redis outage loses nothing: messages are stored and acknowledged first, and what cannot
-//! reach the other nodes is still sent on this one (`chat::announce::emit`). Each node pings
+//! reach the other nodes is still sent on this one ([`emit`]). Each node pings
 //! Redis every second; when the link comes back after a loss, the node sends its own sockets
 //! `resync`, and their clients catch up by seq what the other nodes said meanwhile.
 
@@ -13,8 +13,10 @@ pub use driver::ReconnectingDriver;
 
 use crate::error::Error;
 use app::protocol::event;
+use serde::Serialize;
 use socketioxide::adapter::{Adapter, Emitter};
-use socketioxide::SocketIo;
+use socketioxide::operators::BroadcastOperators;
+use socketioxide::{BroadcastError, SocketIo};
 use socketioxide_redis::{CustomRedisAdapter, RedisAdapterConfig, RedisAdapterCtr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -83,7 +85,7 @@ pub async fn watch_link<A: Adapter>(driver: ReconnectingDriver, io: SocketIo<A>)
             (Ok(()), false) => {
                 LINKED.store(true, Ordering::Release);
                 tracing::info!("the link to Redis is back: clients catch up");
-                let Some(all) = crate::chat::sockets(&io) else {
+                let Some(all) = sockets(&io) else {
                     return;
                 };
                 if let Err(e) = all
@@ -100,8 +102,46 @@ pub async fn watch_link<A: Adapter>(driver: ReconnectingDriver, io: SocketIo<A>)
             }
             _ => {}
         }
-        if crate::chat::sockets(&io).is_none() {
+        if sockets(&io).is_none() {
             return;
         }
+    }
+}
+
+/// The sockets of the namespace, or none once the server has closed them (it is stopping):
+/// then nothing is sent, and clients catch up when they reconnect. (`SocketIo::to` would panic
+/// then.)
+pub fn sockets<A: Adapter>(io: &SocketIo<A>) -> Option<BroadcastOperators<A>> {
+    io.of("/")
+}
+
+/// Sends `event` with `data` to the sockets `pick` chooses, on every node: the one way anything
+/// is broadcast. When the other nodes cannot be reached (Redis is down), this node's sockets
+/// still get it: the others catch up by seq once the link is back ([`watch_link`] tells their
+/// clients to, with `resync`).
+pub async fn emit<A: Adapter, T: Serialize + ?Sized>(
+    io: &SocketIo<A>,
+    pick: impl Fn(BroadcastOperators<A>) -> BroadcastOperators<A>,
+    event: &'static str,
+    data: &T,
+) {
+    let Some(all) = sockets(io) else { return };
+    if !linked() {
+        if let Err(e) = pick(all.local()).emit(event, data).await {
+            tracing::warn!(error = %e, event, "could not send to every socket");
+        }
+        return;
+    }
+    let sent = match pick(all).emit(event, data).await {
+        Err(BroadcastError::Adapter(e)) => {
+            tracing::warn!(error = %e, event, "other nodes unreachable: sent on this node only");
+            unlinked();
+            let Some(all) = sockets(io) else { return };
+            pick(all.local()).emit(event, data).await
+        }
+        sent => sent,
+    };
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, event, "could not send to every socket");
     }
 }

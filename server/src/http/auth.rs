@@ -7,7 +7,7 @@
 use super::client_addr::ClientAddr;
 use super::session::MaybeSession;
 use crate::error::Error;
-use crate::state::AppState;
+use crate::http::state::AppState;
 use app::protocol::Me;
 use axum::extract::{Form, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

@@ -2,13 +2,13 @@
 //! or, when the peer is a trusted proxy (`--trusted-proxies`), the address its
 //! `X-Forwarded-For` names. Without trusted proxies the header is ignored: anyone can send it.
 
-use crate::state::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use ipnet::IpNet;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 /// The proxies whose `X-Forwarded-For` is believed.
 #[derive(Debug, Clone, Default)]
@@ -60,15 +60,21 @@ impl TrustedProxies {
 /// The requesting client's address (see the module's doc).
 pub struct ClientAddr(pub IpAddr);
 
-impl FromRequestParts<AppState> for ClientAddr {
+/// From any state that holds the trusted proxies.
+impl<S> FromRequestParts<S> for ClientAddr
+where
+    S: Send + Sync,
+    Arc<TrustedProxies>: FromRef<S>,
+{
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        Ok(ClientAddr(state.proxies.client(peer, &parts.headers)))
+        let proxies = Arc::<TrustedProxies>::from_ref(state);
+        Ok(ClientAddr(proxies.client(peer, &parts.headers)))
     }
 }
 

@@ -2,7 +2,7 @@
 //! 200 `{"status":"ok","node":…}` when the writer runs and the database answers a read within a second;
 //! otherwise 503 `{"status":"unavailable","reason":…}` (the details are in the server's log).
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::store::Health;
 use axum::extract::State;
 use axum::http::StatusCode;

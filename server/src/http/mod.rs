@@ -10,3 +10,4 @@ pub mod health;
 pub mod origin;
 pub mod redirect;
 pub mod session;
+pub mod state;

@@ -60,7 +60,7 @@ impl Hub {
     /// A node's window arrived (this node's own included): counts the `message` events this
     /// node's sockets got for the messages stored in it, keeps it, and sends it to the watchers.
     fn arrived<A: Adapter>(&self, io: &SocketIo<A>, mut window: OpsWindow) {
-        let Some(all) = crate::chat::sockets(io) else {
+        let Some(all) = crate::cluster::sockets(io) else {
             return;
         };
         let delivered: u64 = window
@@ -78,7 +78,7 @@ impl Hub {
                 windows.pop_front();
             }
             // By this node's clock: another node's (maybe skewed) cannot empty the history.
-            let cutoff = crate::store::now_ms() - (OPS_HISTORY as i64) * 1000;
+            let cutoff = crate::clock::now_ms() - (OPS_HISTORY as i64) * 1000;
             for windows in history.values_mut() {
                 while windows.front().is_some_and(|w| w.at <= cutoff) {
                     windows.pop_front();
@@ -97,7 +97,7 @@ impl Hub {
 /// Watchers whose administrator rights were revoked (`natter admin revoke`) stop hearing the
 /// windows within a few seconds.
 async fn drop_revoked_watchers<A: Adapter>(io: SocketIo<A>, auth: crate::auth::Auth) {
-    let Some(all) = crate::chat::sockets(&io) else {
+    let Some(all) = crate::cluster::sockets(&io) else {
         return;
     };
     for socket in all.local().to(WATCHERS).sockets() {
@@ -113,7 +113,7 @@ async fn drop_revoked_watchers<A: Adapter>(io: SocketIo<A>, auth: crate::auth::A
 
 /// What this node's sockets are now.
 fn connected<A: Adapter>(io: &SocketIo<A>) -> Option<Connected> {
-    let sockets = crate::chat::sockets(io)?.local().sockets();
+    let sockets = crate::cluster::sockets(io)?.local().sockets();
     let mut now = Connected::default();
     let mut users = HashSet::new();
     for socket in &sockets {
@@ -171,7 +171,7 @@ pub async fn run<A: Adapter>(
             return;
         };
         record::connected(now.websocket, now.polling, now.users);
-        let window = windows.close(&hub.node, crate::store::now_ms(), now);
+        let window = windows.close(&hub.node, crate::clock::now_ms(), now);
         if let Some(link) = &link {
             if crate::cluster::linked() {
                 if let Ok(json) = serde_json::to_vec(&window) {

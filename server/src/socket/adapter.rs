@@ -164,22 +164,9 @@ fn stalled<A: Adapter>(chat: &ChatService<A>, socket: &SocketRef<A>, in_flight: 
             "client stopped reading: its outgoing queue is full; cutting it off until the \
              heartbeat closes it"
         );
-        // It leaves the chat's rooms now; its user's own rooms under presence's lock, as a
-        // closed socket does, so their presence follows.
-        let chat_rooms: Vec<_> = socket
-            .rooms()
-            .into_iter()
-            .filter(|r| !r.starts_with("present:") && !r.starts_with("active:"))
-            .collect();
-        socket.leave(chat_rooms);
-        if let Some(session) = socket.extensions.get::<Session>() {
-            let (chat, socket) = (chat.clone(), socket.clone());
-            tokio::spawn(async move {
-                crate::chat::presence::disconnected(&chat, &socket, &session.user).await;
-            });
-        } else {
-            socket.leave_all();
-        }
+        // It leaves every room: the chat's now, presence's as a closed socket does.
+        let user = socket.extensions.get::<Session>().map(|s| s.user);
+        chat.socket_cut_off(socket, user);
         // A disconnect needs one free place in the queue: try until the client reads one
         // packet (then it reconnects at once and catches up), or the heartbeat closes it.
         let socket = socket.clone();

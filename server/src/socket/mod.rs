@@ -10,7 +10,8 @@ pub use adapter::{RUNNING, WAITING};
 pub const SOCKET_QUEUE: usize = 512;
 
 use crate::auth::Session;
-use crate::chat::{presence, session_room, user_room, ChatService};
+use crate::chat::ChatService;
+use crate::events::fanout::{session_room, user_room};
 use crate::http::session::MaybeSession;
 use app::protocol::ConnectAuth;
 use socketioxide::adapter::Adapter;
@@ -35,7 +36,7 @@ pub fn mount<A: Adapter + DefinedAdapter>(io: &SocketIo<A>, chat: ChatService<A>
                     return;
                 };
                 let active = socket.extensions.get::<InUse>().is_none_or(|u| u.0);
-                presence::connected(&chat, &socket, &session.user, active).await;
+                chat.socket_connected(&socket, &session.user, active).await;
             }
         }
     };
@@ -89,7 +90,7 @@ async fn authenticate<A: Adapter>(
     ]);
     // Without its list the socket still works: it hears the rooms it joins, and its next
     // connection tries again. Refusing it would make a client retry against a busy database.
-    if let Err(e) = crate::chat::subscribe_to_rooms(&socket, chat.store(), &session.user).await {
+    if let Err(e) = subscribe_to_rooms(&socket, chat.store(), &session.user).await {
         tracing::warn!(error = %e, "could not load a socket's rooms; it hears only those it joins");
     }
     tracing::debug!(sid = %socket.id, user = %session.user.name, "socket authenticated");
@@ -98,29 +99,34 @@ async fn authenticate<A: Adapter>(
     socket.extensions.insert(session);
     adapter::register(&socket, &chat);
     socket.on_disconnect(move |socket: SocketRef<A>| {
-        // Now, before its rooms can be emptied by a second close (`presence::departing`).
-        presence::departing(&socket, &user);
-        async move { presence::disconnected(&chat, &socket, &user).await }
+        // Now, before its rooms can be emptied by a second close.
+        chat.socket_closing(&socket, &user);
+        async move { chat.socket_closed(&socket, &user).await }
     });
     Ok(())
 }
 
-/// Closes the sockets of one session, or of every session of its user.
-pub async fn close_sockets<A: Adapter>(io: &SocketIo<A>, session: &Session, everywhere: bool) {
-    let room = if everywhere {
-        user_room(session.user.name.as_str())
-    } else {
-        session_room(session)
+/// A new socket of `user` starts receiving every room of their list: messages (for unread
+/// counts and notifications) and typing notices, whichever room is on screen.
+async fn subscribe_to_rooms<A: Adapter>(
+    socket: &SocketRef<A>,
+    store: &dyn crate::store::Store,
+    user: &crate::store::User,
+) -> Result<(), crate::error::Error> {
+    let names = |rooms: Vec<app::protocol::Room>| {
+        rooms
+            .into_iter()
+            .map(|r| r.name)
+            .collect::<std::collections::BTreeSet<_>>()
     };
-    let Some(sockets) = crate::chat::sockets(io) else {
-        return;
-    };
-    if let Err(e) = sockets.to(room.clone()).disconnect().await {
-        // Other nodes unreachable: close this node's at least (the others' cannot do anything:
-        // every request checks the session is still live).
-        tracing::warn!(error = %e, "could not close a logged-out session's sockets everywhere");
-        if let Some(sockets) = crate::chat::sockets(io) {
-            let _ = sockets.local().to(room).disconnect().await;
-        }
+    let first = names(store.rooms(user).await?);
+    socket.join(first.iter().cloned().collect::<Vec<_>>());
+    // A room that left the list between the read and the join (the user was removed from a
+    // private room) would stay heard: read again, and leave what is gone.
+    let now = names(store.rooms(user).await?);
+    let gone: Vec<String> = first.difference(&now).cloned().collect();
+    if !gone.is_empty() {
+        socket.leave(gone);
     }
+    Ok(())
 }

@@ -40,6 +40,8 @@ pub struct NewMessage<'a> {
     pub room: &'a RoomName,
     pub author: &'a User,
     pub body: &'a MessageBody,
+    /// The body as readers see it, stored with it.
+    pub rendered: &'a Rendered,
     pub key: Option<&'a ClientKey>,
     /// The usernames the body names as `@name`: those who are members of the room are
     /// recorded as mentioned.
@@ -122,12 +124,32 @@ impl From<NewRoomKind> for StoredKind {
     }
 }
 
+/// A body as readers see it, made once when the message is stored or edited (by
+/// `crate::markdown`) and kept beside the body: reads never render.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// The body's HTML, as every message carries it.
+    pub html: String,
+    /// What a reply quotes of it.
+    pub snippet: String,
+}
+
+/// A message whose body was stored before bodies were kept rendered (see
+/// [`Store::unrendered`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Unrendered {
+    pub id: String,
+    pub body: String,
+}
+
 /// A membership change and who it concerns.
 pub struct MemberChange {
     /// The room after the change.
     pub room: Room,
     /// The user added or removed.
     pub user: User,
+    /// False when nothing changed: adding someone who is a member already.
+    pub changed: bool,
 }
 
 /// Whether the store can take messages.
@@ -215,6 +237,7 @@ pub trait Store: Send + Sync + 'static {
         room: &RoomName,
         seq: i64,
         body: &MessageBody,
+        rendered: &Rendered,
         mentions: &[String],
     ) -> Result<Changed, Error>;
     /// Deletes message `seq`: its body, mentions and reactions are gone for good. Allowed to
@@ -272,6 +295,10 @@ pub trait Store: Send + Sync + 'static {
     async fn drain(&self);
     /// Ok when the database answers a read.
     async fn ping(&self) -> Result<(), Error>;
+    /// Up to `limit` messages stored before bodies were kept rendered: not deleted, no HTML.
+    async fn unrendered(&self, limit: i64) -> Result<Vec<Unrendered>, Error>;
+    /// Keeps each message's rendering (by id), in one transaction.
+    async fn save_rendered(&self, rendered: &[(String, Rendered)]) -> Result<(), Error>;
     /// The newest `limit` messages with a seq below `before` (all when `None`), ascending.
     async fn history(
         &self,
@@ -340,10 +367,4 @@ pub trait Accounts: Send + Sync + 'static {
     async fn admins(&self) -> Result<Vec<Username>, Error>;
 }
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use crate::clock::now_ms;

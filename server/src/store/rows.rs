@@ -53,17 +53,19 @@ pub(super) struct MessageRow {
     pub(super) seq: i64,
     pub(super) author: String,
     pub(super) body: String,
+    /// The body as readers see it, rendered when it was stored or edited ('' once deleted).
+    pub(super) html: String,
     pub(super) ts: i64,
     pub(super) client_key: Option<String>,
     /// Space-separated usernames, '' for none.
     pub(super) mentions: String,
     pub(super) edited_at: Option<i64>,
     pub(super) deleted: bool,
-    /// The seq of the message this one answers, and that message's author, body and deleted
-    /// flag (NULL when it answers none).
+    /// The seq of the message this one answers, and that message's author, snippet (stored
+    /// with it) and deleted flag (NULL when it answers none).
     pub(super) reply_to: Option<i64>,
     pub(super) reply_author: Option<String>,
-    pub(super) reply_body: Option<String>,
+    pub(super) reply_snippet: Option<String>,
     pub(super) reply_deleted: Option<bool>,
 }
 
@@ -76,16 +78,14 @@ impl From<MessageRow> for Message {
             Quote {
                 seq,
                 author,
-                snippet: match row.reply_body {
-                    Some(body) if !original_deleted && !row.deleted => {
-                        crate::markdown::snippet(&body)
-                    }
+                snippet: match row.reply_snippet {
+                    Some(snippet) if !original_deleted && !row.deleted => snippet,
                     _ => String::new(),
                 },
                 deleted: original_deleted,
             }
         });
-        let mut message = Message {
+        Message {
             id: row.id,
             room: row.room,
             seq: row.seq,
@@ -103,10 +103,8 @@ impl From<MessageRow> for Message {
             deleted: row.deleted,
             reactions: Vec::new(),
             reply_to,
-            html: String::new(),
-        };
-        crate::markdown::complete(&mut message);
-        message
+            html: row.html,
+        }
     }
 }
 
@@ -173,7 +171,11 @@ impl ChangeRow {
             actor: self.actor,
             emoji: self.emoji,
             ts: self.ts,
-            message,
+            // A change is the room's, not its author's: never the key, read or heard live.
+            message: Message {
+                key: None,
+                ..message
+            },
         })
     }
 }

@@ -85,7 +85,7 @@ pub(super) fn reaction_adds(
     Ok(true)
 }
 
-/// How a reply quotes message `seq` of `room`, given its `(author, body, deleted)` as stored;
+/// How a reply quotes message `seq` of `room`, given its `(author, snippet, deleted)` as stored;
 /// the refusal when there is no such message or it was deleted.
 pub(super) fn quote(
     room: &RoomName,
@@ -96,10 +96,10 @@ pub(super) fn quote(
     match original {
         None => Err(Error::UnknownMessage { room, seq }),
         Some((_, _, true)) => Err(Error::MessageDeleted { room, seq }),
-        Some((author, body, false)) => Ok(Quote {
+        Some((author, snippet, false)) => Ok(Quote {
             seq,
             author,
-            snippet: crate::markdown::snippet(&body),
+            snippet,
             deleted: false,
         }),
     }

@@ -103,6 +103,7 @@ async fn answer(
         room,
         author,
         body: &body,
+        rendered: &crate::markdown::rendered(text),
         key,
         mentions: &app::protocol::mentioned_names(text),
         reply_to,
@@ -622,11 +623,26 @@ async fn edits_belong_to_their_author_and_every_change_is_numbered_in_order() {
         assert_eq!(s.room(&ada, &general).await.unwrap().last_change, 0);
 
         assert!(matches!(
-            s.edit(&bob, &general, 1, &body("mine now"), &[]).await,
+            s.edit(
+                &bob,
+                &general,
+                1,
+                &body("mine now"),
+                &crate::markdown::rendered("mine now"),
+                &[]
+            )
+            .await,
             Err(Error::NotAuthor)
         ));
         let same = s
-            .edit(&ada, &general, 1, &body("hello @bob"), &["bob".into()])
+            .edit(
+                &ada,
+                &general,
+                1,
+                &body("hello @bob"),
+                &crate::markdown::rendered("hello @bob"),
+                &["bob".into()],
+            )
             .await
             .unwrap();
         assert!(same.change.is_none());
@@ -640,6 +656,7 @@ async fn edits_belong_to_their_author_and_every_change_is_numbered_in_order() {
                 &general,
                 1,
                 &body(text),
+                &crate::markdown::rendered(text),
                 &app::protocol::mentioned_names(text),
             )
             .await
@@ -671,7 +688,15 @@ async fn edits_belong_to_their_author_and_every_change_is_numbered_in_order() {
         let deleted = s.delete(&bob, &general, 2).await.unwrap();
         assert_eq!(deleted.change.unwrap().change, 3);
         assert!(matches!(
-            s.edit(&bob, &general, 2, &body("back"), &[]).await,
+            s.edit(
+                &bob,
+                &general,
+                2,
+                &body("back"),
+                &crate::markdown::rendered("back"),
+                &[]
+            )
+            .await,
             Err(Error::MessageDeleted { seq: 2, .. })
         ));
         assert_eq!(s.room(&bob, &general).await.unwrap().last_change, 3);
@@ -694,8 +719,8 @@ async fn edits_belong_to_their_author_and_every_change_is_numbered_in_order() {
         assert_eq!(log[1].emoji.as_deref(), Some("👍"));
         assert_eq!(log[1].actor, "bob");
         assert!(log[2].message.deleted && log[2].message.body.is_empty());
-        // The reader's own key only.
-        assert_eq!(log[0].message.key.as_deref(), Some("k1"));
+        // A change is the room's: never a key, not even the reader's own (docs/protocol.md).
+        assert_eq!(log[0].message.key, None);
         let bobs = s.changes(&bob, &general, 0, 50).await.unwrap();
         assert_eq!(bobs[0].message.key, None);
         let page = s.changes(&ada, &general, 1, 1).await.unwrap();
@@ -704,7 +729,15 @@ async fn edits_belong_to_their_author_and_every_change_is_numbered_in_order() {
 
         // Unknown messages and rooms, and rooms one cannot see.
         assert!(matches!(
-            s.edit(&ada, &general, 99, &body("x"), &[]).await,
+            s.edit(
+                &ada,
+                &general,
+                99,
+                &body("x"),
+                &crate::markdown::rendered("x"),
+                &[]
+            )
+            .await,
             Err(Error::UnknownMessage { seq: 99, .. })
         ));
         s.create_room(&ada, &room("plans"), NewRoomKind::Private, 100)
@@ -713,7 +746,15 @@ async fn edits_belong_to_their_author_and_every_change_is_numbered_in_order() {
         let plans = room("ada/plans");
         say(s, &ada, &plans, None, "secret").await.unwrap();
         assert!(matches!(
-            s.edit(&bob, &plans, 1, &body("x"), &[]).await,
+            s.edit(
+                &bob,
+                &plans,
+                1,
+                &body("x"),
+                &crate::markdown::rendered("x"),
+                &[]
+            )
+            .await,
             Err(Error::UnknownRoom(_))
         ));
         assert!(matches!(
@@ -729,7 +770,17 @@ async fn edits_belong_to_their_author_and_every_change_is_numbered_in_order() {
             Err(Error::UnknownRoom(_))
         ));
         // Each room numbers its own changes.
-        let first = s.edit(&ada, &plans, 1, &body("public"), &[]).await.unwrap();
+        let first = s
+            .edit(
+                &ada,
+                &plans,
+                1,
+                &body("public"),
+                &crate::markdown::rendered("public"),
+                &[],
+            )
+            .await
+            .unwrap();
         assert_eq!(first.change.unwrap().change, 1);
         assert_eq!(s.room(&ada, &general).await.unwrap().last_change, 3);
     }
@@ -953,9 +1004,16 @@ async fn replies_quote_their_original_as_it_stands() {
             Err(Error::UnknownMessage { seq: 99, .. })
         ));
         // The quote follows an edit of the original.
-        s.edit(&ada, &general, 1, &body("short now"), &[])
-            .await
-            .unwrap();
+        s.edit(
+            &ada,
+            &general,
+            1,
+            &body("short now"),
+            &crate::markdown::rendered("short now"),
+            &[],
+        )
+        .await
+        .unwrap();
         assert_eq!(
             read(s, &bob, &general, 2).await.reply_to.unwrap().snippet,
             "short now"
@@ -997,9 +1055,16 @@ async fn concurrent_changes_and_appends_keep_change_numbers_gapless() {
             let (s, ada, general) = (s.clone(), ada.clone(), general.clone());
             tasks.push(tokio::spawn(async move {
                 let text = format!("edit {seq}");
-                s.edit(&ada, &general, seq, &body(&text), &[])
-                    .await
-                    .unwrap();
+                s.edit(
+                    &ada,
+                    &general,
+                    seq,
+                    &body(&text),
+                    &crate::markdown::rendered(&text),
+                    &[],
+                )
+                .await
+                .unwrap();
                 say(&s, &ada, &general, None, "more").await.unwrap();
             }));
         }
@@ -1016,5 +1081,58 @@ async fn concurrent_changes_and_appends_keep_change_numbers_gapless() {
             assert!(m.reactions.iter().all(|r| r.users.len() == 2));
             assert_eq!(m.body, format!("edit {}", m.seq));
         }
+    }
+}
+
+#[tokio::test]
+async fn bodies_are_read_as_rendered_when_stored_and_older_ones_are_rendered_once() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let ada = user(&s, "ada").await;
+        let general = room("general");
+        let text = "**bold** move";
+        say(&s, &ada, &general, None, text).await.unwrap();
+        // As a message stored before bodies were kept rendered: no HTML yet.
+        let old = MessageBody::parse("an *old* one").unwrap();
+        s.append(NewMessage {
+            room: &general,
+            author: &ada,
+            body: &old,
+            rendered: &super::Rendered::default(),
+            key: None,
+            mentions: &[],
+            reply_to: None,
+        })
+        .await
+        .unwrap();
+        answer(&s, &ada, &general, None, "quoting", Some(2))
+            .await
+            .unwrap();
+
+        assert_eq!(
+            read(&s, &ada, &general, 1).await.html,
+            "<p><strong>bold</strong> move</p>\n"
+        );
+        assert_eq!(read(&s, &ada, &general, 2).await.html, "");
+        let waiting = s.unrendered(10).await.unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].body, "an *old* one");
+
+        assert_eq!(crate::chat::render_old_messages(&**s).await.unwrap(), 1);
+        assert!(s.unrendered(10).await.unwrap().is_empty());
+        assert_eq!(
+            read(&s, &ada, &general, 2).await.html,
+            "<p>an <em>old</em> one</p>\n"
+        );
+        // A reply reads its original's snippet as stored; a deletion blanks both.
+        let reply = read(&s, &ada, &general, 3).await;
+        assert_eq!(reply.reply_to.unwrap().snippet, "an old one");
+        s.delete(&ada, &general, 2).await.unwrap();
+        assert_eq!(read(&s, &ada, &general, 2).await.html, "");
+        assert!(
+            s.unrendered(10).await.unwrap().is_empty(),
+            "a deleted message needs none"
+        );
+        assert_eq!(crate::chat::render_old_messages(&**s).await.unwrap(), 0);
     }
 }

@@ -5,6 +5,7 @@ mod abuse;
 mod accounts;
 mod activity;
 mod admins;
+mod agreement;
 mod assets;
 mod changes;
 mod checker;

@@ -10,7 +10,7 @@ use super::{mentioned_members, message_at, messages_at, visible_room_id, Postgre
 use crate::error::Error;
 use crate::store::rows::{distinct, ChangeRow};
 use crate::store::rules::{self, Entry, ReactionCounts, Target};
-use crate::store::{now_ms, Changed, ReactionLimits, StoredKind, User};
+use crate::store::{now_ms, Changed, ReactionLimits, Rendered, StoredKind, User};
 use app::protocol::{Change, ChangeKind, Emoji, MessageBody, RoomName};
 use sqlx::{PgConnection, Postgres, Transaction};
 
@@ -109,6 +109,7 @@ pub(super) async fn edit(
     room: &RoomName,
     seq: i64,
     body: &MessageBody,
+    rendered: &Rendered,
     mentions: &[String],
 ) -> Result<Changed, Error> {
     let mut w = begin(store, actor, room, seq).await?;
@@ -122,10 +123,12 @@ pub(super) async fn edit(
         ts: now_ms(),
     };
     sqlx::query(
-        "UPDATE messages SET body = $1, mentions = $2, edited_at = $3 \
-         WHERE room_id = $4 AND seq = $5",
+        "UPDATE messages SET body = $1, html = $2, snippet = $3, mentions = $4, edited_at = $5 \
+         WHERE room_id = $6 AND seq = $7",
     )
     .bind(body.as_str())
+    .bind(&rendered.html)
+    .bind(&rendered.snippet)
     .bind(mentions.join(" "))
     .bind(entry.ts)
     .bind(w.room_id)
@@ -174,7 +177,7 @@ pub(super) async fn delete(
         return finish(w, actor, None).await;
     }
     sqlx::query(
-        "UPDATE messages SET body = '', mentions = '', deleted = TRUE \
+        "UPDATE messages SET body = '', html = '', snippet = '', mentions = '', deleted = TRUE \
          WHERE room_id = $1 AND seq = $2",
     )
     .bind(w.room_id)

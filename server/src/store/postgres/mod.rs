@@ -131,13 +131,13 @@ const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.topic, r.last_se
 /// reply answers is read by scalar subqueries, so every query keeps its one FROM clause.
 fn message_columns(n: u8) -> String {
     format!(
-        "m.id, r.name AS room, m.seq, m.author, m.body, m.ts, m.mentions, \
+        "m.id, r.name AS room, m.seq, m.author, m.body, m.html, m.ts, m.mentions, \
          CASE WHEN m.author_id = ${n} THEN m.client_key END AS client_key, \
          m.edited_at, m.deleted, m.reply_to, \
          (SELECT o.author FROM messages o WHERE o.room_id = m.room_id AND o.seq = m.reply_to) \
            AS reply_author, \
-         (SELECT o.body FROM messages o WHERE o.room_id = m.room_id AND o.seq = m.reply_to) \
-           AS reply_body, \
+         (SELECT o.snippet FROM messages o WHERE o.room_id = m.room_id AND o.seq = m.reply_to) \
+           AS reply_snippet, \
          (SELECT o.deleted FROM messages o WHERE o.room_id = m.room_id AND o.seq = m.reply_to) \
            AS reply_deleted"
     )

@@ -12,7 +12,7 @@ use super::{
 use crate::error::{Error, OwnerAction};
 use crate::store::{
     now_ms, Appended, Changed, Direct, Entered, Health, MemberChange, NewMessage, NewRoomKind,
-    ReactionLimits, Store, StoredKind, User,
+    ReactionLimits, Rendered, Store, StoredKind, Unrendered, User,
 };
 use app::protocol::{
     Change, Emoji, Message, MessageBody, NotifyLevel, ReadState, Room, RoomName, Topic, Username,
@@ -314,7 +314,7 @@ impl Store for PostgresStore {
                 most,
             });
         }
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3) \
              ON CONFLICT DO NOTHING",
         )
@@ -325,7 +325,11 @@ impl Store for PostgresStore {
         .await?;
         let room = room_by_id(&mut tx, id).await?;
         tx.commit().await?;
-        Ok(MemberChange { room, user })
+        Ok(MemberChange {
+            room,
+            user,
+            changed: inserted.rows_affected() == 1,
+        })
     }
 
     async fn remove_member(
@@ -373,7 +377,11 @@ impl Store for PostgresStore {
         }
         let room = room_by_id(&mut tx, id).await?;
         tx.commit().await?;
-        Ok(MemberChange { room, user })
+        Ok(MemberChange {
+            room,
+            user,
+            changed: true,
+        })
     }
 
     async fn set_topic(&self, actor: &User, room: &RoomName, topic: &Topic) -> Result<Room, Error> {
@@ -412,9 +420,10 @@ impl Store for PostgresStore {
         room: &RoomName,
         seq: i64,
         body: &MessageBody,
+        rendered: &Rendered,
         mentions: &[String],
     ) -> Result<Changed, Error> {
-        changes::edit(self, actor, room, seq, body, mentions).await
+        changes::edit(self, actor, room, seq, body, rendered, mentions).await
     }
 
     async fn delete(&self, actor: &User, room: &RoomName, seq: i64) -> Result<Changed, Error> {
@@ -529,6 +538,31 @@ impl Store for PostgresStore {
 
     async fn ping(&self) -> Result<(), Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn unrendered(&self, limit: i64) -> Result<Vec<Unrendered>, Error> {
+        Ok(
+            sqlx::query_as(
+                "SELECT id, body FROM messages WHERE html = '' AND NOT deleted LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?,
+        )
+    }
+
+    async fn save_rendered(&self, rendered: &[(String, Rendered)]) -> Result<(), Error> {
+        let mut tx = self.write().await?;
+        for (id, r) in rendered {
+            sqlx::query("UPDATE messages SET html = $1, snippet = $2 WHERE id = $3")
+                .bind(&r.html)
+                .bind(&r.snippet)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -40,9 +40,8 @@ struct Job {
     room: RoomName,
     author: User,
     body: MessageBody,
-    /// The body's HTML, rendered when the job is queued (by the sender's task, not the
-    /// writer's, which every append waits for).
-    html: String,
+    /// The body as readers see it (rendered by the service, before it queued this).
+    rendered: crate::store::Rendered,
     key: Option<ClientKey>,
     mentions: Vec<String>,
     reply_to: Option<i64>,
@@ -89,7 +88,7 @@ impl Writer {
             room: new.room.clone(),
             author: new.author.clone(),
             body: new.body.clone(),
-            html: crate::markdown::render(new.body.as_str()),
+            rendered: new.rendered.clone(),
             key: new.key.cloned(),
             mentions: new.mentions.to_vec(),
             reply_to: new.reply_to,
@@ -338,7 +337,7 @@ async fn append_locked(
         seq,
         author: job.author.name.as_str().to_owned(),
         body: job.body.as_str().to_owned(),
-        html: job.html.clone(),
+        html: job.rendered.html.clone(),
         ts: now_ms(),
         key: job.key.as_ref().map(|k| k.as_str().to_owned()),
         mentions: mentioned_members(&mut *conn, room_id, &job.mentions).await?,
@@ -349,8 +348,9 @@ async fn append_locked(
     };
     sqlx::query(
         "INSERT INTO messages \
-           (id, room_id, seq, author, author_id, body, ts, client_key, mentions, reply_to) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+           (id, room_id, seq, author, author_id, body, html, snippet, ts, client_key, mentions, \
+            reply_to) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&message.id)
     .bind(room_id)
@@ -358,6 +358,8 @@ async fn append_locked(
     .bind(&message.author)
     .bind(job.author.id)
     .bind(&message.body)
+    .bind(&job.rendered.html)
+    .bind(&job.rendered.snippet)
     .bind(message.ts)
     .bind(&message.key)
     .bind(message.mentions.join(" "))
@@ -454,7 +456,7 @@ async fn quote(
     seq: i64,
 ) -> Result<Result<Quote, Error>, sqlx::Error> {
     let original: Option<(String, String, bool)> = sqlx::query_as(
-        "SELECT author, body, deleted FROM messages WHERE room_id = $1 AND seq = $2",
+        "SELECT author, snippet, deleted FROM messages WHERE room_id = $1 AND seq = $2",
     )
     .bind(room_id)
     .bind(seq)

@@ -7,7 +7,7 @@ use super::{mentioned_members, message_at, messages_at, visible_room_id, SqliteS
 use crate::error::Error;
 use crate::store::rows::{distinct, ChangeRow};
 use crate::store::rules::{self, Entry, ReactionCounts, Target};
-use crate::store::{now_ms, Changed, ReactionLimits, StoredKind, User};
+use crate::store::{now_ms, Changed, ReactionLimits, Rendered, StoredKind, User};
 use app::protocol::{Change, ChangeKind, Emoji, MessageBody, RoomName};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
@@ -105,6 +105,7 @@ pub(super) async fn edit(
     room: &RoomName,
     seq: i64,
     body: &MessageBody,
+    rendered: &Rendered,
     mentions: &[String],
 ) -> Result<Changed, Error> {
     let mut w = begin(store, actor, room, seq).await?;
@@ -118,9 +119,12 @@ pub(super) async fn edit(
         ts: now_ms(),
     };
     sqlx::query(
-        "UPDATE messages SET body = ?, mentions = ?, edited_at = ? WHERE room_id = ? AND seq = ?",
+        "UPDATE messages SET body = ?, html = ?, snippet = ?, mentions = ?, edited_at = ? \
+         WHERE room_id = ? AND seq = ?",
     )
     .bind(body.as_str())
+    .bind(&rendered.html)
+    .bind(&rendered.snippet)
     .bind(mentions.join(" "))
     .bind(entry.ts)
     .bind(w.room_id)
@@ -169,7 +173,8 @@ pub(super) async fn delete(
         return finish(w, actor, None).await;
     }
     sqlx::query(
-        "UPDATE messages SET body = '', mentions = '', deleted = 1 WHERE room_id = ? AND seq = ?",
+        "UPDATE messages SET body = '', html = '', snippet = '', mentions = '', deleted = 1 \
+         WHERE room_id = ? AND seq = ?",
     )
     .bind(w.room_id)
     .bind(seq)

@@ -7,7 +7,7 @@ use super::{
 use crate::error::{Error, OwnerAction};
 use crate::store::{
     now_ms, Appended, Changed, Direct, Entered, Health, MemberChange, NewMessage, NewRoomKind,
-    ReactionLimits, Store, StoredKind, User,
+    ReactionLimits, Rendered, Store, StoredKind, Unrendered, User,
 };
 use app::protocol::{
     Change, Emoji, Message, MessageBody, NotifyLevel, ReadState, Room, RoomName, Topic, Username,
@@ -271,7 +271,7 @@ impl Store for SqliteStore {
                 most,
             });
         }
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO room_members (room_id, user_id, added_at) VALUES (?, ?, ?) \
              ON CONFLICT DO NOTHING",
         )
@@ -282,7 +282,11 @@ impl Store for SqliteStore {
         .await?;
         let room = room_by_id(&mut tx, id).await?;
         tx.commit().await?;
-        Ok(MemberChange { room, user })
+        Ok(MemberChange {
+            room,
+            user,
+            changed: inserted.rows_affected() == 1,
+        })
     }
 
     async fn remove_member(
@@ -327,7 +331,11 @@ impl Store for SqliteStore {
         }
         let room = room_by_id(&mut tx, id).await?;
         tx.commit().await?;
-        Ok(MemberChange { room, user })
+        Ok(MemberChange {
+            room,
+            user,
+            changed: true,
+        })
     }
 
     async fn set_topic(&self, actor: &User, room: &RoomName, topic: &Topic) -> Result<Room, Error> {
@@ -364,9 +372,10 @@ impl Store for SqliteStore {
         room: &RoomName,
         seq: i64,
         body: &MessageBody,
+        rendered: &Rendered,
         mentions: &[String],
     ) -> Result<Changed, Error> {
-        changes::edit(self, actor, room, seq, body, mentions).await
+        changes::edit(self, actor, room, seq, body, rendered, mentions).await
     }
 
     async fn delete(&self, actor: &User, room: &RoomName, seq: i64) -> Result<Changed, Error> {
@@ -482,6 +491,29 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> Result<(), Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn unrendered(&self, limit: i64) -> Result<Vec<Unrendered>, Error> {
+        Ok(
+            sqlx::query_as("SELECT id, body FROM messages WHERE html = '' AND deleted = 0 LIMIT ?")
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn save_rendered(&self, rendered: &[(String, Rendered)]) -> Result<(), Error> {
+        let mut tx = self.write().await?;
+        for (id, r) in rendered {
+            sqlx::query("UPDATE messages SET html = ?, snippet = ? WHERE id = ?")
+                .bind(&r.html)
+                .bind(&r.snippet)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

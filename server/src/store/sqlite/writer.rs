@@ -25,9 +25,8 @@ struct Job {
     room: RoomName,
     author: User,
     body: MessageBody,
-    /// The body's HTML, rendered when the job is queued (by the sender's task, not the
-    /// writer's, which every append waits for).
-    html: String,
+    /// The body as readers see it (rendered by the service, before it queued this).
+    rendered: crate::store::Rendered,
     key: Option<ClientKey>,
     mentions: Vec<String>,
     reply_to: Option<i64>,
@@ -73,7 +72,7 @@ impl Writer {
             room: new.room.clone(),
             author: new.author.clone(),
             body: new.body.clone(),
-            html: crate::markdown::render(new.body.as_str()),
+            rendered: new.rendered.clone(),
             key: new.key.cloned(),
             mentions: new.mentions.to_vec(),
             reply_to: new.reply_to,
@@ -262,7 +261,7 @@ async fn append_one(
         seq,
         author: job.author.name.as_str().to_owned(),
         body: job.body.as_str().to_owned(),
-        html: job.html.clone(),
+        html: job.rendered.html.clone(),
         ts: now_ms(),
         key: job.key.as_ref().map(|k| k.as_str().to_owned()),
         mentions,
@@ -273,8 +272,9 @@ async fn append_one(
     };
     sqlx::query(
         "INSERT INTO messages \
-           (id, room_id, seq, author, author_id, body, ts, client_key, mentions, reply_to) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           (id, room_id, seq, author, author_id, body, html, snippet, ts, client_key, mentions, \
+            reply_to) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&message.id)
     .bind(room_id)
@@ -282,6 +282,8 @@ async fn append_one(
     .bind(&message.author)
     .bind(job.author.id)
     .bind(&message.body)
+    .bind(&job.rendered.html)
+    .bind(&job.rendered.snippet)
     .bind(message.ts)
     .bind(&message.key)
     .bind(message.mentions.join(" "))
@@ -311,11 +313,12 @@ async fn quote(
     room: &RoomName,
     seq: i64,
 ) -> Result<Result<Quote, Error>, sqlx::Error> {
-    let original: Option<(String, String, bool)> =
-        sqlx::query_as("SELECT author, body, deleted FROM messages WHERE room_id = ? AND seq = ?")
-            .bind(room_id)
-            .bind(seq)
-            .fetch_optional(conn)
-            .await?;
+    let original: Option<(String, String, bool)> = sqlx::query_as(
+        "SELECT author, snippet, deleted FROM messages WHERE room_id = ? AND seq = ?",
+    )
+    .bind(room_id)
+    .bind(seq)
+    .fetch_optional(conn)
+    .await?;
     Ok(crate::store::rules::quote(room, seq, original))
 }
