@@ -307,6 +307,14 @@ async fn serve_on<A: Adapter>(
     {
         tracing::warn!("some requests were not answered in time");
     }
+    // What those requests changed reaches the sockets before they close.
+    let telling = deadline - std::time::Duration::from_millis(2500);
+    if tokio::time::timeout_at(telling, chat.flush_events())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some events were not sent before the sockets closed");
+    }
     let closing = deadline - std::time::Duration::from_millis(2000);
     if tokio::time::timeout_at(closing, chat.io().close())
         .await

@@ -160,6 +160,12 @@ impl<A: Adapter> ChatService<A> {
         self.0.events.publish(event);
     }
 
+    /// Resolves once every consumer has handled what was published before (shutdown: the
+    /// events of answered requests reach sockets before they are closed).
+    pub async fn flush_events(&self) {
+        self.0.events.flush().await;
+    }
+
     pub fn ops(&self) -> &crate::ops::Hub {
         &self.0.ops
     }
@@ -264,9 +270,27 @@ impl<A: Adapter> Caller<A> {
         }
     }
 
-    /// The asking socket starts receiving the events of every room in `rooms`.
-    fn subscribe_all(&self, rooms: Vec<String>) {
+    /// The chat rooms the asking socket hears now (`events::fanout::is_chat_room`).
+    fn chat_rooms(&self) -> Vec<String> {
+        self.socket.as_ref().map_or_else(Vec::new, |s| {
+            s.rooms()
+                .into_iter()
+                .map(|r| r.to_string())
+                .filter(|r| crate::events::fanout::is_chat_room(r))
+                .collect()
+        })
+    }
+
+    /// The asking socket hears every room of `rooms` (the user's list, read after `before` was
+    /// taken with [`Caller::chat_rooms`]), and no longer those of `before` that are not in it,
+    /// in case the fan-out lost a removal. A room joined since `before` is kept: its join may
+    /// have entered it after the list was read.
+    fn subscribe_exactly(&self, before: Vec<String>, rooms: Vec<String>) {
         if let Some(s) = &self.socket {
+            let stale: Vec<String> = before.into_iter().filter(|r| !rooms.contains(r)).collect();
+            if !stale.is_empty() {
+                s.leave(stale);
+            }
             s.join(rooms);
         }
     }

@@ -109,11 +109,13 @@ pub async fn list<A: Adapter>(
     _req: RoomsRequest,
 ) -> Result<RoomsReply, Error> {
     let store = chat.store();
+    let before = caller.chat_rooms();
     let rooms = store.rooms(&caller.user).await?;
     let reads = store.read_states(&caller.user, None).await?;
     // A socket left out of a room (its node was cut off when the room entered the list) hears
-    // it again: clients ask for the list after every reconnection and `resync`.
-    caller.subscribe_all(rooms.iter().map(|r| r.name.clone()).collect());
+    // it again, and one the fan-out failed to take out of a room it left stops hearing it:
+    // clients ask for the list after every reconnection and `resync`.
+    caller.subscribe_exactly(before, rooms.iter().map(|r| r.name.clone()).collect());
     Ok(RoomsReply { rooms, reads })
 }
 

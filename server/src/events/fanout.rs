@@ -15,6 +15,12 @@ use socketioxide::adapter::Adapter;
 use socketioxide::SocketIo;
 use std::sync::Arc;
 
+/// Whether a Socket.IO room is a chat room's: chat room names never hold ':', and every other
+/// room Natter uses is `<kind>:<…>` (`user:`, `session:`, presence's, the ops watchers').
+pub fn is_chat_room(room: &str) -> bool {
+    !room.contains(':')
+}
+
 /// The Socket.IO room every socket of a user joins.
 pub fn user_room(name: &str) -> String {
     format!("user:{name}")
@@ -71,6 +77,13 @@ impl<A: Adapter> Fanout<A> {
         }
         let rooms = user_rooms(users);
         let Some(all) = sockets(&self.io) else { return };
+        // While the other nodes are unreachable, this node's sockets at once (not after a
+        // timeout that would hold up every event behind it).
+        let all = if crate::cluster::linked() {
+            all
+        } else {
+            all.local()
+        };
         if let Err(e) = all.to(rooms.clone()).join(room.name.clone()).await {
             // The other nodes are unreachable: this node's sockets at least; the others catch
             // up with `rooms` and `join` after their `resync`.
@@ -85,6 +98,11 @@ impl<A: Adapter> Fanout<A> {
     async fn unsubscribe(&self, user: &str, room: &Room) {
         let removed = user_room(user);
         let Some(all) = sockets(&self.io) else { return };
+        let all = if crate::cluster::linked() {
+            all
+        } else {
+            all.local()
+        };
         if let Err(e) = all.to(removed.clone()).leave(room.name.clone()).await {
             // The other nodes are unreachable: at least this node's sockets leave (the others'
             // cannot read the room anyway: every request checks membership).

@@ -94,10 +94,16 @@ pub trait Consumer: Send + 'static {
 /// Events lost by consumers whose queue was full (label `consumer`).
 pub const EVENTS_LOST: &str = "natter_events_lost_total";
 
+/// What a consumer's queue carries: events, and marks that resolve once it reached them.
+enum Item {
+    Event(Arc<Event>),
+    Flushed(tokio::sync::oneshot::Sender<()>),
+}
+
 /// One registered consumer: its queue, and what did not fit.
 struct Queue {
     name: &'static str,
-    sender: mpsc::Sender<Arc<Event>>,
+    sender: mpsc::Sender<Item>,
     lost: Arc<AtomicU64>,
 }
 
@@ -119,7 +125,7 @@ impl Events {
     pub fn publish(&self, event: Event) {
         let event = Arc::new(event);
         for queue in self.0.iter() {
-            match queue.sender.try_send(event.clone()) {
+            match queue.sender.try_send(Item::Event(event.clone())) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     if queue.lost.fetch_add(1, Ordering::AcqRel) == 0 {
@@ -131,9 +137,27 @@ impl Events {
                     }
                     metrics::counter!(EVENTS_LOST, "consumer" => queue.name).increment(1);
                 }
-                // Its task ended (the runtime is stopping): nobody to tell.
-                Err(mpsc::error::TrySendError::Closed(_)) => {}
+                // Its task ended: the runtime is stopping, or the consumer panicked.
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    if queue.lost.fetch_add(1, Ordering::AcqRel) == 0 {
+                        tracing::error!(consumer = queue.name, "a consumer of events has stopped");
+                    }
+                }
             }
+        }
+    }
+
+    /// Resolves once every consumer has handled everything published before the call.
+    pub async fn flush(&self) {
+        let mut waits = Vec::new();
+        for queue in self.0.iter() {
+            let (done, flushed) = tokio::sync::oneshot::channel();
+            if queue.sender.send(Item::Flushed(done)).await.is_ok() {
+                waits.push(flushed);
+            }
+        }
+        for flushed in waits {
+            let _ = flushed.await;
         }
     }
 
@@ -146,12 +170,17 @@ impl Events {
 
 /// Starts `consumer`'s task; it ends once every [`Events`] is dropped.
 fn spawn<C: Consumer>(mut consumer: C) -> Queue {
-    let (sender, mut receiver) = mpsc::channel::<Arc<Event>>(C::QUEUE);
+    let (sender, mut receiver) = mpsc::channel::<Item>(C::QUEUE);
     let lost = Arc::new(AtomicU64::new(0));
     let missed = lost.clone();
     tokio::spawn(async move {
-        while let Some(event) = receiver.recv().await {
-            consumer.handle(event).await;
+        while let Some(item) = receiver.recv().await {
+            match item {
+                Item::Event(event) => consumer.handle(event).await,
+                Item::Flushed(done) => {
+                    let _ = done.send(());
+                }
+            }
             let n = missed.swap(0, Ordering::AcqRel);
             if n > 0 {
                 consumer.lost(n).await;
@@ -255,5 +284,16 @@ mod tests {
         assert_eq!(heard.len(), 9, "{heard:?}");
         assert_eq!(heard[0], "u0");
         assert_eq!(stuck_lost.load(Ordering::Acquire), 91);
+    }
+
+    #[tokio::test]
+    async fn a_flush_resolves_once_every_consumer_handled_what_came_before() {
+        let (quick, heard, _) = probe(None);
+        let events = Events(Arc::new(vec![spawn(quick)]));
+        for n in 0..5 {
+            events.publish(typing(n));
+        }
+        events.flush().await;
+        assert_eq!(heard.lock().unwrap().len(), 5);
     }
 }

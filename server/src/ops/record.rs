@@ -15,9 +15,8 @@ pub const REQUESTS: &str = "natter_requests_total";
 pub const REQUEST_SECONDS: &str = "natter_request_seconds";
 /// Requests answered with an error (labels `event`, `code`).
 pub const REQUEST_ERRORS: &str = "natter_request_errors_total";
-/// Storage commits: messages in each, and how long each took.
-pub const COMMIT_MESSAGES: &str = "natter_commit_messages";
-pub const COMMIT_SECONDS: &str = "natter_commit_seconds";
+/// Storage commits: messages in each, and how long each took (measured by the store's writers).
+pub use crate::store::{COMMIT_MESSAGES, COMMIT_SECONDS};
 /// Sockets connected now (label `transport`), and distinct users among them.
 pub const SOCKETS: &str = "natter_sockets";
 pub const USERS: &str = "natter_users";
@@ -53,12 +52,6 @@ pub fn answered(event: &'static str, took: Duration, error: Option<ErrorCode>) {
     if let Some(code) = error {
         metrics::counter!(REQUEST_ERRORS, "event" => event, "code" => code.as_str()).increment(1);
     }
-}
-
-/// The writer committed `messages` in one transaction, taking `took`.
-pub fn committed(messages: usize, took: Duration) {
-    metrics::histogram!(COMMIT_MESSAGES).record(messages as f64);
-    metrics::histogram!(COMMIT_SECONDS).record(took.as_secs_f64());
 }
 
 /// The sockets connected now, by transport, and the distinct users behind them.

@@ -295,7 +295,8 @@ pub trait Store: Send + Sync + 'static {
     async fn drain(&self);
     /// Ok when the database answers a read.
     async fn ping(&self) -> Result<(), Error>;
-    /// Up to `limit` messages stored before bodies were kept rendered: not deleted, no HTML.
+    /// Up to `limit` messages stored before bodies were kept rendered: not deleted, no HTML
+    /// (NULL; a body may render to nothing).
     async fn unrendered(&self, limit: i64) -> Result<Vec<Unrendered>, Error>;
     /// Keeps each message's rendering (by id), in one transaction.
     async fn save_rendered(&self, rendered: &[(String, Rendered)]) -> Result<(), Error>;
@@ -368,3 +369,14 @@ pub trait Accounts: Send + Sync + 'static {
 }
 
 pub use crate::clock::now_ms;
+
+/// Storage commits: messages in each, and how long each took (the ops window and `/metrics`
+/// read them under these names, through the `metrics` facade).
+pub const COMMIT_MESSAGES: &str = "natter_commit_messages";
+pub const COMMIT_SECONDS: &str = "natter_commit_seconds";
+
+/// A writer committed `messages` in one transaction, taking `took`.
+fn committed(messages: usize, took: std::time::Duration) {
+    metrics::histogram!(COMMIT_MESSAGES).record(messages as f64);
+    metrics::histogram!(COMMIT_SECONDS).record(took.as_secs_f64());
+}

@@ -53,8 +53,9 @@ pub(super) struct MessageRow {
     pub(super) seq: i64,
     pub(super) author: String,
     pub(super) body: String,
-    /// The body as readers see it, rendered when it was stored or edited ('' once deleted).
-    pub(super) html: String,
+    /// The body as readers see it, rendered when it was stored or edited ('' once deleted;
+    /// NULL only before the server rendered the messages stored before it kept them).
+    pub(super) html: Option<String>,
     pub(super) ts: i64,
     pub(super) client_key: Option<String>,
     /// Space-separated usernames, '' for none.
@@ -103,7 +104,10 @@ impl From<MessageRow> for Message {
             deleted: row.deleted,
             reactions: Vec::new(),
             reply_to,
-            html: row.html,
+            html: match row.html {
+                Some(html) if !row.deleted => html,
+                _ => String::new(),
+            },
         }
     }
 }

@@ -20,6 +20,8 @@ impl<T: Store + Accounts> Both for T {}
 /// A fresh store of one engine, and what keeps it alive.
 struct Engine {
     store: Arc<dyn Both>,
+    /// Its database, for the tests that write what only older versions wrote.
+    url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -29,6 +31,7 @@ async fn engines() -> Vec<Engine> {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let mut engines = vec![Engine {
         store: Arc::new(SqliteStore::open(&url).await.unwrap()),
+        url,
         _dir: dir,
     }];
     if let Some(server) = std::env::var("NATTER_TEST_POSTGRES")
@@ -46,12 +49,10 @@ async fn engines() -> Vec<Engine> {
             .await
             .unwrap();
         let _ = admin.close().await;
+        let url = format!("{server}/{db}");
         engines.push(Engine {
-            store: Arc::new(
-                PostgresStore::open(&format!("{server}/{db}"))
-                    .await
-                    .unwrap(),
-            ),
+            store: Arc::new(PostgresStore::open(&url).await.unwrap()),
+            url,
             _dir: tempfile::tempdir().unwrap(),
         });
     }
@@ -1092,22 +1093,18 @@ async fn bodies_are_read_as_rendered_when_stored_and_older_ones_are_rendered_onc
         let general = room("general");
         let text = "**bold** move";
         say(&s, &ada, &general, None, text).await.unwrap();
-        // As a message stored before bodies were kept rendered: no HTML yet.
-        let old = MessageBody::parse("an *old* one").unwrap();
-        s.append(NewMessage {
-            room: &general,
-            author: &ada,
-            body: &old,
-            rendered: &super::Rendered::default(),
-            key: None,
-            mentions: &[],
-            reply_to: None,
-        })
-        .await
-        .unwrap();
+        say(&s, &ada, &general, None, "an *old* one").await.unwrap();
         answer(&s, &ada, &general, None, "quoting", Some(2))
             .await
             .unwrap();
+        // A body may render to nothing: that is its rendering, not a message left to render.
+        say(&s, &ada, &general, None, "[a]: https://example.com")
+            .await
+            .unwrap();
+        assert_eq!(read(&s, &ada, &general, 4).await.html, "");
+        assert!(s.unrendered(10).await.unwrap().is_empty());
+        // Message 2 as stored before bodies were kept rendered: no HTML, no snippet.
+        forget_rendering(&engine.url, 2).await;
 
         assert_eq!(
             read(&s, &ada, &general, 1).await.html,
@@ -1134,5 +1131,19 @@ async fn bodies_are_read_as_rendered_when_stored_and_older_ones_are_rendered_onc
             "a deleted message needs none"
         );
         assert_eq!(crate::chat::render_old_messages(&**s).await.unwrap(), 0);
+    }
+}
+
+/// Makes message `seq` of general look as stored before bodies were kept rendered.
+async fn forget_rendering(url: &str, seq: i64) {
+    use sqlx::Connection;
+    let sql = "UPDATE messages SET html = NULL, snippet = '' \
+               WHERE seq = $1 AND room_id = (SELECT id FROM rooms WHERE name = 'general')";
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(sql).bind(seq).execute(&mut c).await.unwrap();
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(sql).bind(seq).execute(&mut c).await.unwrap();
     }
 }

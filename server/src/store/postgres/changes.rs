@@ -5,8 +5,9 @@
 //! taking the room's next change number are one step and change numbers stay gapless. A
 //! change locks one room only, so it never waits in a circle with a writer's batch.
 
-use super::rooms::lock_room;
-use super::{mentioned_members, message_at, messages_at, visible_room_id, PostgresStore};
+use super::{
+    lock_room, mentioned_members, message_at, messages_at, visible_room_id, PostgresStore,
+};
 use crate::error::Error;
 use crate::store::rows::{distinct, ChangeRow};
 use crate::store::rules::{self, Entry, ReactionCounts, Target};

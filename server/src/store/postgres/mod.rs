@@ -126,6 +126,20 @@ const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.topic, r.last_se
        (SELECT string_agg(u.username, ' ') FROM room_members m JOIN users u ON u.id = m.user_id \
         WHERE m.room_id = r.id) END AS members";
 
+/// Locks room `name` against other membership changes and appends (on any node) until the
+/// transaction ends, before anything about it is checked; `UnknownRoom` when there is no such
+/// room. Whether the caller may see it is checked after, by [`visible_room`].
+pub(super) async fn lock_room(conn: &mut PgConnection, name: &RoomName) -> Result<(), Error> {
+    let locked: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1 FOR NO KEY UPDATE")
+            .bind(name.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    locked
+        .map(|_| ())
+        .ok_or_else(|| Error::UnknownRoom(name.clone()))
+}
+
 /// The columns of [`MessageRow`], from `messages m JOIN rooms r`. Binds one user id, the reader,
 /// as placeholder `$n`: a message's idempotency key is shown to its author only. The message a
 /// reply answers is read by scalar subqueries, so every query keeps its one FROM clause.

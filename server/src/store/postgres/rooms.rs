@@ -6,8 +6,8 @@
 //! checks (`FOR KEY SHARE`) of inserts that merely refer to the row.
 
 use super::{
-    changes, is_unique_violation, messages, read_states, visible, visible_room_id, MentionRow,
-    PostgresStore, ReadRow, RoomRow, UserRow, ROOM_COLUMNS,
+    changes, is_unique_violation, lock_room, messages, read_states, visible, visible_room_id,
+    MentionRow, PostgresStore, ReadRow, RoomRow, UserRow, ROOM_COLUMNS,
 };
 use crate::error::{Error, OwnerAction};
 use crate::store::{
@@ -35,20 +35,6 @@ async fn visible_room(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| Error::UnknownRoom(name.clone()))
-}
-
-/// Locks room `name` against other membership changes and appends (on any node) until the
-/// transaction ends, before anything about it is checked; `UnknownRoom` when there is no such
-/// room. Whether the caller may see it is checked after, by [`visible_room`].
-pub(super) async fn lock_room(conn: &mut PgConnection, name: &RoomName) -> Result<(), Error> {
-    let locked: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1 FOR NO KEY UPDATE")
-            .bind(name.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-    locked
-        .map(|_| ())
-        .ok_or_else(|| Error::UnknownRoom(name.clone()))
 }
 
 async fn user_named(conn: &mut PgConnection, name: &Username) -> Result<User, Error> {
@@ -542,25 +528,26 @@ impl Store for PostgresStore {
     }
 
     async fn unrendered(&self, limit: i64) -> Result<Vec<Unrendered>, Error> {
-        Ok(
-            sqlx::query_as(
-                "SELECT id, body FROM messages WHERE html = '' AND NOT deleted LIMIT $1",
-            )
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?,
+        Ok(sqlx::query_as(
+            "SELECT id, body FROM messages WHERE html IS NULL AND NOT deleted LIMIT $1",
         )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn save_rendered(&self, rendered: &[(String, Rendered)]) -> Result<(), Error> {
         let mut tx = self.write().await?;
         for (id, r) in rendered {
-            sqlx::query("UPDATE messages SET html = $1, snippet = $2 WHERE id = $3")
-                .bind(&r.html)
-                .bind(&r.snippet)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE messages SET html = $1, snippet = $2 \
+                 WHERE id = $3 AND html IS NULL AND NOT deleted",
+            )
+            .bind(&r.html)
+            .bind(&r.snippet)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())

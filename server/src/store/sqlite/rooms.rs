@@ -495,23 +495,26 @@ impl Store for SqliteStore {
     }
 
     async fn unrendered(&self, limit: i64) -> Result<Vec<Unrendered>, Error> {
-        Ok(
-            sqlx::query_as("SELECT id, body FROM messages WHERE html = '' AND deleted = 0 LIMIT ?")
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?,
+        Ok(sqlx::query_as(
+            "SELECT id, body FROM messages WHERE html IS NULL AND deleted = 0 LIMIT ?",
         )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn save_rendered(&self, rendered: &[(String, Rendered)]) -> Result<(), Error> {
         let mut tx = self.write().await?;
         for (id, r) in rendered {
-            sqlx::query("UPDATE messages SET html = ?, snippet = ? WHERE id = ?")
-                .bind(&r.html)
-                .bind(&r.snippet)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE messages SET html = ?, snippet = ? \
+                 WHERE id = ? AND html IS NULL AND deleted = 0",
+            )
+            .bind(&r.html)
+            .bind(&r.snippet)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())

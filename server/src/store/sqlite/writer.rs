@@ -158,7 +158,7 @@ async fn run(
         }
         match outcome {
             Ok(results) => {
-                crate::ops::record::committed(batch.len(), begun.elapsed());
+                crate::store::committed(batch.len(), begun.elapsed());
                 for (job, result) in batch.drain(..).zip(results) {
                     let _ = job.reply.send(result);
                 }
