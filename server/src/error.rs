@@ -49,6 +49,10 @@ pub enum Error {
     TooManyReactionKinds { most: usize },
     #[error("one user may react to a message with {most} emoji")]
     TooManyReactions { most: usize },
+    #[error("only the owner of {0} pins its messages")]
+    MayNotPin(RoomName),
+    #[error("{room} has {most} pinned messages already")]
+    TooManyPins { room: RoomName, most: usize },
     #[error("the owner of {0} cannot leave it")]
     OwnerCannotLeave(RoomName),
     #[error("{room} is a {kind:?} room, without members to change")]
@@ -154,10 +158,10 @@ impl Error {
             Error::UnknownMessage { .. } => ErrorCode::UnknownMessage,
             Error::MessageDeleted { .. } => ErrorCode::MessageDeleted,
             Error::NotAnEmoji => ErrorCode::InvalidEmoji,
-            Error::NotAuthor | Error::MayNotDelete => ErrorCode::Forbidden,
-            Error::TooManyReactionKinds { .. } | Error::TooManyReactions { .. } => {
-                ErrorCode::LimitReached
-            }
+            Error::NotAuthor | Error::MayNotDelete | Error::MayNotPin(_) => ErrorCode::Forbidden,
+            Error::TooManyReactionKinds { .. }
+            | Error::TooManyReactions { .. }
+            | Error::TooManyPins { .. } => ErrorCode::LimitReached,
             Error::UsernameTaken(_) => ErrorCode::UsernameTaken,
             Error::NotOwner { .. }
             | Error::OwnerCannotLeave(_)
@@ -229,6 +233,12 @@ impl Error {
             Error::TooManyReactions { most } => format!(
                 "You have reacted to this message with {most} emoji, the most one person may: \
                  take one back first."
+            ),
+            Error::MayNotPin(room) => format!(
+                "Only the owner of #{room} pins its messages (anyone can, in a public room)."
+            ),
+            Error::TooManyPins { room, most } => format!(
+                "#{room} has {most} pinned messages, the most a room may have: unpin one first."
             ),
             Error::OwnerCannotLeave(room) => format!("You own #{room}, so you cannot leave it."),
             Error::NotPrivate { room, kind } => match kind {

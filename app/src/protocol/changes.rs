@@ -22,6 +22,9 @@ pub const QUOTE_CHARS: usize = 140;
 /// The most bytes of UTF-8 an emoji may take (a family with skin tones is about 40).
 pub const MAX_EMOJI_BYTES: usize = 64;
 
+/// The most messages one room may have pinned at once.
+pub const MAX_PINS: usize = 50;
+
 /// The emoji the reaction picker offers first.
 pub const COMMON_REACTIONS: [&str; 8] = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
 
@@ -37,6 +40,10 @@ pub enum ChangeKind {
     React,
     /// Someone took their reaction back (`emoji`).
     Unreact,
+    /// Someone pinned the message to the room.
+    Pin,
+    /// Someone unpinned it.
+    Unpin,
 }
 
 impl ChangeKind {
@@ -47,6 +54,8 @@ impl ChangeKind {
             ChangeKind::Delete => "delete",
             ChangeKind::React => "react",
             ChangeKind::Unreact => "unreact",
+            ChangeKind::Pin => "pin",
+            ChangeKind::Unpin => "unpin",
         }
     }
 
@@ -56,6 +65,8 @@ impl ChangeKind {
             "delete" => ChangeKind::Delete,
             "react" => ChangeKind::React,
             "unreact" => ChangeKind::Unreact,
+            "pin" => ChangeKind::Pin,
+            "unpin" => ChangeKind::Unpin,
             _ => return None,
         })
     }
@@ -246,6 +257,22 @@ fn yes() -> bool {
     true
 }
 
+/// `pin` payload: pin (`on`, the default) a message to its room, or unpin it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PinRequest {
+    pub room: String,
+    pub seq: i64,
+    #[serde(default = "yes")]
+    pub on: bool,
+}
+
+/// A pinned message's pin: who pinned it and when (ms since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pinned {
+    pub by: String,
+    pub at: i64,
+}
+
 /// The ack of `edit`, `delete` and `react`: the message as it stands now. `change` is the
 /// change this request made, absent when it changed nothing (the same body, a reaction already
 /// there, a message already deleted).
@@ -273,6 +300,7 @@ pub struct ChangesReply {
 
 request!(EditRequest, event::EDIT, "{ room, seq, body }", ChangeReply);
 request!(DeleteRequest, event::DELETE, "{ room, seq }", ChangeReply);
+request!(PinRequest, event::PIN, "{ room, seq, on? }", ChangeReply);
 request!(
     ReactRequest,
     event::REACT,

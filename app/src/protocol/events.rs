@@ -45,6 +45,8 @@ pub mod event {
     pub const DELETE: &str = "delete";
     /// Client -> server: add or take back an emoji reaction.
     pub const REACT: &str = "react";
+    /// Client -> server: pin a message to its room, or unpin it.
+    pub const PIN: &str = "pin";
     /// Client -> server: a room's changes after a change number.
     pub const CHANGES: &str = "changes";
     /// Server -> client: one entry of a room's change log.

@@ -139,6 +139,9 @@ pub struct Message {
     /// The message this one answers (absent when it answers none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<super::Quote>,
+    /// Who pinned it to the room, and when (absent: not pinned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<super::Pinned>,
 }
 
 /// `send` payload.

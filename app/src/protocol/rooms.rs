@@ -242,6 +242,9 @@ pub struct JoinReply {
     /// True when more changes followed than one reply carries: ask `changes` for the rest.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub changes_truncated: bool,
+    /// The room's pinned messages, the newest pin first (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pins: Vec<super::Message>,
 }
 
 /// `leave` payload.

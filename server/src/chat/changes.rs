@@ -10,7 +10,8 @@ use crate::events::Event;
 use crate::store::{Changed, ReactionLimits, User};
 use app::protocol::{
     Change, ChangeReply, ChangesReply, ChangesRequest, DeleteRequest, EditRequest, Emoji,
-    MessageBody, ReactRequest, RoomName, CHANGES_PAGE, MAX_REACTIONS_PER_USER, MAX_REACTION_KINDS,
+    MessageBody, PinRequest, ReactRequest, RoomName, CHANGES_PAGE, MAX_PINS,
+    MAX_REACTIONS_PER_USER, MAX_REACTION_KINDS,
 };
 use socketioxide::adapter::Adapter;
 
@@ -41,6 +42,22 @@ pub async fn delete<A: Adapter>(
     let room = RoomName::parse(&req.room)?;
     chat.limit(Action::Change, &caller)?;
     let changed = chat.store().delete(&caller.user, &room, req.seq).await?;
+    Ok(publish_change(&chat, changed))
+}
+
+/// Pins a message to its room, or unpins it: anyone in a public room or a direct conversation,
+/// the owner of a private room.
+pub async fn pin<A: Adapter>(
+    chat: ChatService<A>,
+    caller: Caller<A>,
+    req: PinRequest,
+) -> Result<ChangeReply, Error> {
+    let room = RoomName::parse(&req.room)?;
+    chat.limit(Action::Change, &caller)?;
+    let changed = chat
+        .store()
+        .pin(&caller.user, &room, req.seq, req.on, MAX_PINS)
+        .await?;
     Ok(publish_change(&chat, changed))
 }
 

@@ -332,6 +332,7 @@ impl<A: Adapter> Operations<A> {
         ops.add(changes::edit);
         ops.add(changes::delete);
         ops.add(changes::react);
+        ops.add(changes::pin);
         ops.add(changes::changes);
         ops.add(activity::mark_read);
         ops.add(activity::typing);

@@ -9,7 +9,7 @@ use crate::store::NewRoomKind;
 use app::protocol::{
     BrowseReply, BrowseRequest, CreateRoomRequest, ErrorBody, ErrorCode, JoinReply, JoinRequest,
     LeaveReply, LeaveRequest, ReadState, RoomKind, RoomName, RoomReply, RoomsReply, RoomsRequest,
-    SetTopicRequest, Topic, BROWSE_PAGE, HISTORY_PAGE, MAX_HISTORY_LIMIT, MAX_ROOM_CHARS,
+    SetTopicRequest, Topic, BROWSE_PAGE, HISTORY_PAGE, MAX_HISTORY_LIMIT, MAX_PINS, MAX_ROOM_CHARS,
 };
 use socketioxide::adapter::Adapter;
 
@@ -64,9 +64,12 @@ pub async fn join<A: Adapter>(
         .read_states(&caller.user, Some(&room))
         .await
         .map(|mut r| r.pop());
-    match (read, changes, position) {
-        (Ok((messages, truncated)), Ok((changes, changes_truncated)), Ok(position)) => {
+    // Read after subscribing too: a pin made meanwhile is in it or arrives as a `change`.
+    let pins = store.pins(&caller.user, &room, MAX_PINS).await;
+    match (read, changes, position, pins) {
+        (Ok((messages, truncated)), Ok((changes, changes_truncated)), Ok(position), Ok(pins)) => {
             Ok(JoinReply {
+                pins,
                 read: position.unwrap_or_else(|| ReadState {
                     room: info.name.clone(),
                     ..ReadState::default()
@@ -78,7 +81,7 @@ pub async fn join<A: Adapter>(
                 changes_truncated,
             })
         }
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+        (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => {
             // Removed from the room in between: no live events either. (Any other failure
             // keeps the subscription: a listed room must stay heard.)
             if matches!(e, Error::UnknownRoom(_)) {

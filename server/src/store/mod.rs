@@ -244,6 +244,27 @@ pub trait Store: Send + Sync + 'static {
     /// its author, to the owner of a private room for any message in it, and to administrators;
     /// `Error::MayNotDelete` otherwise. Deleting a deleted message changes nothing.
     async fn delete(&self, actor: &User, room: &RoomName, seq: i64) -> Result<Changed, Error>;
+    /// Pins (`on`) message `seq` of `room` to the room, or unpins it. Anyone who can see a
+    /// public room or a direct conversation may, and the owner of a private room
+    /// (`Error::MayNotPin` for anyone else); `Error::TooManyPins` beyond `most` pinned messages;
+    /// `Error::MessageDeleted` for a deleted message. Pinning a pinned message, or unpinning one
+    /// that is not, changes nothing.
+    async fn pin(
+        &self,
+        actor: &User,
+        room: &RoomName,
+        seq: i64,
+        on: bool,
+        most: usize,
+    ) -> Result<Changed, Error>;
+    /// The pinned messages of `room` as `viewer` reads them, the newest pin first (at most
+    /// `limit`).
+    async fn pins(
+        &self,
+        viewer: &User,
+        room: &RoomName,
+        limit: usize,
+    ) -> Result<Vec<Message>, Error>;
     /// Adds (`on`) or takes back `actor`'s reaction `emoji` on message `seq`. Anyone who can
     /// see the room may react; adding one that is there, or taking back one that is not,
     /// changes nothing. `Error::TooManyReactionKinds` / `Error::TooManyReactions` past `limits`,

@@ -67,6 +67,9 @@ pub(super) struct MessageRow {
     pub(super) reply_to: Option<i64>,
     pub(super) reply_author: Option<String>,
     pub(super) reply_snippet: Option<String>,
+    /// When the message was pinned to its room, and by whom (NULL: not pinned).
+    pub(super) pinned_at: Option<i64>,
+    pub(super) pinned_by: Option<String>,
     pub(super) reply_deleted: Option<bool>,
 }
 
@@ -104,6 +107,10 @@ impl From<MessageRow> for Message {
             deleted: row.deleted,
             reactions: Vec::new(),
             reply_to,
+            pinned: row
+                .pinned_at
+                .zip(row.pinned_by)
+                .map(|(at, by)| app::protocol::Pinned { by, at }),
             html: match row.html {
                 Some(html) if !row.deleted => html,
                 _ => String::new(),

@@ -1147,3 +1147,86 @@ async fn forget_rendering(url: &str, seq: i64) {
         sqlx::query(sql).bind(seq).execute(&mut c).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn pins_are_logged_changes_listed_newest_first_limited_and_gone_with_a_deletion() {
+    for engine in engines().await {
+        let s = &engine.store;
+        let (ada, bob) = (user(&s, "ada").await, user(&s, "bob").await);
+        let general = room("general");
+        for text in ["one", "two", "three"] {
+            say(&s, &ada, &general, None, text).await.unwrap();
+        }
+        // Anyone in a public room pins; the change carries the message with its pin.
+        let pinned = s.pin(&bob, &general, 1, true, 2).await.unwrap();
+        let change = pinned.change.expect("a change");
+        assert_eq!(change.kind, ChangeKind::Pin);
+        assert_eq!(pinned.message.pinned.as_ref().unwrap().by, "bob");
+        assert!(
+            s.pin(&ada, &general, 1, true, 2)
+                .await
+                .unwrap()
+                .change
+                .is_none(),
+            "once"
+        );
+        s.pin(&ada, &general, 2, true, 2).await.unwrap();
+        assert!(matches!(
+            s.pin(&ada, &general, 3, true, 2).await,
+            Err(Error::TooManyPins { most: 2, .. })
+        ));
+        let pins = s.pins(&bob, &general, 50).await.unwrap();
+        assert_eq!(seqs(&pins), [2, 1], "the newest pin first");
+        assert_eq!(read(&s, &bob, &general, 1).await.pinned.unwrap().by, "bob");
+
+        let unpinned = s.pin(&ada, &general, 1, false, 2).await.unwrap();
+        assert_eq!(unpinned.change.unwrap().kind, ChangeKind::Unpin);
+        assert!(unpinned.message.pinned.is_none());
+        assert!(s
+            .pin(&ada, &general, 1, false, 2)
+            .await
+            .unwrap()
+            .change
+            .is_none());
+        // A deletion unpins, and a deleted message cannot be pinned.
+        let deleted = s.delete(&ada, &general, 2).await.unwrap();
+        assert!(deleted.message.pinned.is_none());
+        assert!(s.pins(&ada, &general, 50).await.unwrap().is_empty());
+        assert!(matches!(
+            s.pin(&ada, &general, 2, true, 2).await,
+            Err(Error::MessageDeleted { .. })
+        ));
+        let log = s.changes(&ada, &general, 0, 50).await.unwrap();
+        let kinds: Vec<_> = log.iter().map(|c| c.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ChangeKind::Pin,
+                ChangeKind::Pin,
+                ChangeKind::Unpin,
+                ChangeKind::Delete
+            ]
+        );
+
+        // In a private room, its owner only.
+        let secret = s
+            .create_room(&ada, &room("secret"), NewRoomKind::Private, 100)
+            .await
+            .unwrap();
+        let secret = room(&secret.name);
+        s.add_member(&ada, &secret, &name("bob"), 1000)
+            .await
+            .unwrap();
+        say(&s, &bob, &secret, None, "hush").await.unwrap();
+        assert!(matches!(
+            s.pin(&bob, &secret, 1, true, 2).await,
+            Err(Error::MayNotPin(_))
+        ));
+        s.pin(&ada, &secret, 1, true, 2).await.unwrap();
+        let eve = user(&s, "eve").await;
+        assert!(matches!(
+            s.pins(&eve, &secret, 50).await,
+            Err(Error::UnknownRoom(_))
+        ));
+    }
+}

@@ -6,13 +6,13 @@
 //! change locks one room only, so it never waits in a circle with a writer's batch.
 
 use super::{
-    lock_room, mentioned_members, message_at, messages_at, visible_room_id, PostgresStore,
+    lock_room, mentioned_members, message_at, messages, messages_at, visible_room_id, PostgresStore,
 };
 use crate::error::Error;
 use crate::store::rows::{distinct, ChangeRow};
 use crate::store::rules::{self, Entry, ReactionCounts, Target};
 use crate::store::{now_ms, Changed, ReactionLimits, Rendered, StoredKind, User};
-use app::protocol::{Change, ChangeKind, Emoji, MessageBody, RoomName};
+use app::protocol::{Change, ChangeKind, Emoji, Message, MessageBody, RoomName};
 use sqlx::{PgConnection, Postgres, Transaction};
 
 /// A change under way: its transaction, and the room and message it is about.
@@ -178,7 +178,8 @@ pub(super) async fn delete(
         return finish(w, actor, None).await;
     }
     sqlx::query(
-        "UPDATE messages SET body = '', html = '', snippet = '', mentions = '', deleted = TRUE \
+        "UPDATE messages SET body = '', html = '', snippet = '', mentions = '', deleted = TRUE, \
+           pinned_at = NULL, pinned_by = NULL \
          WHERE room_id = $1 AND seq = $2",
     )
     .bind(w.room_id)
@@ -197,6 +198,87 @@ pub(super) async fn delete(
     };
     let change = log(&mut w.tx, w.room_id, seq, actor, &entry).await?;
     finish(w, actor, Some((change, entry))).await
+}
+
+/// [`crate::store::Store::pin`].
+pub(super) async fn pin(
+    store: &PostgresStore,
+    actor: &User,
+    room: &RoomName,
+    seq: i64,
+    on: bool,
+    most: usize,
+) -> Result<Changed, Error> {
+    let mut w = begin(store, actor, room, seq).await?;
+    rules::not_deleted(&w.target, room, seq)?;
+    let (kind, owner_id): (StoredKind, Option<i64>) =
+        sqlx::query_as("SELECT kind, owner_id FROM rooms WHERE id = $1")
+            .bind(w.room_id)
+            .fetch_one(&mut *w.tx)
+            .await?;
+    if kind == StoredKind::Private && owner_id != Some(actor.id) {
+        return Err(Error::MayNotPin(room.clone()));
+    }
+    let (pinned, count): (bool, i64) = sqlx::query_as(
+        "SELECT COALESCE(MAX(CASE WHEN seq = $1 THEN 1 ELSE 0 END), 0) = 1, COUNT(*) \
+         FROM messages WHERE room_id = $2 AND pinned_at IS NOT NULL",
+    )
+    .bind(seq)
+    .bind(w.room_id)
+    .fetch_one(&mut *w.tx)
+    .await?;
+    if pinned == on {
+        return finish(w, actor, None).await;
+    }
+    if on && count >= most as i64 {
+        return Err(Error::TooManyPins {
+            room: room.clone(),
+            most,
+        });
+    }
+    let entry = Entry {
+        kind: if on {
+            ChangeKind::Pin
+        } else {
+            ChangeKind::Unpin
+        },
+        emoji: None,
+        ts: now_ms(),
+    };
+    sqlx::query(
+        "UPDATE messages SET pinned_at = $1, pinned_by = $2 WHERE room_id = $3 AND seq = $4",
+    )
+    .bind(on.then_some(entry.ts))
+    .bind(on.then(|| actor.name.as_str()))
+    .bind(w.room_id)
+    .bind(seq)
+    .execute(&mut *w.tx)
+    .await?;
+    let change = log(&mut w.tx, w.room_id, seq, actor, &entry).await?;
+    finish(w, actor, Some((change, entry))).await
+}
+
+/// [`crate::store::Store::pins`].
+pub(super) async fn pins(
+    store: &PostgresStore,
+    viewer: &User,
+    room: &RoomName,
+    limit: usize,
+) -> Result<Vec<Message>, Error> {
+    let mut conn = store.pool.acquire().await?;
+    let room_id = visible_room_id(&mut conn, viewer.id, room)
+        .await?
+        .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
+    Ok(messages(
+        &mut conn,
+        "WHERE m.room_id = $2 AND m.pinned_at IS NOT NULL AND m.seq > $3 \
+         ORDER BY m.pinned_at DESC, m.seq DESC LIMIT $4",
+        viewer.id,
+        room_id,
+        0,
+        limit as u32,
+    )
+    .await?)
 }
 
 /// [`crate::store::Store::react`].

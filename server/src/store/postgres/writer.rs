@@ -345,6 +345,7 @@ async fn append_locked(
         deleted: false,
         reactions: Vec::new(),
         reply_to,
+        pinned: None,
     };
     sqlx::query(
         "INSERT INTO messages \

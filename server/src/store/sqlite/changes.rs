@@ -3,12 +3,12 @@
 //! writer's do: checking the message, changing it and taking the room's next change number are
 //! one step, and change numbers stay gapless.
 
-use super::{mentioned_members, message_at, messages_at, visible_room_id, SqliteStore};
+use super::{mentioned_members, message_at, messages, messages_at, visible_room_id, SqliteStore};
 use crate::error::Error;
 use crate::store::rows::{distinct, ChangeRow};
 use crate::store::rules::{self, Entry, ReactionCounts, Target};
 use crate::store::{now_ms, Changed, ReactionLimits, Rendered, StoredKind, User};
-use app::protocol::{Change, ChangeKind, Emoji, MessageBody, RoomName};
+use app::protocol::{Change, ChangeKind, Emoji, Message, MessageBody, RoomName};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 /// A change under way: its transaction, and the room and message it is about.
@@ -173,7 +173,8 @@ pub(super) async fn delete(
         return finish(w, actor, None).await;
     }
     sqlx::query(
-        "UPDATE messages SET body = '', html = '', snippet = '', mentions = '', deleted = 1 \
+        "UPDATE messages SET body = '', html = '', snippet = '', mentions = '', deleted = 1, \
+           pinned_at = NULL, pinned_by = NULL \
          WHERE room_id = ? AND seq = ?",
     )
     .bind(w.room_id)
@@ -192,6 +193,85 @@ pub(super) async fn delete(
     };
     let change = log(&mut w.tx, w.room_id, seq, actor, &entry).await?;
     finish(w, actor, Some((change, entry))).await
+}
+
+/// [`crate::store::Store::pin`].
+pub(super) async fn pin(
+    store: &SqliteStore,
+    actor: &User,
+    room: &RoomName,
+    seq: i64,
+    on: bool,
+    most: usize,
+) -> Result<Changed, Error> {
+    let mut w = begin(store, actor, room, seq).await?;
+    rules::not_deleted(&w.target, room, seq)?;
+    let (kind, owner_id): (StoredKind, Option<i64>) =
+        sqlx::query_as("SELECT kind, owner_id FROM rooms WHERE id = ?")
+            .bind(w.room_id)
+            .fetch_one(&mut *w.tx)
+            .await?;
+    if kind == StoredKind::Private && owner_id != Some(actor.id) {
+        return Err(Error::MayNotPin(room.clone()));
+    }
+    let (pinned, count): (bool, i64) = sqlx::query_as(
+        "SELECT COALESCE(MAX(CASE WHEN seq = ? THEN 1 ELSE 0 END), 0) = 1, COUNT(*) \
+         FROM messages WHERE room_id = ? AND pinned_at IS NOT NULL",
+    )
+    .bind(seq)
+    .bind(w.room_id)
+    .fetch_one(&mut *w.tx)
+    .await?;
+    if pinned == on {
+        return finish(w, actor, None).await;
+    }
+    if on && count >= most as i64 {
+        return Err(Error::TooManyPins {
+            room: room.clone(),
+            most,
+        });
+    }
+    let entry = Entry {
+        kind: if on {
+            ChangeKind::Pin
+        } else {
+            ChangeKind::Unpin
+        },
+        emoji: None,
+        ts: now_ms(),
+    };
+    sqlx::query("UPDATE messages SET pinned_at = ?, pinned_by = ? WHERE room_id = ? AND seq = ?")
+        .bind(on.then_some(entry.ts))
+        .bind(on.then(|| actor.name.as_str()))
+        .bind(w.room_id)
+        .bind(seq)
+        .execute(&mut *w.tx)
+        .await?;
+    let change = log(&mut w.tx, w.room_id, seq, actor, &entry).await?;
+    finish(w, actor, Some((change, entry))).await
+}
+
+/// [`crate::store::Store::pins`].
+pub(super) async fn pins(
+    store: &SqliteStore,
+    viewer: &User,
+    room: &RoomName,
+    limit: usize,
+) -> Result<Vec<Message>, Error> {
+    let mut conn = store.pool.acquire().await?;
+    let room_id = visible_room_id(&mut conn, viewer.id, room)
+        .await?
+        .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
+    Ok(messages(
+        &mut conn,
+        "WHERE m.room_id = ? AND m.pinned_at IS NOT NULL AND m.seq > ? \
+         ORDER BY m.pinned_at DESC, m.seq DESC LIMIT ?",
+        viewer.id,
+        room_id,
+        0,
+        limit as u32,
+    )
+    .await?)
 }
 
 /// [`crate::store::Store::react`].

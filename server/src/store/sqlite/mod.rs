@@ -121,7 +121,7 @@ const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.topic, r.last_se
 const MESSAGE_COLUMNS: &str =
     "m.id, r.name AS room, m.seq, m.author, m.body, m.html, m.ts, m.mentions, \
      CASE WHEN m.author_id = ? THEN m.client_key END AS client_key, \
-     m.edited_at, m.deleted, m.reply_to, \
+     m.edited_at, m.deleted, m.reply_to, m.pinned_at, m.pinned_by, \
      (SELECT o.author FROM messages o WHERE o.room_id = m.room_id AND o.seq = m.reply_to) \
        AS reply_author, \
      (SELECT o.snippet FROM messages o WHERE o.room_id = m.room_id AND o.seq = m.reply_to) \

@@ -382,6 +382,26 @@ impl Store for SqliteStore {
         changes::delete(self, actor, room, seq).await
     }
 
+    async fn pin(
+        &self,
+        actor: &User,
+        room: &RoomName,
+        seq: i64,
+        on: bool,
+        most: usize,
+    ) -> Result<Changed, Error> {
+        changes::pin(self, actor, room, seq, on, most).await
+    }
+
+    async fn pins(
+        &self,
+        viewer: &User,
+        room: &RoomName,
+        limit: usize,
+    ) -> Result<Vec<Message>, Error> {
+        changes::pins(self, viewer, room, limit).await
+    }
+
     async fn react(
         &self,
         actor: &User,

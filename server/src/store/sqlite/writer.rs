@@ -269,6 +269,7 @@ async fn append_one(
         deleted: false,
         reactions: Vec::new(),
         reply_to,
+        pinned: None,
     };
     sqlx::query(
         "INSERT INTO messages \
