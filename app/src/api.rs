@@ -208,6 +208,8 @@ pub struct RoomPage {
     pub messages: Vec<Message>,
     /// How far the user had read the room when the page loaded (where "New messages" goes).
     pub read: ReadState,
+    /// The room's pinned messages, the newest pin first.
+    pub pins: Vec<Message>,
 }
 
 /// Loads a room and its newest [`crate::protocol::HISTORY_PAGE`] messages for its page: the
@@ -227,6 +229,7 @@ pub async fn load_room(room: String) -> Result<RoomPage, ErrorBody> {
             room: j.room,
             messages: j.messages,
             read: j.read,
+            pins: j.pins,
         }),
         // No room can have that name: as for any other page that is not there.
         Err(e) if e.code == ErrorCode::InvalidRoomName => req.checked(Err(ErrorBody::new(

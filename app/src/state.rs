@@ -178,6 +178,9 @@ pub struct History {
     /// By seq: one entry per seq, in seq order.
     #[store(key: i64 = |(seq, _)| *seq)]
     pub messages: BTreeMap<i64, Message>,
+    /// The room's pinned messages, the newest pin first: from the join, then kept by the
+    /// changes (each carries its message as it stands, pinned or not).
+    pub pins: Vec<Message>,
 }
 
 /// What taking in a run of changes came to.
@@ -229,6 +232,7 @@ impl History {
                 *held = message.clone();
             }
         }
+        self.pin(message);
         let snippet = if message.deleted {
             String::new()
         } else {
@@ -240,6 +244,30 @@ impl History {
                     q.snippet = snippet.clone();
                     q.deleted = message.deleted;
                 }
+            }
+        }
+    }
+
+    /// Keeps [`History::pins`] for a message as it stands now: in its place (the newest pin
+    /// first) while pinned, out of the list once not.
+    pub fn pin(&mut self, message: &Message) {
+        let held = self.pins.iter().position(|p| p.seq == message.seq);
+        match (&message.pinned, held) {
+            (None, None) => {}
+            (None, Some(i)) => {
+                self.pins.remove(i);
+            }
+            (Some(_), Some(i)) if self.pins[i] == *message => {}
+            (Some(pin), held) => {
+                if let Some(i) = held {
+                    self.pins.remove(i);
+                }
+                let at = self
+                    .pins
+                    .iter()
+                    .position(|p| p.pinned.as_ref().is_some_and(|q| q.at < pin.at))
+                    .unwrap_or(self.pins.len());
+                self.pins.insert(at, message.clone());
             }
         }
     }
@@ -432,5 +460,38 @@ pub(crate) mod tests {
         assert!(q.deleted && q.snippet.is_empty());
         assert_eq!(h.oldest(), Some(1));
         assert!(!h.has_older());
+    }
+
+    #[test]
+    fn pins_follow_the_changes_newest_pin_first() {
+        let pinned = |seq: i64, at: i64| Message {
+            pinned: Some(crate::protocol::Pinned {
+                by: "ada".into(),
+                at,
+            }),
+            ..msg("general", seq)
+        };
+        let seqs = |h: &History| h.pins.iter().map(|m| m.seq).collect::<Vec<_>>();
+        let mut h = History::default();
+        h.put(&pinned(3, 10));
+        h.put(&pinned(1, 30));
+        h.put(&pinned(2, 20));
+        assert_eq!(seqs(&h), [1, 2, 3]);
+        // Edited while pinned: in its place, as it stands.
+        let mut edited = pinned(2, 20);
+        edited.body = "changed".into();
+        h.put(&edited);
+        assert_eq!(seqs(&h), [1, 2, 3]);
+        assert_eq!(h.pins[1].body, "changed");
+        // Unpinned, or deleted (a deletion unpins): out.
+        h.put(&msg("general", 1));
+        h.put(&Message {
+            deleted: true,
+            ..msg("general", 3)
+        });
+        assert_eq!(seqs(&h), [2]);
+        // Pinned again later: first.
+        h.put(&pinned(3, 40));
+        assert_eq!(seqs(&h), [3, 2]);
     }
 }

@@ -140,6 +140,25 @@ test('socket.io-client replies, edits, reacts and deletes, and catches up on mis
   expect((await bob.emitWithAck('react', { room: 'general', seq: first.seq, emoji: '🎉' })).error.code).toBe('message_deleted');
 });
 
+test('socket.io-client pins and unpins, hears it as a change, and join lists the pins newest first', async () => {
+  const ada = await connect();
+  const bob = await connect(['polling']);
+  const one = (await ada.emitWithAck('send', { room: 'general', body: 'the plan' })).message;
+  const two = (await ada.emitWithAck('send', { room: 'general', body: 'the other plan' })).message;
+  const heard: any[] = [];
+  bob.on('change', (c) => heard.push(c));
+  const pinned = await bob.emitWithAck('pin', { room: 'general', seq: one.seq });
+  expect(pinned).toMatchObject({ change: 1, message: { seq: one.seq, pinned: { by: 'user2', at: expect.any(Number) } } });
+  expect((await ada.emitWithAck('pin', { room: 'general', seq: one.seq })).change).toBeUndefined();
+  await ada.emitWithAck('pin', { room: 'general', seq: two.seq });
+  const joined = await bob.emitWithAck('join', { room: 'general' });
+  expect(joined.pins.map((m: any) => m.seq)).toEqual([two.seq, one.seq]);
+  const unpinned = await ada.emitWithAck('pin', { room: 'general', seq: one.seq, on: false });
+  expect(unpinned.message.pinned).toBeUndefined();
+  await expect.poll(() => heard.map((c) => [c.change, c.kind, c.seq])).toEqual([[1, 'pin', one.seq], [2, 'pin', two.seq], [3, 'unpin', one.seq]]);
+  expect((await ada.emitWithAck('pin', { room: 'nowhere', seq: 1 })).error.code).toBe('unknown_room');
+});
+
 test('socket.io-client gets documented errors, and request_error without an ack', async () => {
   const socket = await connect(['websocket']);
   expect(await socket.emitWithAck('send', { room: 'general', body: '   ' })).toEqual({

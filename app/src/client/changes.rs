@@ -5,14 +5,14 @@
 use super::ChatClient;
 use crate::protocol::{
     Change, ChangeReply, DeleteRequest, EditRequest, Emoji, ErrorBody, ErrorCode, HistoryReply,
-    HistoryRequest, Message, MessageBody, ReactRequest, Request, HISTORY_PAGE,
+    HistoryRequest, Message, MessageBody, PinRequest, ReactRequest, Request, HISTORY_PAGE,
 };
 use crate::state::{Applied, ChatStoreFields, History};
 use leptos::prelude::*;
 
 impl ChatClient {
     /// `f` of what the page holds of `room`, if it holds any.
-    fn history<T>(&self, room: &str, f: impl FnOnce(&History) -> T) -> Option<T> {
+    pub(super) fn history<T>(&self, room: &str, f: impl FnOnce(&History) -> T) -> Option<T> {
         self.state()
             .histories()
             .try_with_untracked(|h| h.get(room).map(f))
@@ -59,6 +59,10 @@ impl ChatClient {
                 || h.messages
                     .values()
                     .any(|r| r.reply_to.as_ref().is_some_and(|q| q.seq == m.seq))
+                || match h.pins.iter().find(|p| p.seq == m.seq) {
+                    Some(pin) => pin != m,
+                    None => m.pinned.is_some(),
+                }
         });
         if differs == Some(true) {
             self.update_history(&m.room, |h| h.put(m));
@@ -122,7 +126,25 @@ impl ChatClient {
         }
     }
 
-    /// Sends an edit, a deletion or a reaction; its ack's message goes into the store at once.
+    /// Pins message `seq` of `room` to the room (`on`), or unpins it.
+    pub fn pin(
+        &self,
+        room: &str,
+        seq: i64,
+        on: bool,
+        then: impl FnOnce(Result<(), ErrorBody>) + 'static,
+    ) {
+        self.change(
+            PinRequest {
+                room: room.to_owned(),
+                seq,
+                on,
+            },
+            then,
+        );
+    }
+
+    /// Sends an edit, a deletion, a reaction or a pin; its ack's message goes into the store at once.
     fn change<R>(&self, request: R, then: impl FnOnce(Result<(), ErrorBody>) + 'static)
     where
         R: Request<Reply = ChangeReply> + 'static,
@@ -212,6 +234,7 @@ mod tests {
                     ..Room::default()
                 },
                 messages: vec![msg("general", 1), msg("general", 2)],
+                pins: Vec::new(),
                 read: ReadState::default(),
             };
             assert_eq!(client.changes_upto("general"), None);

@@ -641,6 +641,7 @@ impl Connection {
                 Ok(reply) => {
                     this.client.advance_read(reply.read);
                     this.client.add_messages(&room, reply.messages);
+                    this.client.set_pins(&room, reply.pins);
                     let changes = match changes_after {
                         Some(_) => this.client.apply_changes(&room, &reply.changes),
                         // The messages came as they stand now.

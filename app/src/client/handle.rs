@@ -170,7 +170,17 @@ impl ChatClient {
                 h.changes_upto = page.room.last_change;
             }
             h.insert(page.messages.iter().cloned());
+            if !held {
+                h.pins = page.pins.clone();
+            }
         });
+    }
+
+    /// The pins a join brought: the room's as they stand now.
+    pub fn set_pins(&self, room: &str, pins: Vec<Message>) {
+        if self.history(room, |h| h.pins != pins) == Some(true) {
+            self.update_history(room, |h| h.pins = pins);
+        }
     }
 
     /// Messages of `room` the server confirmed (events, ack replies); confirms the outbox
@@ -663,6 +673,7 @@ mod tests {
                 room: room("general", &[]),
                 messages: vec![msg("general", 2), msg("general", 3)],
                 read: ReadState::default(),
+                pins: Vec::new(),
             };
             client.seed_room(&page);
             client.seed_room(&page);

@@ -23,13 +23,16 @@ pub struct Conversation {
     pub flash: RwSignal<Option<i64>>,
     /// True when the user may delete anyone's message here (the owner of this private room).
     pub moderates: Signal<bool>,
+    /// True when the user may pin messages here (anyone in a public room or a direct
+    /// conversation, the owner of a private room).
+    pub pins: bool,
     /// The composer's text box, to give it the focus back.
     pub composer: NodeRef<Textarea>,
 }
 
 impl Conversation {
     /// Provides the state of the page of `room`.
-    pub fn provide(room: &str, moderates: Signal<bool>) -> Self {
+    pub fn provide(room: &str, moderates: Signal<bool>, pins: bool) -> Self {
         let c = Self {
             room: StoredValue::new(room.to_owned()),
             replying: RwSignal::new(None),
@@ -37,6 +40,7 @@ impl Conversation {
             show: RwSignal::new(None),
             flash: RwSignal::new(None),
             moderates,
+            pins,
             composer: NodeRef::new(),
         };
         provide_context(c);

@@ -30,3 +30,8 @@ pub fn EditIcon() -> impl IntoView {
 pub fn DeleteIcon() -> impl IntoView {
     icon("M2.5 4.5h11M6.5 4.5v-2h3v2M4 4.5l.8 9h6.4l.8-9M6.8 7v4M9.2 7v4")
 }
+
+#[component]
+pub fn PinIcon() -> impl IntoView {
+    icon("M9.5 1.8l4.7 4.7M10.6 2.9 7.4 6.1l-3.2.4 5.3 5.3.4-3.2 3.2-3.2M6.8 9.2l-4.3 4.3")
+}

@@ -4,7 +4,7 @@
 //! room). The server renders the same from the same message, so hydration matches.
 
 use super::conversation::Conversation;
-use super::icons::{DeleteIcon, EditIcon, ReactIcon, ReplyIcon};
+use super::icons::{DeleteIcon, EditIcon, PinIcon, ReactIcon, ReplyIcon};
 use super::message_list::Avatar;
 use super::reactions::{ReactionPicker, Reactions};
 use crate::client::use_client;
@@ -35,6 +35,7 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
             .unwrap_or_else(|| initial.clone())
     });
     let deleted = Memo::new(move |_| m.with(|m| m.deleted));
+    let pinned_by = Memo::new(move |_| m.with(|m| m.pinned.as_ref().map(|p| p.by.clone())));
     let quote = Memo::new(move |_| m.with(|m| m.reply_to.clone()));
     let reactions = Memo::new(move |_| m.with(|m| m.reactions.clone()));
     let mentioned = Memo::new(move |_| me.with_value(|me| m.with(|m| m.mentions.contains(me))));
@@ -102,6 +103,11 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
         client.delete(&conv.room(), seq, failed);
     };
     let can_delete = move || mine || admin || conv.moderates.get();
+    let pin = move |_: MouseEvent| {
+        error.set(None);
+        let on = pinned_by.get_untracked().is_none();
+        client.pin(&conv.room(), seq, on, failed);
+    };
 
     let actions = move || {
         (!deleted.get()).then(|| {
@@ -133,6 +139,17 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
                     >
                         <ReactIcon/>
                     </button>
+                    {conv.pins.then(|| view! {
+                        <button
+                            type="button"
+                            aria-label=move || if pinned_by.get().is_some() { "Unpin" } else { "Pin" }
+                            title=move || if pinned_by.get().is_some() { "Unpin" } else { "Pin" }
+                            aria-pressed=move || pinned_by.get().is_some().to_string()
+                            on:click=pin
+                        >
+                            <PinIcon/>
+                        </button>
+                    })}
                     {mine.then(|| view! {
                         <button
                             type="button"
@@ -203,6 +220,9 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
     .into_any();
     let content = view! {
         <div class="content">
+            {move || pinned_by.get().map(|by| view! {
+                <p class="pinned"><PinIcon/>{format!("Pinned by {by}")}</p>
+            })}
             {meta}
             {move || quote.get().map(|q| view! { <QuoteLine q/> }.into_any())}
             {body}

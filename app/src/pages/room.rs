@@ -1,6 +1,7 @@
 use crate::api::{load_room, AddMember, RemoveMember, SetNotifications, SetTopic};
 use crate::client::use_client;
 use crate::components::conversation::Conversation;
+use crate::components::icons::PinIcon;
 use crate::components::live_field::on_change;
 use crate::components::post_form::PostForm;
 use crate::components::presence::PresenceDot;
@@ -73,7 +74,9 @@ fn Room(loaded: Room, new_from: Option<i64>) -> impl IntoView {
             room.with(|r| r.kind == RoomKind::Private && r.owner.as_deref() == Some(me.as_str()))
         })
     };
-    Conversation::provide(&name, moderates);
+    // Anyone pins in a public room or a direct conversation; the owner in a private room.
+    let pins = loaded.kind != RoomKind::Private || loaded.owner.as_deref() == Some(me.as_str());
+    Conversation::provide(&name, moderates, pins);
     let title = loaded.title(&me);
     // A direct conversation shows whether the other person is around.
     let direct_with = (loaded.kind == RoomKind::Direct).then(|| {
@@ -112,6 +115,7 @@ fn Room(loaded: Room, new_from: Option<i64>) -> impl IntoView {
                 <p class="topic" data-testid="topic">{move || room.with(|r| r.topic.clone())}</p>
             </div>
             // Erased: the full view type is too deep for the release WASM build.
+            {view! { <Pins room=name.clone()/> }.into_any()}
             {view! { <TopicForm room/> }.into_any()}
             {view! { <NotifyForm room=name.clone()/> }.into_any()}
             {(loaded.kind == RoomKind::Private).then(|| view! { <Members room/> }.into_any())}
@@ -127,6 +131,55 @@ fn Room(loaded: Room, new_from: Option<i64>) -> impl IntoView {
         >
             <Composer room=name.clone() placeholder=placeholder.clone()/>
         </Show>
+    }
+}
+
+/// The room's pinned messages, the newest pin first, behind a "N pinned" button (nothing when
+/// there are none): each brings its message into view, loading older history when needed.
+#[component]
+fn Pins(room: String) -> impl IntoView {
+    let client = use_client();
+    let conv = Conversation::expect();
+    let histories = client.state().histories();
+    let pins = Memo::new(move |_| {
+        histories
+            .with(|h| h.get(&room).map(|h| h.pins.clone()))
+            .unwrap_or_default()
+    });
+    let details = NodeRef::<leptos::html::Details>::new();
+    let show = move |seq: i64| {
+        if let Some(d) = details.get_untracked() {
+            d.set_open(false);
+        }
+        conv.show.set(Some(seq));
+    };
+    move || {
+        let pins = pins.get();
+        (!pins.is_empty()).then(|| {
+            let count = pins.len();
+            let items = pins
+                .into_iter()
+                .map(|m| {
+                    let seq = m.seq;
+                    let snippet = crate::protocol::Quote::snippet_of_html(&m.html);
+                    view! {
+                        <li>
+                            <button type="button" class="link" on:click=move |_| show(seq)>
+                                <span class="author">{m.author}</span>" "
+                                <span class="snippet">{snippet}</span>
+                            </button>
+                        </li>
+                    }
+                })
+                .collect::<Vec<_>>();
+            view! {
+                <details class="pins" node_ref=details>
+                    <summary><PinIcon/>{format!("{count} pinned")}</summary>
+                    <ol class="pin-list" aria-label="Pinned messages">{items}</ol>
+                </details>
+            }
+            .into_any()
+        })
     }
 }
 

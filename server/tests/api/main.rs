@@ -19,6 +19,7 @@ mod messaging;
 mod nodes;
 mod ops;
 mod pages;
+mod pins;
 mod presence;
 mod privacy;
 mod proxy;
