@@ -4,7 +4,7 @@
 use super::{is_unique_violation, PostgresStore, UserRow};
 use sqlx::PgConnection as Conn;
 
-type Store = PostgresStore;
+type Engine = PostgresStore;
 
 /// While there is no user, locks the users table (as [`lock_users`]), so two registrations on
 /// two nodes cannot both be "the first".

@@ -9,11 +9,6 @@ use super::{
 };
 use sqlx::{PgConnection as Conn, Postgres as Db};
 
-type Store = PostgresStore;
-
-/// Locks the room's row until the transaction ends (`UnknownRoom` when there is none).
-async fn lock_for_change(tx: &mut Conn, room: &RoomName) -> Result<(), Error> {
-    lock_room(tx, room).await
-}
+type Engine = PostgresStore;
 
 include!("../shared/changes.rs");

@@ -1,5 +1,5 @@
 // Users and sessions: one text for both engines, included by `sqlite/accounts.rs` and
-// `postgres/accounts.rs` (`include!`), which give it `Store` and `Conn` and what differs, the
+// `postgres/accounts.rs` (`include!`), which give it `Engine` and `Conn` and what differs, the
 // first account's locks (`lock_while_no_users`, `lock_users`; docs/storage.md).
 
 use crate::error::Error;
@@ -21,7 +21,7 @@ async fn start_in_default_room(conn: &mut Conn, user_id: i64) -> Result<(), Erro
 }
 
 #[async_trait::async_trait]
-impl Accounts for Store {
+impl Accounts for Engine {
     async fn create_user(&self, name: &Username, password_hash: &str) -> Result<User, Error> {
         let mut tx = self.write().await?;
         // The first user is an administrator: while there is none, registrations take turns.

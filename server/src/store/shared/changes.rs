@@ -1,6 +1,6 @@
 // Edits, deletions, reactions and pins, and each room's change log: one text for both engines,
-// included by `sqlite/changes.rs` and `postgres/changes.rs` (`include!`), which give it `Store`,
-// `Conn` and `Db` and the one thing that differs, `lock_for_change` (docs/storage.md). Not a
+// included by `sqlite/changes.rs` and `postgres/changes.rs` (`include!`), which give it `Engine`,
+// `Conn` and `Db` and the one thing that differs, `lock_room` (docs/storage.md). Not a
 // module of its own: each engine compiles it with its own types.
 //
 // Every change is one write transaction in which checking the message, changing it and taking
@@ -25,13 +25,13 @@ struct Write<'a> {
 /// Starts a change of message `seq` of `room`: `UnknownRoom` unless `actor` can see the room,
 /// `UnknownMessage` when it has no such message.
 async fn begin<'a>(
-    store: &Store,
+    store: &Engine,
     actor: &User,
     room: &'a RoomName,
     seq: i64,
 ) -> Result<Write<'a>, Error> {
     let mut tx = store.write().await?;
-    lock_for_change(&mut tx, room).await?;
+    lock_room(&mut tx, room).await?;
     let room_id = visible_room_id(&mut tx, actor.id, room)
         .await?
         .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
@@ -103,7 +103,7 @@ async fn finish(
 
 /// [`crate::store::Store::edit`].
 pub(super) async fn edit(
-    store: &Store,
+    store: &Engine,
     actor: &User,
     room: &RoomName,
     seq: i64,
@@ -159,7 +159,7 @@ async fn moderates(conn: &mut Conn, room_id: i64, actor: &User) -> Result<bool, 
 /// [`crate::store::Store::delete`]. The row stays (its seq stays taken, replies still point
 /// at it); its body, mentions and reactions are gone.
 pub(super) async fn delete(
-    store: &Store,
+    store: &Engine,
     actor: &User,
     room: &RoomName,
     seq: i64,
@@ -196,7 +196,7 @@ pub(super) async fn delete(
 
 /// [`crate::store::Store::pin`].
 pub(super) async fn pin(
-    store: &Store,
+    store: &Engine,
     actor: &User,
     room: &RoomName,
     seq: i64,
@@ -254,7 +254,7 @@ pub(super) async fn pin(
 
 /// [`crate::store::Store::pins`].
 pub(super) async fn pins(
-    store: &Store,
+    store: &Engine,
     viewer: &User,
     room: &RoomName,
     limit: usize,
@@ -277,7 +277,7 @@ pub(super) async fn pins(
 
 /// [`crate::store::Store::react`].
 pub(super) async fn react(
-    store: &Store,
+    store: &Engine,
     actor: &User,
     room: &RoomName,
     seq: i64,
@@ -348,7 +348,7 @@ pub(super) async fn react(
 
 /// [`crate::store::Store::changes`].
 pub(super) async fn changes(
-    store: &Store,
+    store: &Engine,
     viewer: &User,
     room: &RoomName,
     after: i64,

@@ -5,7 +5,7 @@
 use super::{is_unique_violation, SqliteStore, UserRow};
 use sqlx::SqliteConnection as Conn;
 
-type Store = SqliteStore;
+type Engine = SqliteStore;
 
 /// Nothing: no other registration runs between the check and the insert.
 async fn lock_while_no_users(_tx: &mut Conn) -> Result<(), Error> {
