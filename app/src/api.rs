@@ -14,6 +14,8 @@ use crate::protocol::{
     SetNotificationsRequest, SetTopicRequest,
 };
 use crate::protocol::{ErrorBody, Me, Message, NodeHistory, ReadState, Room};
+#[cfg(feature = "ssr")]
+use crate::protocol::{MessageBody, RoomName, Topic, Username};
 use leptos::prelude::*;
 
 /// The user a request is made by, as the server resolved their session cookie.
@@ -98,13 +100,22 @@ impl Request {
 
     /// Runs `request` as the logged-in user (`not_authenticated`, 401, when nobody is).
     async fn run<R: crate::protocol::Request>(&self, request: R) -> Result<R::Reply, ErrorBody> {
+        self.decode_and_run(|| Ok(request)).await
+    }
+
+    /// Runs the request `decode` makes of the function's arguments (validating them, as the
+    /// socket's requests are validated while they are decoded), once the user is known.
+    async fn decode_and_run<R: crate::protocol::Request>(
+        &self,
+        decode: impl FnOnce() -> Result<R, ErrorBody>,
+    ) -> Result<R::Reply, ErrorBody> {
         let result = async {
             let viewer = self
                 .backend
                 .viewer(&self.parts)
                 .await?
                 .ok_or_else(ErrorBody::not_authenticated)?;
-            let request = serde_json::to_value(request).map_err(|_| ErrorBody::internal())?;
+            let request = serde_json::to_value(decode()?).map_err(|_| ErrorBody::internal())?;
             let reply = self.backend.call(&viewer, R::EVENT, request).await?;
             serde_json::from_value(reply).map_err(|_| ErrorBody::internal())
         }
@@ -218,10 +229,12 @@ pub struct RoomPage {
 pub async fn load_room(room: String) -> Result<RoomPage, ErrorBody> {
     let req = Request::take()?;
     let joined = req
-        .run(JoinRequest {
-            room,
-            after: None,
-            changes_after: None,
+        .decode_and_run(|| {
+            Ok(JoinRequest {
+                room: RoomName::parse(&room)?,
+                after: None,
+                changes_after: None,
+            })
         })
         .await;
     match joined {
@@ -270,30 +283,50 @@ form_args! {
 pub async fn create_room(name: String, private: Option<String>) -> Result<Room, ErrorBody> {
     let req = Request::take()?;
     let private = private.is_some();
-    Ok(req.run(CreateRoomRequest { name, private }).await?.room)
+    let create = || {
+        Ok(CreateRoomRequest {
+            name: RoomName::parse_new(name.trim())?,
+            private,
+        })
+    };
+    Ok(req.decode_and_run(create).await?.room)
 }
 
 /// Opens (or finds) the direct conversation with `username`.
 #[server(prefix = "/api", endpoint = "open_direct")]
 pub async fn open_direct(username: String) -> Result<Room, ErrorBody> {
     let req = Request::take()?;
-    Ok(req.run(OpenDirectRequest { username }).await?.room)
+    let open = || {
+        Ok(OpenDirectRequest {
+            username: Username::parse(&username)?,
+        })
+    };
+    Ok(req.decode_and_run(open).await?.room)
 }
 
 /// The owner of private room `room` adds `username`.
 #[server(prefix = "/api", endpoint = "add_member")]
 pub async fn add_member(room: String, username: String) -> Result<Room, ErrorBody> {
     let req = Request::take()?;
-    let member = MemberRequest { room, username };
-    Ok(req.run(AddMemberRequest(member)).await?.room)
+    let add = || Ok(AddMemberRequest(member(&room, &username)?));
+    Ok(req.decode_and_run(add).await?.room)
 }
 
 /// The owner removes `username` from `room`, or a member removes themselves (leaves).
 #[server(prefix = "/api", endpoint = "remove_member")]
 pub async fn remove_member(room: String, username: String) -> Result<Room, ErrorBody> {
     let req = Request::take()?;
-    let member = MemberRequest { room, username };
-    Ok(req.run(RemoveMemberRequest(member)).await?.room)
+    let remove = || Ok(RemoveMemberRequest(member(&room, &username)?));
+    Ok(req.decode_and_run(remove).await?.room)
+}
+
+/// A membership change's fields, validated.
+#[cfg(feature = "ssr")]
+fn member(room: &str, username: &str) -> Result<MemberRequest, ErrorBody> {
+    Ok(MemberRequest {
+        room: RoomName::parse(room)?,
+        username: Username::parse(username)?,
+    })
 }
 
 /// Sends a message: the composer's plain form post, on a page without JavaScript (with it, the
@@ -302,14 +335,15 @@ pub async fn remove_member(room: String, username: String) -> Result<Room, Error
 #[server(prefix = "/api", endpoint = "post_message")]
 pub async fn post_message(room: String, body: String) -> Result<(), ErrorBody> {
     let req = Request::take()?;
-    let sent = req
-        .run(SendRequest {
-            room,
-            body,
+    let send = || {
+        Ok(SendRequest {
+            room: RoomName::parse(&room)?,
+            body: MessageBody::parse(&body)?,
             key: None,
             reply_to: None,
         })
-        .await;
+    };
+    let sent = req.decode_and_run(send).await;
     if sent.is_err() && req.from_a_page() {
         // Back to the room with the reason (server_fn sets the address); an error status
         // would leave the browser on a page of JSON instead.
@@ -324,7 +358,13 @@ pub async fn post_message(room: String, body: String) -> Result<(), ErrorBody> {
 #[server(prefix = "/api", endpoint = "set_topic")]
 pub async fn set_topic(room: String, topic: String) -> Result<Room, ErrorBody> {
     let req = Request::take()?;
-    Ok(req.run(SetTopicRequest { room, topic }).await?.room)
+    let set = || {
+        Ok(SetTopicRequest {
+            room: RoomName::parse(&room)?,
+            topic: Topic::parse(&topic)?,
+        })
+    };
+    Ok(req.decode_and_run(set).await?.room)
 }
 
 /// Sets what a room notifies the user of (`level`: `all`, `mentions` or `muted`; a plain form
@@ -341,7 +381,13 @@ pub async fn set_notifications(
             "level must be one of all, mentions and muted.",
         )));
     };
-    req.run(SetNotificationsRequest { room, level }).await
+    let set = || {
+        Ok(SetNotificationsRequest {
+            room: RoomName::parse(&room)?,
+            level,
+        })
+    };
+    req.decode_and_run(set).await
 }
 
 #[cfg(test)]

@@ -40,22 +40,7 @@ impl ConnStatus {
 }
 
 /// How Engine.IO carries the connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    Websocket,
-    /// HTTP long-polling, where WebSockets fail (upgraded when they work again).
-    Polling,
-}
-
-impl Transport {
-    /// Engine.IO's name for it, shown in the status line and in `data-transport`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Transport::Websocket => "websocket",
-            Transport::Polling => "polling",
-        }
-    }
-}
+pub use socketio_browser::Transport;
 
 /// Where a message the user sent stands.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

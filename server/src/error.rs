@@ -10,7 +10,7 @@ pub enum Error {
     #[error("{0}")]
     Invalid(ErrorBody),
     #[error("payload is not the expected JSON object ({shape}): {why}")]
-    BadPayload { shape: &'static str, why: String },
+    BadPayload { shape: String, why: String },
     #[error("payload of {0} bytes is too large")]
     PayloadTooLarge(usize),
     #[error("unknown event {0}")]

@@ -4,8 +4,9 @@
 
 use super::ChatClient;
 use crate::protocol::{
-    Change, ChangeReply, DeleteRequest, EditRequest, Emoji, ErrorBody, ErrorCode, HistoryReply,
-    HistoryRequest, Message, MessageBody, PinRequest, ReactRequest, Request, HISTORY_PAGE,
+    Change, ChangeReply, DeleteRequest, EditRequest, Emoji, ErrorBody, ErrorCode, HistoryLimit,
+    HistoryReply, HistoryRequest, Message, MessageBody, PinRequest, ReactRequest, Request,
+    RoomName,
 };
 use crate::state::{Applied, ChatStoreFields, History};
 use leptos::prelude::*;
@@ -79,14 +80,7 @@ impl ChatClient {
         then: impl FnOnce(Result<(), ErrorBody>) + 'static,
     ) {
         match MessageBody::parse(body) {
-            Ok(body) => self.change(
-                EditRequest {
-                    room: room.to_owned(),
-                    seq,
-                    body: body.as_str().to_owned(),
-                },
-                then,
-            ),
+            Ok(body) => self.change(room, |room| EditRequest { room, seq, body }, then),
             Err(e) => then(Err(e)),
         }
     }
@@ -94,13 +88,7 @@ impl ChatClient {
     /// Deletes message `seq` of `room` (the user's own; any, for a private room's owner or an
     /// administrator).
     pub fn delete(&self, room: &str, seq: i64, then: impl FnOnce(Result<(), ErrorBody>) + 'static) {
-        self.change(
-            DeleteRequest {
-                room: room.to_owned(),
-                seq,
-            },
-            then,
-        );
+        self.change(room, |room| DeleteRequest { room, seq }, then);
     }
 
     /// Adds the user's reaction `emoji` to message `seq` of `room` (`on`), or takes it back.
@@ -114,10 +102,11 @@ impl ChatClient {
     ) {
         match Emoji::parse(emoji) {
             Ok(emoji) => self.change(
-                ReactRequest {
-                    room: room.to_owned(),
+                room,
+                |room| ReactRequest {
+                    room,
                     seq,
-                    emoji: emoji.as_str().to_owned(),
+                    emoji,
                     on,
                 },
                 then,
@@ -134,23 +123,25 @@ impl ChatClient {
         on: bool,
         then: impl FnOnce(Result<(), ErrorBody>) + 'static,
     ) {
-        self.change(
-            PinRequest {
-                room: room.to_owned(),
-                seq,
-                on,
-            },
-            then,
-        );
+        self.change(room, |room| PinRequest { room, seq, on }, then);
     }
 
-    /// Sends an edit, a deletion, a reaction or a pin; its ack's message goes into the store at once.
-    fn change<R>(&self, request: R, then: impl FnOnce(Result<(), ErrorBody>) + 'static)
-    where
+    /// Sends an edit, a deletion, a reaction or a pin of a message of `room`; its ack's message
+    /// goes into the store at once.
+    fn change<R>(
+        &self,
+        room: &str,
+        request: impl FnOnce(RoomName) -> R,
+        then: impl FnOnce(Result<(), ErrorBody>) + 'static,
+    ) where
         R: Request<Reply = ChangeReply> + 'static,
     {
+        let room = match RoomName::parse(room) {
+            Ok(room) => room,
+            Err(e) => return then(Err(e)),
+        };
         let client = *self;
-        self.ask(request, move |reply| {
+        self.ask(request(room), move |reply| {
             then(reply.map(|r| client.put_message(&r.message)))
         });
     }
@@ -164,10 +155,13 @@ impl ChatClient {
         if before <= 1 {
             return then(Ok(false));
         }
-        let request = HistoryRequest {
-            room: room.to_owned(),
-            before: Some(before),
-            limit: Some(HISTORY_PAGE),
+        let request = match RoomName::parse(room) {
+            Ok(room) => HistoryRequest {
+                room,
+                before: Some(before),
+                limit: HistoryLimit::default(),
+            },
+            Err(e) => return then(Err(e)),
         };
         let client = *self;
         let room = room.to_owned();

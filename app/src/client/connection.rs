@@ -2,20 +2,20 @@
 //! after a loss, sending the outbox in order, and handing everything that arrives to the
 //! [`ChatClient`], which writes it into the store.
 
-use super::socket::{AckError, Socket, SocketEvent};
 use super::{ChatClient, OpsUpdate};
 use crate::protocol::{
     event, in_use_now, read_through_text, ActivityRequest, Change, ChangesReply, ChangesRequest,
-    ConnectAuth, ErrorBody, ErrorCode, JoinReply, JoinRequest, MarkReadRequest, MembersReply,
-    MembersRequest, Message, NotificationsReply, OpsUnwatchRequest, OpsWatchReply, OpsWatchRequest,
-    OpsWindow, PresenceReply, PresenceRequest, ReadReply, Reply, Request, RoomReply, RoomsReply,
-    RoomsRequest, SendReply, SendRequest, TypingEvent, TypingRequest, UserPresence,
-    MAX_PRESENCE_USERS, TYPING_SHOWN_MS,
+    ClientKey, ConnectAuth, ErrorBody, ErrorCode, JoinReply, JoinRequest, MarkReadRequest,
+    MembersReply, MembersRequest, Message, MessageBody, NotificationsReply, OpsUnwatchRequest,
+    OpsWatchReply, OpsWatchRequest, OpsWindow, PresenceReply, PresenceRequest, ReadReply, Reply,
+    Request, RoomName, RoomReply, RoomsReply, RoomsRequest, SendReply, SendRequest, TypingEvent,
+    TypingRequest, UserPresence, Username, MAX_PRESENCE_USERS, TYPING_SHOWN_MS,
 };
 use crate::state::{Applied, ChatStoreFields, ConnStatus, History, PendingState, Transport};
 use leptos::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
+use socketio_browser::{AckError, Socket, SocketEvent};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -168,7 +168,10 @@ impl Connection {
         }
         for chunk in users.chunks(MAX_PRESENCE_USERS) {
             let request = PresenceRequest {
-                users: chunk.to_vec(),
+                users: chunk
+                    .iter()
+                    .filter_map(|u| Username::parse(u).ok())
+                    .collect(),
             };
             let this = self.clone();
             self.request(
@@ -240,10 +243,10 @@ impl Connection {
             std::mem::take(&mut inner.unsent_reads)
         };
         for (room, seq) in unsent {
-            let request = MarkReadRequest {
-                room: room.clone(),
-                seq,
+            let Some(name) = room_name(&room) else {
+                continue;
             };
+            let request = MarkReadRequest { room: name, seq };
             let this = self.clone();
             self.request(&request, move |reply: Result<ReadReply, _>| match reply {
                 Ok(r) => this.client.advance_read(r.into()),
@@ -268,8 +271,11 @@ impl Connection {
     /// The members of `room` whose names start with `prefix`, for `then` (empty when not
     /// connected or refused).
     pub fn members(&self, room: &str, prefix: &str, then: impl FnOnce(Vec<String>) + 'static) {
+        let Some(room) = room_name(room) else {
+            return then(Vec::new());
+        };
         let request = MembersRequest {
-            room: room.to_owned(),
+            room,
             prefix: prefix.to_owned(),
         };
         self.request(&request, move |reply: Result<MembersReply, _>| {
@@ -282,9 +288,8 @@ impl Connection {
         if !self.socket.is_connected() {
             return;
         }
-        let request = TypingRequest {
-            room: room.to_owned(),
-        };
+        let Some(room) = room_name(room) else { return };
+        let request = TypingRequest { room };
         // No ack asked: a refused notice is simply not shown (the server may answer with
         // `request_error`, which this client ignores).
         self.socket.emit(TypingRequest::EVENT, to_value(&request));
@@ -466,10 +471,8 @@ impl Connection {
         if !self.socket.is_connected() || !self.inner.borrow_mut().catching_up.insert(room.into()) {
             return;
         }
-        let request = ChangesRequest {
-            room: room.to_owned(),
-            after,
-        };
+        let Some(name) = room_name(room) else { return };
+        let request = ChangesRequest { room: name, after };
         let this = self.clone();
         let room = room.to_owned();
         self.request(&request, move |reply: Result<ChangesReply, _>| {
@@ -626,8 +629,12 @@ impl Connection {
                 .map(|h| (h.contiguous_upto(), h.changes_upto))
                 .unzip()
         });
+        let Some(name) = room_name(&room) else {
+            self.inner.borrow_mut().joining = false;
+            return;
+        };
         let request = JoinRequest {
-            room: room.clone(),
+            room: name,
             after,
             changes_after,
         };
@@ -687,13 +694,26 @@ impl Connection {
                 .cloned()
         });
         let Some(p) = next else { return };
-        self.inner.borrow_mut().in_flight = Some(p.key.clone());
-        let request = SendRequest {
-            room: p.room.clone(),
-            body: p.body,
-            key: Some(p.key.clone()),
-            reply_to: p.reply_to.as_ref().map(|q| q.seq),
+        let fields = (
+            RoomName::parse(&p.room),
+            MessageBody::parse(&p.body),
+            ClientKey::parse(&p.key),
+        );
+        let request = match fields {
+            (Ok(room), Ok(body), Ok(key)) => SendRequest {
+                room,
+                body,
+                key: Some(key),
+                reply_to: p.reply_to.as_ref().map(|q| q.seq),
+            },
+            // Checked when it was written: only a page older than a rule gets here.
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                self.client
+                    .set_pending_state(&p.key, PendingState::Failed(e.message));
+                return;
+            }
         };
+        self.inner.borrow_mut().in_flight = Some(p.key.clone());
         let this = self.clone();
         self.request(&request, move |reply: Result<SendReply, _>| {
             let mine = this.inner.borrow().in_flight.as_deref() == Some(p.key.as_str());
@@ -714,6 +734,14 @@ impl Connection {
             }
         });
     }
+}
+
+/// A room's name as a request field. The page's names are the server's, so none is refused;
+/// one that were would be logged and its request not sent.
+fn room_name(room: &str) -> Option<RoomName> {
+    RoomName::parse(room)
+        .inspect_err(|e| leptos::logging::warn!("natter: {room}: {}", e.message))
+        .ok()
 }
 
 fn to_value<T: Serialize>(v: &T) -> Value {

@@ -15,7 +15,8 @@ pub const SESSION_COOKIE: &str = "natter_session";
 
 /// A username: 2 to 24 of `a-z`, `0-9`, `-`, `_`, starting with a letter. Input is trimmed and
 /// lowercased, so `Ada` and `ada` are the same account.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Username(String);
 
 impl Username {
@@ -41,6 +42,19 @@ impl Username {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl TryFrom<String> for Username {
+    type Error = ErrorBody;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        super::decode::validated(Self::parse(&s))
+    }
+}
+
+impl From<Username> for String {
+    fn from(v: Username) -> String {
+        v.0
     }
 }
 

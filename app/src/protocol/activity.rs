@@ -2,6 +2,7 @@
 //! counts), whom a message mentions, and who is typing.
 
 use super::events::{event, request};
+use super::rooms::RoomName;
 use serde::{Deserialize, Serialize};
 
 /// The most mentions of one room one [`ReadState`] lists (more still count as "99+").
@@ -57,7 +58,7 @@ impl ReadState {
 /// `mark_read` payload: the user has seen the room up to `seq`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MarkReadRequest {
-    pub room: String,
+    pub room: RoomName,
     /// The newest seq seen. A position never moves back; one beyond the room's newest message
     /// counts as its newest.
     pub seq: i64,
@@ -88,7 +89,7 @@ impl From<ReadReply> for ReadState {
 /// type; nothing when they stop: the others forget after [`TYPING_SHOWN_MS`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TypingRequest {
-    pub room: String,
+    pub room: RoomName,
 }
 
 /// `typing` ack on success: `{}`.
@@ -108,19 +109,9 @@ pub const TYPING_SHOWN_MS: u64 = 5_000;
 /// How often a client sends `typing` while the user types, at most, in milliseconds.
 pub const TYPING_EVERY_MS: u64 = 3_000;
 
-request!(
-    MarkReadRequest,
-    event::MARK_READ,
-    "{ room, seq }",
-    ReadReply
-);
-request!(TypingRequest, event::TYPING, "{ room }", TypingReply);
-request!(
-    MembersRequest,
-    event::MEMBERS,
-    "{ room, prefix? }",
-    MembersReply
-);
+request!(MarkReadRequest, event::MARK_READ, ReadReply);
+request!(TypingRequest, event::TYPING, TypingReply);
+request!(MembersRequest, event::MEMBERS, MembersReply);
 
 /// The most names one `members` reply holds.
 pub const MEMBERS_PAGE: usize = 8;
@@ -128,7 +119,7 @@ pub const MEMBERS_PAGE: usize = 8;
 /// `members` payload: who in `room` could be mentioned, by the start of their name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MembersRequest {
-    pub room: String,
+    pub room: RoomName,
     /// The start of the usernames wanted (what follows the `@` typed so far); may be empty.
     #[serde(default)]
     pub prefix: String,

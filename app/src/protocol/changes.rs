@@ -9,6 +9,8 @@
 use super::errors::{ErrorBody, ErrorCode};
 use super::events::{event, request};
 use super::messages::Message;
+use super::messages::MessageBody;
+use super::rooms::RoomName;
 use serde::{Deserialize, Serialize};
 
 /// The most distinct emoji one message may carry.
@@ -199,7 +201,8 @@ fn text_of_html(html: &str) -> String {
 
 /// A reaction's emoji as sent: one emoji (the server checks it is one), no white space, at
 /// most [`MAX_EMOJI_BYTES`] bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Emoji(String);
 
 impl Emoji {
@@ -228,27 +231,40 @@ impl Emoji {
     }
 }
 
+impl TryFrom<String> for Emoji {
+    type Error = ErrorBody;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        super::decode::validated(Self::parse(&s))
+    }
+}
+
+impl From<Emoji> for String {
+    fn from(v: Emoji) -> String {
+        v.0
+    }
+}
+
 /// `edit` payload: the author replaces a message's body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EditRequest {
-    pub room: String,
+    pub room: RoomName,
     pub seq: i64,
-    pub body: String,
+    pub body: MessageBody,
 }
 
 /// `delete` payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteRequest {
-    pub room: String,
+    pub room: RoomName,
     pub seq: i64,
 }
 
 /// `react` payload: add (`on`, the default) or take back a reaction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReactRequest {
-    pub room: String,
+    pub room: RoomName,
     pub seq: i64,
-    pub emoji: String,
+    pub emoji: Emoji,
     #[serde(default = "yes")]
     pub on: bool,
 }
@@ -260,7 +276,7 @@ fn yes() -> bool {
 /// `pin` payload: pin (`on`, the default) a message to its room, or unpin it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PinRequest {
-    pub room: String,
+    pub room: RoomName,
     pub seq: i64,
     #[serde(default = "yes")]
     pub on: bool,
@@ -286,7 +302,7 @@ pub struct ChangeReply {
 /// `changes` payload: a room's changes after number `after`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangesRequest {
-    pub room: String,
+    pub room: RoomName,
     pub after: i64,
 }
 
@@ -298,21 +314,11 @@ pub struct ChangesReply {
     pub truncated: bool,
 }
 
-request!(EditRequest, event::EDIT, "{ room, seq, body }", ChangeReply);
-request!(DeleteRequest, event::DELETE, "{ room, seq }", ChangeReply);
-request!(PinRequest, event::PIN, "{ room, seq, on? }", ChangeReply);
-request!(
-    ReactRequest,
-    event::REACT,
-    "{ room, seq, emoji, on? }",
-    ChangeReply
-);
-request!(
-    ChangesRequest,
-    event::CHANGES,
-    "{ room, after }",
-    ChangesReply
-);
+request!(EditRequest, event::EDIT, ChangeReply);
+request!(DeleteRequest, event::DELETE, ChangeReply);
+request!(PinRequest, event::PIN, ChangeReply);
+request!(ReactRequest, event::REACT, ChangeReply);
+request!(ChangesRequest, event::CHANGES, ChangesReply);
 
 #[cfg(test)]
 mod tests {

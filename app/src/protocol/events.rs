@@ -11,17 +11,15 @@ pub const MAX_EVENT_BYTES: usize = 64 * 1024;
 /// socket adapter registers each handler by this, so an event's name is written once.
 pub trait Request: Serialize + DeserializeOwned + Send + 'static {
     const EVENT: &'static str;
-    /// The payload's fields, for error sentences (`{ room, after? }`).
-    const SHAPE: &'static str;
     type Reply: Serialize + DeserializeOwned + Send + 'static;
 }
 
-/// Declares `$req` as the request of event `$event` (fields `$shape`), answered with `$reply`.
+/// Declares `$req` as the request of event `$event`, answered with `$reply`. Its fields, for
+/// error sentences, come from the type itself (`decode::fields`).
 macro_rules! request {
-    ($req:ty, $event:expr, $shape:expr, $reply:ty) => {
+    ($req:ty, $event:expr, $reply:ty) => {
         impl $crate::protocol::Request for $req {
             const EVENT: &'static str = $event;
-            const SHAPE: &'static str = $shape;
             type Reply = $reply;
         }
     };

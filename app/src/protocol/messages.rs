@@ -2,6 +2,7 @@
 
 use super::errors::{ErrorBody, ErrorCode};
 use super::events::{event, request};
+use super::rooms::RoomName;
 use serde::{Deserialize, Serialize};
 
 /// The most characters a message body may hold (after trimming).
@@ -14,7 +15,8 @@ pub const MAX_HISTORY_LIMIT: u32 = 200;
 pub const MAX_KEY_CHARS: usize = 64;
 
 /// A message body: trimmed, not empty, at most [`MAX_BODY_CHARS`] characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct MessageBody(String);
 
 impl MessageBody {
@@ -58,8 +60,22 @@ impl MessageBody {
     }
 }
 
+impl TryFrom<String> for MessageBody {
+    type Error = ErrorBody;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        super::decode::validated(Self::parse(&s))
+    }
+}
+
+impl From<MessageBody> for String {
+    fn from(v: MessageBody) -> String {
+        v.0
+    }
+}
+
 /// A client-chosen idempotency key: 1 to [`MAX_KEY_CHARS`] printable ASCII characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct ClientKey(String);
 
 impl ClientKey {
@@ -79,10 +95,43 @@ impl ClientKey {
     }
 }
 
+impl TryFrom<String> for ClientKey {
+    type Error = ErrorBody;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        super::decode::validated(Self::parse(&s))
+    }
+}
+
+impl From<ClientKey> for String {
+    fn from(v: ClientKey) -> String {
+        v.0
+    }
+}
+
 /// How many messages one `history` page holds: 1 to [`MAX_HISTORY_LIMIT`], default
 /// [`HISTORY_PAGE`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
 pub struct HistoryLimit(u32);
+
+impl TryFrom<u32> for HistoryLimit {
+    type Error = ErrorBody;
+    fn try_from(n: u32) -> Result<Self, Self::Error> {
+        super::decode::validated(Self::parse(Some(n)))
+    }
+}
+
+impl From<HistoryLimit> for u32 {
+    fn from(l: HistoryLimit) -> u32 {
+        l.0
+    }
+}
+
+impl Default for HistoryLimit {
+    fn default() -> Self {
+        Self(HISTORY_PAGE)
+    }
+}
 
 impl HistoryLimit {
     pub fn parse(limit: Option<u32>) -> Result<Self, ErrorBody> {
@@ -94,6 +143,11 @@ impl HistoryLimit {
                 format!("limit must be between 1 and {MAX_HISTORY_LIMIT}."),
             )),
         }
+    }
+
+    /// True for the default page size (left out of a request).
+    pub fn is_default(&self) -> bool {
+        self.0 == HISTORY_PAGE
     }
 
     pub fn get(self) -> u32 {
@@ -147,13 +201,13 @@ pub struct Message {
 /// `send` payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendRequest {
-    pub room: String,
+    pub room: RoomName,
     /// The text. The author is the logged-in user; an `author` field, if sent, is ignored.
-    pub body: String,
+    pub body: MessageBody,
     /// Idempotency key: a repeat with the same key in the same room stores nothing new and gets
     /// the first message back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<ClientKey>,
     /// The seq of the message in the same room this one answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<i64>,
@@ -168,13 +222,13 @@ pub struct SendReply {
 /// `history` payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryRequest {
-    pub room: String,
+    pub room: RoomName,
     /// Only messages with a smaller seq; absent: the newest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<i64>,
     /// How many at most (1 to [`MAX_HISTORY_LIMIT`], default [`HISTORY_PAGE`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "HistoryLimit::is_default")]
+    pub limit: HistoryLimit,
 }
 
 /// `history` ack on success.
@@ -184,18 +238,8 @@ pub struct HistoryReply {
     pub messages: Vec<Message>,
 }
 
-request!(
-    SendRequest,
-    event::SEND,
-    "{ room, body, key?, reply_to? }",
-    SendReply
-);
-request!(
-    HistoryRequest,
-    event::HISTORY,
-    "{ room, before?, limit? }",
-    HistoryReply
-);
+request!(SendRequest, event::SEND, SendReply);
+request!(HistoryRequest, event::HISTORY, HistoryReply);
 
 #[cfg(test)]
 mod tests {

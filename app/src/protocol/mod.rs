@@ -5,6 +5,7 @@
 //! - [`events`]: event names, the [`Request`] trait that ties each request to its event and
 //!   reply, and the size limit of one event.
 //! - [`errors`]: error codes, the error body of every ack and HTTP answer, [`Reply`].
+//! - [`decode`]: requests validated while they are decoded.
 //! - [`activity`]: read positions, mentions, typing.
 //! - [`changes`]: edits, deletions, reactions, replies' quotes, and the change log.
 //! - [`presence`]: who is online, away or offline.
@@ -17,6 +18,7 @@
 pub mod accounts;
 pub mod activity;
 pub mod changes;
+pub mod decode;
 pub mod errors;
 pub mod events;
 pub mod messages;

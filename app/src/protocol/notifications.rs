@@ -3,6 +3,7 @@
 //! follows the user to every tab and device.
 
 use super::events::{event, request};
+use super::rooms::RoomName;
 use serde::{Deserialize, Serialize};
 
 /// What a room notifies its reader of, when their tab is hidden.
@@ -63,7 +64,7 @@ impl NotifyLevel {
 /// `set_notifications` payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SetNotificationsRequest {
-    pub room: String,
+    pub room: RoomName,
     /// `all`, `mentions` or `muted`.
     pub level: NotifyLevel,
 }
@@ -79,7 +80,6 @@ pub struct NotificationsReply {
 request!(
     SetNotificationsRequest,
     event::SET_NOTIFICATIONS,
-    "{ room, level }",
     NotificationsReply
 );
 

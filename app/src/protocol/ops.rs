@@ -65,5 +65,5 @@ pub struct OpsUnwatchRequest {}
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OpsUnwatchReply {}
 
-request!(OpsWatchRequest, event::OPS_WATCH, "{}", OpsWatchReply);
-request!(OpsUnwatchRequest, event::OPS_UNWATCH, "{}", OpsUnwatchReply);
+request!(OpsWatchRequest, event::OPS_WATCH, OpsWatchReply);
+request!(OpsUnwatchRequest, event::OPS_UNWATCH, OpsUnwatchReply);

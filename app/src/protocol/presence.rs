@@ -64,7 +64,7 @@ pub struct ActivityReply {
 /// [`MAX_PRESENCE_USERS`] usernames).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PresenceRequest {
-    pub users: Vec<String>,
+    pub users: Vec<super::Username>,
 }
 
 /// `presence` ack on success: one entry per user asked about, in the order asked (an unknown
@@ -82,13 +82,8 @@ pub struct UserPresence {
     pub status: Presence,
 }
 
-request!(
-    ActivityRequest,
-    event::ACTIVITY,
-    "{ active }",
-    ActivityReply
-);
-request!(PresenceRequest, event::PRESENCE, "{ users }", PresenceReply);
+request!(ActivityRequest, event::ACTIVITY, ActivityReply);
+request!(PresenceRequest, event::PRESENCE, PresenceReply);
 
 /// Whether a tab is in use: shown, and touched within [`AWAY_AFTER_MS`] (times in ms).
 pub fn in_use_now(visible: bool, last_input_ms: f64, now_ms: f64) -> bool {

@@ -100,7 +100,15 @@ impl RoomName {
 impl TryFrom<String> for RoomName {
     type Error = ErrorBody;
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::parse(&s)
+        super::decode::validated(Self::parse(&s))
+    }
+}
+
+impl RoomName {
+    /// A name for a new room, as a request field: trimmed, then [`RoomName::parse_new`].
+    pub fn deserialize_new<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        super::decode::validated(Self::parse_new(raw.trim())).map_err(serde::de::Error::custom)
     }
 }
 
@@ -117,7 +125,8 @@ impl fmt::Display for RoomName {
 }
 
 /// A room's topic: one line of at most [`MAX_TOPIC_CHARS`] characters, trimmed; empty clears it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Topic(String);
 
 impl Topic {
@@ -143,6 +152,19 @@ impl Topic {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl TryFrom<String> for Topic {
+    type Error = ErrorBody;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        super::decode::validated(Self::parse(&s))
+    }
+}
+
+impl From<Topic> for String {
+    fn from(v: Topic) -> String {
+        v.0
     }
 }
 
@@ -212,7 +234,7 @@ impl Room {
 /// `join` payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JoinRequest {
-    pub room: String,
+    pub room: RoomName,
     /// The newest sequence number the client holds; the reply carries what came after it.
     /// Absent: the reply carries the newest [`super::HISTORY_PAGE`] messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -250,7 +272,7 @@ pub struct JoinReply {
 /// `leave` payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaveRequest {
-    pub room: String,
+    pub room: RoomName,
 }
 
 /// `leave` ack on success.
@@ -302,7 +324,8 @@ pub struct RoomsReply {
 /// `create_room` payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRoomRequest {
-    pub name: String,
+    #[serde(deserialize_with = "RoomName::deserialize_new")]
+    pub name: RoomName,
     /// True: invite-only, starting with the creator as its only member.
     #[serde(default)]
     pub private: bool,
@@ -311,14 +334,14 @@ pub struct CreateRoomRequest {
 /// `open_direct` payload: the other user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenDirectRequest {
-    pub username: String,
+    pub username: super::Username,
 }
 
 /// `add_member` and `remove_member` payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberRequest {
-    pub room: String,
-    pub username: String,
+    pub room: RoomName,
+    pub username: super::Username,
 }
 
 /// `add_member` payload (the same fields as [`MemberRequest`]).
@@ -334,9 +357,9 @@ pub struct RemoveMemberRequest(pub MemberRequest);
 /// `set_topic` payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SetTopicRequest {
-    pub room: String,
+    pub room: RoomName,
     /// The new topic; an empty one clears it.
-    pub topic: String,
+    pub topic: Topic,
 }
 
 /// The ack of `create_room`, `open_direct`, `add_member`, `remove_member`, `set_topic`, and the
@@ -346,45 +369,15 @@ pub struct RoomReply {
     pub room: Room,
 }
 
-request!(JoinRequest, event::JOIN, "{ room, after? }", JoinReply);
-request!(LeaveRequest, event::LEAVE, "{ room }", LeaveReply);
-request!(RoomsRequest, event::ROOMS, "{}", RoomsReply);
-request!(
-    BrowseRequest,
-    event::BROWSE,
-    "{ query?, after?, limit? }",
-    BrowseReply
-);
-request!(
-    CreateRoomRequest,
-    event::CREATE_ROOM,
-    "{ name, private? }",
-    RoomReply
-);
-request!(
-    OpenDirectRequest,
-    event::OPEN_DIRECT,
-    "{ username }",
-    RoomReply
-);
-request!(
-    AddMemberRequest,
-    event::ADD_MEMBER,
-    "{ room, username }",
-    RoomReply
-);
-request!(
-    RemoveMemberRequest,
-    event::REMOVE_MEMBER,
-    "{ room, username }",
-    RoomReply
-);
-request!(
-    SetTopicRequest,
-    event::SET_TOPIC,
-    "{ room, topic }",
-    RoomReply
-);
+request!(JoinRequest, event::JOIN, JoinReply);
+request!(LeaveRequest, event::LEAVE, LeaveReply);
+request!(RoomsRequest, event::ROOMS, RoomsReply);
+request!(BrowseRequest, event::BROWSE, BrowseReply);
+request!(CreateRoomRequest, event::CREATE_ROOM, RoomReply);
+request!(OpenDirectRequest, event::OPEN_DIRECT, RoomReply);
+request!(AddMemberRequest, event::ADD_MEMBER, RoomReply);
+request!(RemoveMemberRequest, event::REMOVE_MEMBER, RoomReply);
+request!(SetTopicRequest, event::SET_TOPIC, RoomReply);
 
 #[cfg(test)]
 mod tests {
@@ -467,6 +460,6 @@ mod tests {
     fn member_requests_are_plain_objects() {
         let req: AddMemberRequest =
             serde_json::from_str(r#"{"room":"r","username":"bob"}"#).unwrap();
-        assert_eq!(req.0.username, "bob");
+        assert_eq!(req.0.username.as_str(), "bob");
     }
 }

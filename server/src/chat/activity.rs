@@ -6,8 +6,8 @@ use super::{Caller, ChatService};
 use crate::error::Error;
 use crate::events::Event;
 use app::protocol::{
-    ErrorBody, ErrorCode, MarkReadRequest, NotificationsReply, ReadReply, RoomName,
-    SetNotificationsRequest, TypingEvent, TypingReply, TypingRequest,
+    ErrorBody, ErrorCode, MarkReadRequest, NotificationsReply, ReadReply, SetNotificationsRequest,
+    TypingEvent, TypingReply, TypingRequest,
 };
 use socketioxide::adapter::Adapter;
 
@@ -18,7 +18,7 @@ pub async fn mark_read<A: Adapter>(
     caller: Caller<A>,
     req: MarkReadRequest,
 ) -> Result<ReadReply, Error> {
-    let room = RoomName::parse(&req.room)?;
+    let room = req.room;
     if req.seq < 0 {
         return Err(ErrorBody::new(ErrorCode::BadPayload, "seq cannot be negative.").into());
     }
@@ -42,7 +42,7 @@ pub async fn typing<A: Adapter>(
     caller: Caller<A>,
     req: TypingRequest,
 ) -> Result<TypingReply, Error> {
-    let room = RoomName::parse(&req.room)?;
+    let room = req.room;
     chat.limit(Action::Typing, &caller)?;
     // Only where the caller may write: the same check as sending.
     chat.store().room(&caller.user, &room).await?;
@@ -60,7 +60,7 @@ pub async fn set_notifications<A: Adapter>(
     caller: Caller<A>,
     req: SetNotificationsRequest,
 ) -> Result<NotificationsReply, Error> {
-    let room = RoomName::parse(&req.room)?;
+    let room = req.room;
     chat.limit(Action::SetNotifications, &caller)?;
     let level = chat
         .store()

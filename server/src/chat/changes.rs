@@ -10,8 +10,8 @@ use crate::events::Event;
 use crate::store::{Changed, ReactionLimits, User};
 use app::protocol::{
     Change, ChangeReply, ChangesReply, ChangesRequest, DeleteRequest, EditRequest, Emoji,
-    MessageBody, PinRequest, ReactRequest, RoomName, CHANGES_PAGE, MAX_PINS,
-    MAX_REACTIONS_PER_USER, MAX_REACTION_KINDS,
+    PinRequest, ReactRequest, RoomName, CHANGES_PAGE, MAX_PINS, MAX_REACTIONS_PER_USER,
+    MAX_REACTION_KINDS,
 };
 use socketioxide::adapter::Adapter;
 
@@ -21,8 +21,8 @@ pub async fn edit<A: Adapter>(
     caller: Caller<A>,
     req: EditRequest,
 ) -> Result<ChangeReply, Error> {
-    let room = RoomName::parse(&req.room)?;
-    let body = MessageBody::parse(&req.body)?;
+    let room = req.room;
+    let body = req.body;
     chat.limit(Action::Change, &caller)?;
     let mentions = app::protocol::mentioned_names(body.as_str());
     let rendered = crate::markdown::rendered(body.as_str());
@@ -39,7 +39,7 @@ pub async fn delete<A: Adapter>(
     caller: Caller<A>,
     req: DeleteRequest,
 ) -> Result<ChangeReply, Error> {
-    let room = RoomName::parse(&req.room)?;
+    let room = req.room;
     chat.limit(Action::Change, &caller)?;
     let changed = chat.store().delete(&caller.user, &room, req.seq).await?;
     Ok(publish_change(&chat, changed))
@@ -52,7 +52,7 @@ pub async fn pin<A: Adapter>(
     caller: Caller<A>,
     req: PinRequest,
 ) -> Result<ChangeReply, Error> {
-    let room = RoomName::parse(&req.room)?;
+    let room = req.room;
     chat.limit(Action::Change, &caller)?;
     let changed = chat
         .store()
@@ -67,7 +67,7 @@ pub async fn react<A: Adapter>(
     caller: Caller<A>,
     req: ReactRequest,
 ) -> Result<ChangeReply, Error> {
-    let room = RoomName::parse(&req.room)?;
+    let room = req.room;
     let emoji = known_emoji(&req.emoji)?;
     chat.limit(Action::Change, &caller)?;
     let limits = ReactionLimits {
@@ -87,7 +87,7 @@ pub async fn changes<A: Adapter>(
     caller: Caller<A>,
     req: ChangesRequest,
 ) -> Result<ChangesReply, Error> {
-    let room = RoomName::parse(&req.room)?;
+    let room = req.room;
     let (changes, truncated) = page_after(&chat, &caller.user, &room, req.after).await?;
     Ok(ChangesReply { changes, truncated })
 }
@@ -110,10 +110,9 @@ pub(super) async fn page_after<A: Adapter>(
     Ok((changes, truncated))
 }
 
-/// One emoji of the Unicode emoji list, as that list spells it (so "❤" and "❤️" are one
-/// reaction); anything else is `invalid_emoji`.
-fn known_emoji(raw: &str) -> Result<Emoji, Error> {
-    let shaped = Emoji::parse(raw)?;
+/// The emoji of the Unicode emoji list that `shaped` is, as that list spells it (so "❤" and
+/// "❤️" are one reaction); anything else is `invalid_emoji`.
+fn known_emoji(shaped: &Emoji) -> Result<Emoji, Error> {
     let e = shaped.as_str();
     let known = emojis::get(e).or_else(|| emojis::get(&format!("{e}\u{fe0f}")));
     match known {
@@ -143,13 +142,18 @@ mod tests {
 
     #[test]
     fn reactions_are_known_emoji_spelled_one_way() {
-        assert_eq!(known_emoji("👍").unwrap().as_str(), "👍");
-        assert_eq!(known_emoji("👍🏽").unwrap().as_str(), "👍🏽");
-        assert_eq!(known_emoji("❤").unwrap().as_str(), "❤️");
-        assert_eq!(known_emoji("❤️").unwrap().as_str(), "❤️");
-        assert_eq!(known_emoji("🇫🇷").unwrap().as_str(), "🇫🇷");
+        let known = |raw: &str| {
+            Emoji::parse(raw)
+                .map_err(Error::from)
+                .and_then(|e| known_emoji(&e))
+        };
+        assert_eq!(known("👍").unwrap().as_str(), "👍");
+        assert_eq!(known("👍🏽").unwrap().as_str(), "👍🏽");
+        assert_eq!(known("❤").unwrap().as_str(), "❤️");
+        assert_eq!(known("❤️").unwrap().as_str(), "❤️");
+        assert_eq!(known("🇫🇷").unwrap().as_str(), "🇫🇷");
         for bad in ["é", "👍👍", "x", "", "\u{fe0f}"] {
-            assert!(known_emoji(bad).is_err(), "{bad:?}");
+            assert!(known(bad).is_err(), "{bad:?}");
         }
     }
 }

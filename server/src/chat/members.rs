@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::events::Event;
 use app::protocol::{
     AddMemberRequest, ErrorBody, ErrorCode, MembersReply, MembersRequest, OpenDirectRequest,
-    RemoveMemberRequest, RoomKind, RoomName, RoomReply, Username, MAX_USERNAME_CHARS, MEMBERS_PAGE,
+    RemoveMemberRequest, RoomKind, RoomReply, MAX_USERNAME_CHARS, MEMBERS_PAGE,
 };
 use socketioxide::adapter::Adapter;
 
@@ -16,7 +16,7 @@ pub async fn list<A: Adapter>(
     caller: Caller<A>,
     req: MembersRequest,
 ) -> Result<MembersReply, Error> {
-    let room = RoomName::parse(&req.room)?;
+    let room = req.room;
     let prefix = req.prefix.trim().to_lowercase();
     if prefix.chars().count() > MAX_USERNAME_CHARS {
         return Err(ErrorBody::new(
@@ -42,7 +42,7 @@ pub async fn open_direct<A: Adapter>(
     caller: Caller<A>,
     req: OpenDirectRequest,
 ) -> Result<RoomReply, Error> {
-    let other = Username::parse(&req.username)?;
+    let other = req.username;
     chat.limit(Action::OpenDirect, &caller)?;
     let direct = chat.store().open_direct(&caller.user, &other).await?;
     if direct.created {
@@ -60,8 +60,7 @@ pub async fn add<A: Adapter>(
     caller: Caller<A>,
     AddMemberRequest(req): AddMemberRequest,
 ) -> Result<RoomReply, Error> {
-    let room = RoomName::parse(&req.room)?;
-    let who = Username::parse(&req.username)?;
+    let (room, who) = (req.room, req.username);
     chat.limit(Action::ChangeMembers, &caller)?;
     let most = chat.caps().members_per_room;
     let change = chat
@@ -85,8 +84,7 @@ pub async fn remove<A: Adapter>(
     caller: Caller<A>,
     RemoveMemberRequest(req): RemoveMemberRequest,
 ) -> Result<RoomReply, Error> {
-    let room = RoomName::parse(&req.room)?;
-    let who = Username::parse(&req.username)?;
+    let (room, who) = (req.room, req.username);
     chat.limit(Action::ChangeMembers, &caller)?;
     let change = chat
         .store()

@@ -5,10 +5,7 @@ use super::{Caller, ChatService};
 use crate::error::Error;
 use crate::events::Event;
 use crate::store::NewMessage;
-use app::protocol::{
-    ClientKey, HistoryLimit, HistoryReply, HistoryRequest, Message, MessageBody, RoomName,
-    SendReply, SendRequest,
-};
+use app::protocol::{HistoryReply, HistoryRequest, Message, SendReply, SendRequest};
 use socketioxide::adapter::Adapter;
 
 /// Stores the message, then broadcasts it to the room (the sender included), then answers.
@@ -17,9 +14,9 @@ pub async fn send<A: Adapter>(
     caller: Caller<A>,
     req: SendRequest,
 ) -> Result<SendReply, Error> {
-    let room = RoomName::parse(&req.room)?;
-    let body = MessageBody::parse(&req.body)?;
-    let key = req.key.as_deref().map(ClientKey::parse).transpose()?;
+    let room = req.room;
+    let body = req.body;
+    let key = req.key;
     chat.limit(Action::Send, &caller)?;
     let mentions = app::protocol::mentioned_names(body.as_str());
     // Rendered here, in the sender's task, not by the writer every append waits for.
@@ -54,8 +51,8 @@ pub async fn history<A: Adapter>(
     caller: Caller<A>,
     req: HistoryRequest,
 ) -> Result<HistoryReply, Error> {
-    let room = RoomName::parse(&req.room)?;
-    let limit = HistoryLimit::parse(req.limit)?;
+    let room = req.room;
+    let limit = req.limit;
     let mut messages = chat
         .store()
         .history(&caller.user, &room, req.before, limit.get())

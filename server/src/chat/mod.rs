@@ -26,6 +26,7 @@ use crate::auth::Auth;
 use crate::error::Error;
 use crate::events::{Event, Events};
 use crate::store::{Store, User};
+use app::protocol::decode::Undecodable;
 use app::protocol::Request;
 use futures_util::future::BoxFuture;
 use limits::{Limits, Rates};
@@ -373,8 +374,10 @@ impl<A: Adapter> Operations<A> {
     }
 }
 
-/// A request from its JSON payload: one object, of `R`'s shape.
+/// A request from its JSON payload: one object, of `R`'s shape, whose fields keep their types'
+/// rules (a field that breaks one is refused with that type's code, as `parse` would).
 fn decode<R: Request>(payload: Value) -> Result<R, Error> {
+    let shape = || format!("{{ {} }}", app::protocol::decode::fields::<R>().join(", "));
     if !payload.is_object() {
         let got = match payload {
             Value::Array(_) => "an array (send one object, not several arguments)",
@@ -385,12 +388,15 @@ fn decode<R: Request>(payload: Value) -> Result<R, Error> {
             Value::Object(_) => "an object",
         };
         return Err(Error::BadPayload {
-            shape: R::SHAPE,
+            shape: shape(),
             why: format!("got {got}"),
         });
     }
-    serde_json::from_value(payload).map_err(|e| Error::BadPayload {
-        shape: R::SHAPE,
-        why: e.to_string(),
+    app::protocol::decode::decode(payload).map_err(|e| match e {
+        Undecodable::Invalid(refusal) => refusal.into(),
+        Undecodable::Malformed(why) => Error::BadPayload {
+            shape: shape(),
+            why,
+        },
     })
 }

@@ -28,7 +28,7 @@ use crate::events::Event;
 use crate::store::User;
 use app::protocol::{
     ActivityReply, ActivityRequest, ErrorBody, ErrorCode, Presence, PresenceReply, PresenceRequest,
-    UserPresence, Username, MAX_PRESENCE_USERS,
+    UserPresence, MAX_PRESENCE_USERS,
 };
 use futures_util::StreamExt;
 use socketioxide::adapter::Adapter;
@@ -280,11 +280,7 @@ pub async fn lookup<A: Adapter>(
         )
         .into());
     }
-    let names = req
-        .users
-        .iter()
-        .map(|u| Username::parse(u))
-        .collect::<Result<Vec<_>, _>>()?;
+    let names = req.users;
     chat.limit(Action::Presence, &caller)?;
     let io = chat.io();
     // A few at a time: each asks every node.

@@ -8,8 +8,8 @@ use crate::events::Event;
 use crate::store::NewRoomKind;
 use app::protocol::{
     BrowseReply, BrowseRequest, CreateRoomRequest, ErrorBody, ErrorCode, JoinReply, JoinRequest,
-    LeaveReply, LeaveRequest, ReadState, RoomKind, RoomName, RoomReply, RoomsReply, RoomsRequest,
-    SetTopicRequest, Topic, BROWSE_PAGE, HISTORY_PAGE, MAX_HISTORY_LIMIT, MAX_PINS, MAX_ROOM_CHARS,
+    LeaveReply, LeaveRequest, ReadState, RoomKind, RoomReply, RoomsReply, RoomsRequest,
+    SetTopicRequest, BROWSE_PAGE, HISTORY_PAGE, MAX_HISTORY_LIMIT, MAX_PINS, MAX_ROOM_CHARS,
 };
 use socketioxide::adapter::Adapter;
 
@@ -20,7 +20,7 @@ pub async fn join<A: Adapter>(
     caller: Caller<A>,
     req: JoinRequest,
 ) -> Result<JoinReply, Error> {
-    let room = RoomName::parse(&req.room)?;
+    let room = req.room;
     let store = chat.store();
     let entered = store.enter(&caller.user, &room).await?;
     if entered.joined {
@@ -99,7 +99,7 @@ pub async fn leave<A: Adapter>(
     caller: Caller<A>,
     req: LeaveRequest,
 ) -> Result<LeaveReply, Error> {
-    let room = RoomName::parse(&req.room)?;
+    let room = req.room;
     caller.unsubscribe(&room);
     Ok(LeaveReply {
         room: room.to_string(),
@@ -164,7 +164,7 @@ pub async fn create<A: Adapter>(
     caller: Caller<A>,
     req: CreateRoomRequest,
 ) -> Result<RoomReply, Error> {
-    let name = RoomName::parse_new(req.name.trim())?;
+    let name = req.name;
     let kind = NewRoomKind::from_private(req.private);
     chat.limit(Action::CreateRoom, &caller)?;
     let most = chat.caps().rooms_per_user;
@@ -186,8 +186,7 @@ pub async fn set_topic<A: Adapter>(
     caller: Caller<A>,
     req: SetTopicRequest,
 ) -> Result<RoomReply, Error> {
-    let name = RoomName::parse(&req.room)?;
-    let topic = Topic::parse(&req.topic)?;
+    let (name, topic) = (req.room, req.topic);
     chat.limit(Action::SetTopic, &caller)?;
     let store = chat.store();
     let room = store.set_topic(&caller.user, &name, &topic).await?;

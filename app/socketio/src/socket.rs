@@ -6,11 +6,11 @@
 //! exponential backoff and jitter. Acks time out. It knows nothing of chat: it hands events and
 //! connection changes to the callbacks it was built with.
 
-use super::backoff::backoff_ms;
-use super::packet::{EnginePacket, Handshake, SocketPacket};
-use super::transport::{http, Conn, PollingConn, WsConn};
-use crate::state::Transport;
-use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
+use crate::backoff::backoff_ms;
+use crate::packet::{EnginePacket, Handshake, SocketPacket};
+use crate::timer::Timeout;
+use crate::transport::{http, Conn, PollingConn, WsConn};
+use crate::Transport;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -45,7 +45,7 @@ type AckCallback = Box<dyn FnOnce(Result<Value, AckError>)>;
 
 struct PendingAck {
     callback: AckCallback,
-    timer: Option<TimeoutHandle>,
+    timer: Option<Timeout>,
 }
 
 struct Inner {
@@ -63,8 +63,8 @@ struct Inner {
     attempt: u32,
     next_ack_id: u64,
     acks: HashMap<u64, PendingAck>,
-    watchdog: Option<TimeoutHandle>,
-    retry_timer: Option<TimeoutHandle>,
+    watchdog: Option<Timeout>,
+    retry_timer: Option<Timeout>,
     handshake: Option<Handshake>,
     /// The payload of every CONNECT sent from now on (Socket.IO's `auth`).
     auth: Option<Value>,
@@ -220,7 +220,7 @@ impl Socket {
                                 this.on_engine_packet(generation, packet);
                             }
                         }
-                        Err(e) => leptos::logging::warn!("natter: ignoring a polling payload: {e}"),
+                        Err(e) => crate::warn(&format!("natter: ignoring a polling payload: {e}")),
                     },
                     Err(_) => {
                         if !polling.closed.get() {
@@ -292,10 +292,9 @@ impl Socket {
         }
         if !polling.idle() {
             let this = self.clone();
-            let _ = set_timeout_with_handle(
-                move || this.finish_upgrade(generation, polling, upgraded),
-                Duration::from_millis(10),
-            );
+            let _ = Timeout::start(10, move || {
+                this.finish_upgrade(generation, polling, upgraded)
+            });
             return;
         }
         let on_event = {
@@ -358,16 +357,13 @@ impl Socket {
             inner.next_ack_id
         };
         let this = self.clone();
-        let timer = set_timeout_with_handle(
-            move || {
-                let pending = this.0.borrow_mut().acks.remove(&id);
-                if let Some(p) = pending {
-                    (p.callback)(Err(AckError::Timeout));
-                }
-            },
-            timeout,
-        )
-        .ok();
+        let ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+        let timer = Timeout::start(ms, move || {
+            let pending = this.0.borrow_mut().acks.remove(&id);
+            if let Some(p) = pending {
+                (p.callback)(Err(AckError::Timeout));
+            }
+        });
         self.0
             .borrow_mut()
             .acks
@@ -406,7 +402,7 @@ impl Socket {
     fn on_frame(&self, generation: u64, text: &str) {
         match EnginePacket::decode(text) {
             Ok(packet) => self.on_engine_packet(generation, packet),
-            Err(e) => leptos::logging::warn!("natter: ignoring an Engine.IO frame: {e}"),
+            Err(e) => crate::warn(&format!("natter: ignoring an Engine.IO frame: {e}")),
         }
     }
 
@@ -442,7 +438,7 @@ impl Socket {
             EnginePacket::Close => self.lost(generation),
             EnginePacket::Message(m) => match SocketPacket::decode(&m) {
                 Ok(p) => self.on_packet(generation, p),
-                Err(e) => leptos::logging::warn!("natter: ignoring a Socket.IO packet: {e}"),
+                Err(e) => crate::warn(&format!("natter: ignoring a Socket.IO packet: {e}")),
             },
             EnginePacket::Pong(_) | EnginePacket::Upgrade | EnginePacket::Noop => {}
         }
@@ -511,11 +507,7 @@ impl Socket {
     /// (Re)arms the timer that declares the connection dead after `ms` of silence.
     fn arm_watchdog(&self, generation: u64, ms: u32) {
         let this = self.clone();
-        let timer = set_timeout_with_handle(
-            move || this.lost(generation),
-            Duration::from_millis(u64::from(ms)),
-        )
-        .ok();
+        let timer = Timeout::start(ms, move || this.lost(generation));
         if let Some(old) = std::mem::replace(&mut self.0.borrow_mut().watchdog, timer) {
             old.clear();
         }
@@ -555,16 +547,12 @@ impl Socket {
             (a.callback)(Err(AckError::Disconnected));
         }
         let this = self.clone();
-        let timer = set_timeout_with_handle(
-            move || {
-                this.0.borrow_mut().retry_timer = None;
-                let on_event = this.0.borrow().on_event.clone();
-                on_event(SocketEvent::Reconnecting { attempt });
-                this.connect();
-            },
-            Duration::from_millis(u64::from(delay)),
-        )
-        .ok();
+        let timer = Timeout::start(delay, move || {
+            this.0.borrow_mut().retry_timer = None;
+            let on_event = this.0.borrow().on_event.clone();
+            on_event(SocketEvent::Reconnecting { attempt });
+            this.connect();
+        });
         self.0.borrow_mut().retry_timer = timer;
         on_event(SocketEvent::Disconnected { retry_in_ms: delay });
     }
@@ -577,5 +565,5 @@ fn cache_buster() -> String {
 
 /// Drops `value` after the current callback: a connection's closures may be running right now.
 fn drop_later<T: 'static>(value: T) {
-    let _ = set_timeout_with_handle(move || drop(value), Duration::ZERO);
+    let _ = Timeout::start(0, move || drop(value));
 }

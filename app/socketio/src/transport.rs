@@ -1,8 +1,8 @@
 //! The two ways Engine.IO carries packets in the browser: a WebSocket, or HTTP long-polling
 //! (a GET that waits for packets, POSTs that carry them the other way).
 
-use super::packet::RECORD_SEPARATOR;
-use crate::state::Transport;
+use crate::packet::RECORD_SEPARATOR;
+use crate::Transport;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

@@ -3,10 +3,35 @@
 //! is refused.
 
 use super::*;
-use crate::protocol::proptests::{json_scalar, json_value};
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use serde_json::Map;
+
+/// A JSON value that is neither an array nor an object.
+fn json_scalar() -> BoxedStrategy<Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        (-1_000_000i32..1_000_000).prop_map(|n| Value::from(f64::from(n) / 8.0)),
+        "[a-z0-9\"\\\\ -]{0,12}".prop_map(Value::String),
+        any::<String>().prop_map(Value::String),
+    ]
+    .boxed()
+}
+
+/// Any JSON value, up to four levels deep.
+fn json_value() -> BoxedStrategy<Value> {
+    json_scalar()
+        .prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_]{1,8}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+        .boxed()
+}
 
 fn config() -> ProptestConfig {
     ProptestConfig {
