@@ -385,6 +385,39 @@ impl TestClient {
         })
     }
 
+    /// Sends protocol request `request` (its event from its type) and reads the ack as its
+    /// reply type, or as the refusal it is: a renamed field or event fails to compile.
+    pub async fn call<R: app::protocol::Request>(
+        &self,
+        request: &R,
+    ) -> Result<R::Reply, app::protocol::ErrorBody> {
+        let ack = self
+            .request(R::EVENT, serde_json::to_value(request).expect("a request"))
+            .await;
+        match serde_json::from_value::<app::protocol::Reply<R::Reply>>(ack.clone()) {
+            Ok(app::protocol::Reply::Ok(reply)) => Ok(reply),
+            Ok(app::protocol::Reply::Err { error }) => Err(error),
+            Err(e) => panic!(
+                "{} answered what is neither its reply nor a refusal: {e}: {ack}",
+                R::EVENT
+            ),
+        }
+    }
+
+    /// [`TestClient::call`], for a request that must succeed.
+    pub async fn ok<R: app::protocol::Request>(&self, request: &R) -> R::Reply {
+        self.call(request)
+            .await
+            .unwrap_or_else(|e| panic!("{} refused: {e:?}", R::EVENT))
+    }
+
+    /// The next pushed `event`, read as its protocol type.
+    pub async fn next_as<T: serde::de::DeserializeOwned>(&mut self, event: &str) -> T {
+        let data = self.next(event).await;
+        serde_json::from_value(data.clone())
+            .unwrap_or_else(|e| panic!("{event} is not of its protocol type: {e}: {data}"))
+    }
+
     /// Emits `event` with `data` as its one argument and returns the ack's first argument.
     pub async fn request(&self, event: &str, data: Value) -> Value {
         self.request_payload(event, Payload::Text(vec![data])).await
