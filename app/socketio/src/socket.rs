@@ -220,7 +220,9 @@ impl Socket {
                                 this.on_engine_packet(generation, packet);
                             }
                         }
-                        Err(e) => crate::warn(&format!("natter: ignoring a polling payload: {e}")),
+                        Err(e) => {
+                            crate::warn(&format!("socketio: ignoring a polling payload: {e}"))
+                        }
                     },
                     Err(_) => {
                         if !polling.closed.get() {
@@ -402,7 +404,7 @@ impl Socket {
     fn on_frame(&self, generation: u64, text: &str) {
         match EnginePacket::decode(text) {
             Ok(packet) => self.on_engine_packet(generation, packet),
-            Err(e) => crate::warn(&format!("natter: ignoring an Engine.IO frame: {e}")),
+            Err(e) => crate::warn(&format!("socketio: ignoring an Engine.IO frame: {e}")),
         }
     }
 
@@ -438,7 +440,7 @@ impl Socket {
             EnginePacket::Close => self.lost(generation),
             EnginePacket::Message(m) => match SocketPacket::decode(&m) {
                 Ok(p) => self.on_packet(generation, p),
-                Err(e) => crate::warn(&format!("natter: ignoring a Socket.IO packet: {e}")),
+                Err(e) => crate::warn(&format!("socketio: ignoring a Socket.IO packet: {e}")),
             },
             EnginePacket::Pong(_) | EnginePacket::Upgrade | EnginePacket::Noop => {}
         }

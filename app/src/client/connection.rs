@@ -170,7 +170,7 @@ impl Connection {
             let request = PresenceRequest {
                 users: chunk
                     .iter()
-                    .filter_map(|u| Username::parse(u).ok())
+                    .filter_map(|u| Username::exact(u).ok())
                     .collect(),
             };
             let this = self.clone();
@@ -710,7 +710,8 @@ impl Connection {
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 self.client
                     .set_pending_state(&p.key, PendingState::Failed(e.message));
-                return;
+                // The next one waits for no answer to this one.
+                return self.flush();
             }
         };
         self.inner.borrow_mut().in_flight = Some(p.key.clone());

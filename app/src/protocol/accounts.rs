@@ -20,8 +20,15 @@ pub const SESSION_COOKIE: &str = "natter_session";
 pub struct Username(String);
 
 impl Username {
+    /// A username as typed: trimmed and lowercased, then [`Username::exact`].
     pub fn parse(raw: &str) -> Result<Self, ErrorBody> {
-        let name = raw.trim().to_lowercase();
+        Self::exact(&raw.trim().to_lowercase())
+    }
+
+    /// A username exactly as given, as the server stores and hands it out (the owner part of a
+    /// private room's name, the names a page holds): no trimming, no lowercasing, so the
+    /// browser carries no Unicode case tables.
+    pub fn exact(name: &str) -> Result<Self, ErrorBody> {
         let len = name.chars().count();
         let ok = (MIN_USERNAME_CHARS..=MAX_USERNAME_CHARS).contains(&len)
             && name.starts_with(|c: char| c.is_ascii_lowercase())
@@ -37,7 +44,7 @@ impl Username {
                 ),
             ));
         }
-        Ok(Self(name))
+        Ok(Self(name.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -151,9 +151,9 @@ pub fn mentioned_names(body: &str) -> Vec<String> {
         let end = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
         // A name ends before trailing punctuation: `@ada-` or `@ada_` of "thanks @ada-!" hardly.
         let raw = rest[..end].trim_end_matches(['-', '_']);
-        if let Ok(name) = super::Username::parse(raw) {
-            // As typed: `@Ada` is not `ada` (names are lowercase), so it is not a mention.
-            if name.as_str() == raw && !names.iter().any(|n| n == raw) {
+        // As typed: `@Ada` is not `ada` (names are lowercase), so it is not a mention.
+        if super::Username::exact(raw).is_ok() {
+            if !names.iter().any(|n| n == raw) {
                 names.push(raw.to_owned());
                 if names.len() == MAX_MENTIONS {
                     break;

@@ -5,7 +5,11 @@
 //!
 //! serde carries a field's refusal only as text; [`validated`] keeps the refusal itself aside
 //! (per thread: decoding is synchronous) so that [`decode`] answers with the type's own code and
-//! sentence (`invalid_room_name`, `message_too_long`, …), the same as a `parse` would.
+//! sentence (`invalid_room_name`, `message_too_long`, …), the same as a `parse` would. This holds
+//! because serde never recovers from a field's error in a request type: none is
+//! `#[serde(untagged)]` (an untagged request could fail one variant's field, then succeed or fail
+//! otherwise, and the refusal kept would be stale). When several fields are invalid, which one
+//! is reported is not specified (serde reads an object's members in key order).
 
 use super::errors::ErrorBody;
 use serde::de::DeserializeOwned;
@@ -107,6 +111,10 @@ mod tests {
         assert!(matches!(empty, Err(Undecodable::Invalid(e)) if e.code == ErrorCode::EmptyMessage));
         let shape = decode::<SendRequest>(json!({ "room": "general" }));
         assert!(matches!(shape, Err(Undecodable::Malformed(m)) if m.contains("body")));
+        // An optional field may be absent or null.
+        let page =
+            decode::<crate::protocol::HistoryRequest>(json!({ "room": "general", "limit": null }));
+        assert_eq!(page.unwrap().limit.get(), crate::protocol::HISTORY_PAGE);
         // A refusal noted earlier is not answered for a later payload.
         let ok = decode::<SendRequest>(json!({ "room": "general", "body": "hi" })).unwrap();
         assert_eq!(ok.body.as_str(), "hi");

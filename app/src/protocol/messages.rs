@@ -111,13 +111,14 @@ impl From<ClientKey> for String {
 /// How many messages one `history` page holds: 1 to [`MAX_HISTORY_LIMIT`], default
 /// [`HISTORY_PAGE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "u32", into = "u32")]
+#[serde(try_from = "Option<u32>", into = "u32")]
 pub struct HistoryLimit(u32);
 
-impl TryFrom<u32> for HistoryLimit {
+/// Absent or `null`: the default page.
+impl TryFrom<Option<u32>> for HistoryLimit {
     type Error = ErrorBody;
-    fn try_from(n: u32) -> Result<Self, Self::Error> {
-        super::decode::validated(Self::parse(Some(n)))
+    fn try_from(n: Option<u32>) -> Result<Self, Self::Error> {
+        super::decode::validated(Self::parse(n))
     }
 }
 

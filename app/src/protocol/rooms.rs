@@ -52,10 +52,8 @@ impl RoomName {
         let ok = match raw.split_once('/') {
             None => is_local_name(raw),
             Some((owner, local)) => {
-                // Exactly what `Username::parse` accepts, without its trimming and lowercasing:
-                // a name refers to one room only.
-                super::Username::parse(owner).is_ok_and(|u| u.as_str() == owner)
-                    && is_local_name(local)
+                // A username exactly (no trimming or lowercasing): a name refers to one room.
+                super::Username::exact(owner).is_ok() && is_local_name(local)
             }
         };
         if ok {

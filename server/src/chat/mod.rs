@@ -377,7 +377,10 @@ impl<A: Adapter> Operations<A> {
 /// A request from its JSON payload: one object, of `R`'s shape, whose fields keep their types'
 /// rules (a field that breaks one is refused with that type's code, as `parse` would).
 fn decode<R: Request>(payload: Value) -> Result<R, Error> {
-    let shape = || format!("{{ {} }}", app::protocol::decode::fields::<R>().join(", "));
+    let shape = || match app::protocol::decode::fields::<R>() {
+        [] => "{}".to_owned(),
+        fields => format!("{{ {} }}", fields.join(", ")),
+    };
     if !payload.is_object() {
         let got = match payload {
             Value::Array(_) => "an array (send one object, not several arguments)",

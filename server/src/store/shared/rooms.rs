@@ -127,7 +127,9 @@ impl Store for Engine {
             });
         }
         // A first visit: write only then, so reading a room stays a read. Of two concurrent
-        // first visits, one is told it joined.
+        // first visits, one is told it joined. The read's connection goes back first: holding
+        // it while waiting for a writer's would let a burst of first visits take every one.
+        drop(conn);
         let mut tx = self.write().await?;
         let added = sqlx::query(
             "INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3) \
