@@ -5,7 +5,8 @@
 //! locks one room only, so it never waits in a circle with a writer's batch.
 
 use super::{
-    lock_room, mentioned_members, message_at, messages, messages_at, visible_room_id, PostgresStore,
+    lock_room, mentioned_members, message_at, messages, messages_at, readable_room_id,
+    visible_room_id, PostgresStore,
 };
 use sqlx::{PgConnection as Conn, Postgres as Db};
 

@@ -2,7 +2,7 @@
 //! (`../shared/rooms.rs`), with PostgreSQL's names for two SQL functions and its row locks.
 
 use super::{
-    changes, is_unique_violation, lock_room, messages, read_states, visible, visible_room_id,
+    changes, is_unique_violation, lock_room, messages, read_states, readable_room_id, visible,
     MentionRow, PostgresStore, ReadRow, RoomRow, UserRow, ROOM_COLUMNS,
 };
 use sqlx::PgConnection as Conn;

@@ -260,9 +260,7 @@ pub(super) async fn pins(
     limit: usize,
 ) -> Result<Vec<Message>, Error> {
     let mut conn = store.pool.acquire().await?;
-    let room_id = visible_room_id(&mut conn, viewer.id, room)
-        .await?
-        .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
+    let room_id = readable_room_id(&mut conn, viewer, room).await?;
     Ok(messages(
         &mut conn,
         "WHERE m.room_id = $2 AND m.pinned_at IS NOT NULL AND m.seq > $3 \
@@ -355,9 +353,7 @@ pub(super) async fn changes(
     limit: u32,
 ) -> Result<Vec<Change>, Error> {
     let mut conn = store.pool.acquire().await?;
-    let room_id = visible_room_id(&mut conn, viewer.id, room)
-        .await?
-        .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
+    let room_id = readable_room_id(&mut conn, viewer, room).await?;
     let rows: Vec<ChangeRow> = sqlx::query_as(
         "SELECT change, seq, kind, actor, emoji, ts FROM changes \
          WHERE room_id = $1 AND change > $2 ORDER BY change LIMIT $3",

@@ -30,6 +30,18 @@ async fn visible_room_id(
     .await
 }
 
+/// The id of room `room` when `viewer` may see it; `UnknownRoom` otherwise (private rooms are
+/// not found by guessing).
+async fn readable_room_id(
+    conn: &mut Conn,
+    viewer: &crate::store::User,
+    room: &RoomName,
+) -> Result<i64, crate::error::Error> {
+    visible_room_id(conn, viewer.id, room)
+        .await?
+        .ok_or_else(|| crate::error::Error::UnknownRoom(room.clone()))
+}
+
 /// The columns of [`MessageRow`], from `messages m JOIN rooms r`. Binds one user id, the reader,
 /// as placeholder `$n`: a message's idempotency key is shown to its author only. The message a
 /// reply answers is read by scalar subqueries, so every query keeps its one FROM clause.

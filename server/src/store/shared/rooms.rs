@@ -574,9 +574,7 @@ impl Store for Engine {
         limit: u32,
     ) -> Result<Vec<Message>, Error> {
         let mut conn = self.pool.acquire().await?;
-        let room_id = visible_room_id(&mut conn, viewer.id, room)
-            .await?
-            .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
+        let room_id = readable_room_id(&mut conn, viewer, room).await?;
         let mut messages = messages(
             &mut conn,
             "WHERE m.room_id = $2 AND m.seq < $3 ORDER BY m.seq DESC LIMIT $4",
@@ -598,9 +596,7 @@ impl Store for Engine {
         limit: u32,
     ) -> Result<Vec<Message>, Error> {
         let mut conn = self.pool.acquire().await?;
-        let room_id = visible_room_id(&mut conn, viewer.id, room)
-            .await?
-            .ok_or_else(|| Error::UnknownRoom(room.clone()))?;
+        let room_id = readable_room_id(&mut conn, viewer, room).await?;
         Ok(messages(
             &mut conn,
             "WHERE m.room_id = $2 AND m.seq > $3 ORDER BY m.seq ASC LIMIT $4",

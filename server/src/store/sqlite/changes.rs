@@ -4,7 +4,8 @@
 //! is nothing more to lock.
 
 use super::{
-    lock_room, mentioned_members, message_at, messages, messages_at, visible_room_id, SqliteStore,
+    lock_room, mentioned_members, message_at, messages, messages_at, readable_room_id,
+    visible_room_id, SqliteStore,
 };
 use sqlx::{Sqlite as Db, SqliteConnection as Conn};
 

@@ -3,7 +3,7 @@
 //! hold the database's write lock from their start (`BEGIN IMMEDIATE`): no row needs a lock.
 
 use super::{
-    changes, is_unique_violation, lock_room, messages, read_states, visible, visible_room_id,
+    changes, is_unique_violation, lock_room, messages, read_states, readable_room_id, visible,
     MentionRow, ReadRow, RoomRow, SqliteStore, UserRow, ROOM_COLUMNS,
 };
 use sqlx::SqliteConnection as Conn;
