@@ -8,7 +8,7 @@ use app::protocol::{
     MAX_LISTED_MENTIONS,
 };
 
-/// A room as each engine's `ROOM_COLUMNS` reads it.
+/// A room as `ROOM_COLUMNS` (`shared/queries.rs`) reads it.
 #[derive(sqlx::FromRow)]
 pub(super) struct RoomRow {
     pub(super) id: i64,

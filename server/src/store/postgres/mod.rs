@@ -92,14 +92,6 @@ async fn migrate(options: &PgConnectOptions) -> Result<(), Error> {
     Ok(())
 }
 
-/// The columns of [`RoomRow`], from `rooms r`; binds nothing.
-const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.topic, r.last_seq, \
-     r.last_change, r.created_at, \
-     (SELECT username FROM users WHERE id = r.owner_id) AS owner, \
-     CASE WHEN r.kind = 'public' THEN NULL ELSE \
-       (SELECT string_agg(u.username, ' ') FROM room_members m JOIN users u ON u.id = m.user_id \
-        WHERE m.room_id = r.id) END AS members";
-
 /// Locks room `name` against other membership changes and appends (on any node) until the
 /// transaction ends, before anything about it is checked; `UnknownRoom` when there is no such
 /// room. Whether the caller may see it is checked after, by [`visible_room`].

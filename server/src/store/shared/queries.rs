@@ -42,6 +42,15 @@ async fn readable_room_id(
         .ok_or_else(|| crate::error::Error::UnknownRoom(room.clone()))
 }
 
+/// The columns of [`RoomRow`], from `rooms r`; binds nothing. (`string_agg` is SQLite's too,
+/// since 3.44; sqlx bundles 3.46.)
+const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.topic, r.last_seq, \
+     r.last_change, r.created_at, \
+     (SELECT username FROM users WHERE id = r.owner_id) AS owner, \
+     CASE WHEN r.kind = 'public' THEN NULL ELSE \
+       (SELECT string_agg(u.username, ' ') FROM room_members m JOIN users u ON u.id = m.user_id \
+        WHERE m.room_id = r.id) END AS members";
+
 /// The columns of [`MessageRow`], from `messages m JOIN rooms r`. Binds one user id, the reader,
 /// as placeholder `$n`: a message's idempotency key is shown to its author only. The message a
 /// reply answers is read by scalar subqueries, so every query keeps its one FROM clause.

@@ -96,14 +96,6 @@ async fn lock_room(
     Ok(())
 }
 
-/// The columns of [`RoomRow`], from `rooms r`.
-const ROOM_COLUMNS: &str = "r.id, r.name, r.kind, r.owner_id, r.topic, r.last_seq, \
-     r.last_change, r.created_at, \
-     (SELECT username FROM users WHERE id = r.owner_id) AS owner, \
-     CASE WHEN r.kind = 'public' THEN NULL ELSE \
-       (SELECT group_concat(u.username, ' ') FROM room_members m JOIN users u ON u.id = m.user_id \
-        WHERE m.room_id = r.id) END AS members";
-
 /// `IN ($first, $first + 1, …)`: one placeholder per item ([`bind_list`]).
 fn in_list(first: usize, len: usize) -> String {
     let marks: Vec<String> = (first..first + len).map(|n| format!("${n}")).collect();
