@@ -115,6 +115,13 @@ pub fn sockets<A: Adapter>(io: &SocketIo<A>) -> Option<BroadcastOperators<A>> {
     io.of("/")
 }
 
+/// The sockets a broadcast can reach now: every node's while the link is up, this node's alone
+/// while it is down (at once, rather than after waiting for Redis to fail).
+pub fn reachable<A: Adapter>(io: &SocketIo<A>) -> Option<BroadcastOperators<A>> {
+    let all = sockets(io)?;
+    Some(if linked() { all } else { all.local() })
+}
+
 /// Sends `event` with `data` to the sockets `pick` chooses, on every node: the one way anything
 /// is broadcast. When the other nodes cannot be reached (Redis is down), this node's sockets
 /// still get it: the others catch up by seq once the link is back ([`watch_link`] tells their
@@ -125,13 +132,8 @@ pub async fn emit<A: Adapter, T: Serialize + ?Sized>(
     event: &'static str,
     data: &T,
 ) {
-    let Some(all) = sockets(io) else { return };
-    if !linked() {
-        if let Err(e) = pick(all.local()).emit(event, data).await {
-            tracing::warn!(error = %e, event, "could not send to every socket");
-        }
-        return;
-    }
+    let Some(all) = reachable(io) else { return };
+    // Only a broadcast to other nodes fails as the adapter's.
     let sent = match pick(all).emit(event, data).await {
         Err(BroadcastError::Adapter(e)) => {
             tracing::warn!(error = %e, event, "other nodes unreachable: sent on this node only");

@@ -8,7 +8,7 @@
 //! a Redis outage.
 
 use super::{Consumer, Event};
-use crate::cluster::{emit, sockets};
+use crate::cluster::{emit, reachable, sockets};
 use app::protocol::{event, Room, RoomKind, RoomReply};
 use serde::Serialize;
 use socketioxide::adapter::Adapter;
@@ -56,8 +56,7 @@ impl<A: Adapter> Fanout<A> {
         if users.is_empty() {
             return;
         }
-        let rooms = user_rooms(users);
-        emit(&self.io, |s| s.to(rooms.clone()), event, data).await;
+        self.to_rooms(user_rooms(users), event, data).await;
     }
 
     /// Sends `event` to the sockets in the Socket.IO rooms `to`.
@@ -76,13 +75,10 @@ impl<A: Adapter> Fanout<A> {
             return;
         }
         let rooms = user_rooms(users);
-        let Some(all) = sockets(&self.io) else { return };
         // While the other nodes are unreachable, this node's sockets at once (not after a
         // timeout that would hold up every event behind it).
-        let all = if crate::cluster::linked() {
-            all
-        } else {
-            all.local()
+        let Some(all) = reachable(&self.io) else {
+            return;
         };
         if let Err(e) = all.to(rooms.clone()).join(room.name.clone()).await {
             // The other nodes are unreachable: this node's sockets at least; the others catch
@@ -97,11 +93,8 @@ impl<A: Adapter> Fanout<A> {
     /// `user`'s sockets, on every node, stop receiving `room`.
     async fn unsubscribe(&self, user: &str, room: &Room) {
         let removed = user_room(user);
-        let Some(all) = sockets(&self.io) else { return };
-        let all = if crate::cluster::linked() {
-            all
-        } else {
-            all.local()
+        let Some(all) = reachable(&self.io) else {
+            return;
         };
         if let Err(e) = all.to(removed.clone()).leave(room.name.clone()).await {
             // The other nodes are unreachable: at least this node's sockets leave (the others'
