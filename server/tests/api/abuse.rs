@@ -1,7 +1,7 @@
 //! What one source can make the server do is bounded, and other users do not notice: a login
 //! flood, a connection that never reads, a burst of requests on one connection.
 
-use crate::helpers::{error_code, TestServer, PASSWORD};
+use crate::helpers::{error_code, Options, TestApp, PASSWORD};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use std::net::IpAddr;
@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message as Ws;
 
 #[tokio::test]
 async fn the_owner_logs_in_while_strangers_flood_the_login_form() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     server.register("ada").await;
     // 120 logins at once for names nobody has, from three addresses.
     let flood: Vec<_> = (0..120)
@@ -56,7 +56,7 @@ async fn the_owner_logs_in_while_strangers_flood_the_login_form() {
 
 #[tokio::test]
 async fn a_burst_of_requests_on_one_connection_is_answered_or_refused_never_dropped() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let mut ws = RawSocket::open(&server, &ada.cookie).await;
     // 300 requests in a row, without waiting for answers.
@@ -82,7 +82,6 @@ async fn a_burst_of_requests_on_one_connection_is_answered_or_refused_never_drop
 
 #[tokio::test]
 async fn a_connection_that_stops_reading_is_cut_off_and_others_chat_on() {
-    let dir = tempfile::tempdir().unwrap();
     let flags = [
         "--send-rate",
         "0",
@@ -91,12 +90,16 @@ async fn a_connection_that_stops_reading_is_cut_off_and_others_chat_on() {
         "--ping-timeout-ms",
         "1000",
     ];
-    let server = TestServer::start_with(dir.path(), &flags).await;
+    let server = TestApp::spawn(Options::new().flags(&flags)).await;
     let bob = server.client().await;
     // A room whose newest page is as large as a reply gets (64 KiB of text).
     let long = "x".repeat(3000);
     for _ in 0..40 {
-        assert!(bob.send("general", &long).await.get("message").is_some());
+        assert!(bob
+            .send_json("general", &long)
+            .await
+            .get("message")
+            .is_some());
     }
     let eve = server.register("eve").await;
     let mut stalled = RawSocket::open(&server, &eve.cookie).await;
@@ -113,7 +116,7 @@ async fn a_connection_that_stops_reading_is_cut_off_and_others_chat_on() {
     }
     // Meanwhile Bob's messages are stored and acknowledged as always.
     for i in 0..20 {
-        let reply = bob.send("general", &format!("still here {i}")).await;
+        let reply = bob.send_json("general", &format!("still here {i}")).await;
         assert!(reply.get("message").is_some(), "{reply}");
     }
     // Eve's connection is closed by the server: once she reads again, it ends.
@@ -133,7 +136,7 @@ pub struct RawSocket {
 }
 
 impl RawSocket {
-    pub async fn open(server: &TestServer, cookie: &str) -> Self {
+    pub async fn open(server: &TestApp, cookie: &str) -> Self {
         let url = format!(
             "{}/socket.io/?EIO=4&transport=websocket",
             server.url.replacen("http://", "ws://", 1)

@@ -1,14 +1,14 @@
 //! Registering, logging in and out, and who a message is from.
 
 use crate::helpers::{
-    connect_refusal, error_code, session_cookie, TestClient, TestServer, PASSWORD,
+    connect_refusal, error_code, session_cookie, Options, TestApp, TestClient, PASSWORD,
 };
 use serde_json::{json, Value};
 use std::time::Duration;
 
 #[tokio::test]
 async fn register_then_log_in_with_an_httponly_lax_cookie() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let res = server
         .post_form(
             "/auth/register",
@@ -42,7 +42,7 @@ async fn register_then_log_in_with_an_httponly_lax_cookie() {
 
 #[tokio::test]
 async fn bad_registrations_get_clear_errors() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     server.register("ada").await;
     let cases = [
         ("Ada", PASSWORD, 409, "username_taken"),
@@ -66,7 +66,7 @@ async fn bad_registrations_get_clear_errors() {
 
 #[tokio::test]
 async fn unknown_user_and_wrong_password_look_the_same() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     server.register("ada").await;
     let wrong = server.login("ada", "not the password").await;
     let unknown = server.login("nobody", "not the password").await;
@@ -81,7 +81,7 @@ async fn unknown_user_and_wrong_password_look_the_same() {
 
 #[tokio::test]
 async fn repeated_failures_make_the_next_attempt_wait() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     server.register("ada").await;
     for _ in 0..5 {
         assert_eq!(server.login("ada", "guess").await.status(), 401);
@@ -101,7 +101,7 @@ async fn repeated_failures_make_the_next_attempt_wait() {
 
 #[tokio::test]
 async fn a_stranger_guessing_cannot_keep_the_owner_out() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     server.register("ada").await;
     // The stranger guesses from another address (127.0.0.2 is this machine too).
     let stranger = reqwest::Client::builder()
@@ -129,7 +129,7 @@ async fn a_stranger_guessing_cannot_keep_the_owner_out() {
 
 #[tokio::test]
 async fn the_forms_redirect_like_a_browser_expects() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     server.register("ada").await;
     let form = |name: &'static str, password: &'static str| {
         crate::helpers::http()
@@ -157,10 +157,10 @@ async fn the_forms_redirect_like_a_browser_expects() {
 
 #[tokio::test]
 async fn the_author_is_the_logged_in_user_whatever_the_client_claims() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let mut c = TestClient::connect(&server.url, &ada).await;
-    c.join("general").await;
+    c.join_json("general").await;
     let ack = c
         .request(
             "send",
@@ -173,7 +173,7 @@ async fn the_author_is_the_logged_in_user_whatever_the_client_claims() {
 
 #[tokio::test]
 async fn logging_out_ends_the_session_and_closes_its_sockets() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let mut laptop = TestClient::connect(&server.url, &ada).await;
     let other_session = server.login("ada", PASSWORD).await;
@@ -208,8 +208,7 @@ async fn logging_out_ends_the_session_and_closes_its_sockets() {
 
 #[tokio::test]
 async fn a_closed_server_takes_only_its_first_account() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(dir.path(), &["--registration", "closed"]).await;
+    let server = TestApp::spawn(Options::new().flags(&["--registration", "closed"])).await;
     // An empty database: the first account can still be made, so the server can be set up.
     let owner = server.register("owner").await;
     let res = server
@@ -248,8 +247,7 @@ async fn a_closed_server_takes_only_its_first_account() {
 
 #[tokio::test]
 async fn registrations_are_limited_per_address() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(dir.path(), &["--registrations-per-hour", "2"]).await;
+    let server = TestApp::spawn(Options::new().flags(&["--registrations-per-hour", "2"])).await;
     server.register("first").await;
     server.register("second").await;
     let res = server

@@ -1,6 +1,6 @@
 //! Read positions, unread counts, mentions and typing notices, over Socket.IO.
 
-use crate::helpers::{error_code, TestClient, TestServer};
+use crate::helpers::{error_code, Options, TestApp, TestClient};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -15,17 +15,19 @@ fn read_of<'a>(reply: &'a Value, room: &str) -> &'a Value {
 #[tokio::test]
 async fn every_room_in_the_list_is_heard_and_read_positions_follow_the_user_everywhere() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(dir.path(), &["--send-rate", "0"]).await;
+    let server = TestApp::spawn(Options::new().dir(dir.path()).flags(&["--send-rate", "0"])).await;
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let ada1 = TestClient::connect(&server.url, &ada).await;
     // Bob's two tabs: neither has opened general, both hear it (for their unread counts).
     let mut bob1 = TestClient::connect(&server.url, &bob).await;
     let mut bob2 = TestClient::connect(&server.url, &bob).await;
 
-    ada1.send("general", "morning").await;
-    let mention = ada1.send("general", "@bob can you look? cc @nobody").await;
+    ada1.send_json("general", "morning").await;
+    let mention = ada1
+        .send_json("general", "@bob can you look? cc @nobody")
+        .await;
     assert_eq!(mention["message"]["mentions"], json!(["bob"]));
-    ada1.send("general", "thanks").await;
+    ada1.send_json("general", "thanks").await;
     for tab in [&mut bob1, &mut bob2] {
         let first = tab.next("message").await;
         assert_eq!(
@@ -44,7 +46,7 @@ async fn every_room_in_the_list_is_heard_and_read_positions_follow_the_user_ever
     let rooms = ada1.request("rooms", json!({})).await;
     assert_eq!(read_of(&rooms, "general")["read"], 3);
     // A join says where the reader stood, for the "new messages" line.
-    assert_eq!(bob1.join("general").await["read"]["read"], 0);
+    assert_eq!(bob1.join_json("general").await["read"]["read"], 0);
 
     // Bob reads up to 2 in one tab; every tab of his hears it.
     let ack = bob1
@@ -65,9 +67,8 @@ async fn every_room_in_the_list_is_heard_and_read_positions_follow_the_user_ever
 
     // After a restart the position is where it was, with no mention left unread.
     drop((ada1, bob1, bob2));
-    let dir_path = dir.path().to_owned();
     server.kill().await;
-    let server = TestServer::start_in(&dir_path).await;
+    let server = TestApp::spawn(Options::new().dir(dir.path())).await;
     let bob3 = TestClient::connect(&server.url, &bob).await;
     let rooms = bob3.request("rooms", json!({})).await;
     assert_eq!(
@@ -78,7 +79,7 @@ async fn every_room_in_the_list_is_heard_and_read_positions_follow_the_user_ever
 
 #[tokio::test]
 async fn rooms_that_enter_the_list_are_heard_at_once_on_every_socket() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let ada1 = TestClient::connect(&server.url, &ada).await;
     let bob1 = TestClient::connect(&server.url, &bob).await;
@@ -93,9 +94,9 @@ async fn rooms_that_enter_the_list_are_heard_at_once_on_every_socket() {
     )
     .await;
     ada1.request("create_room", json!({ "name": "ops" })).await;
-    bob1.join("ops").await;
-    ada1.send("ada/plans", "secret").await;
-    ada1.send("ops", "deploy").await;
+    bob1.join_json("ops").await;
+    ada1.send_json("ada/plans", "secret").await;
+    ada1.send_json("ops", "deploy").await;
     assert_eq!(bob2.next("message").await["body"], "secret");
     assert_eq!(bob2.next("message").await["body"], "deploy");
 
@@ -107,14 +108,14 @@ async fn rooms_that_enter_the_list_are_heard_at_once_on_every_socket() {
         json!({ "room": "ada/plans", "username": "bob" }),
     )
     .await;
-    ada1.send("ops", "gone?").await;
-    ada1.send("ada/plans", "gone?").await;
+    ada1.send_json("ops", "gone?").await;
+    ada1.send_json("ada/plans", "gone?").await;
     bob2.none("message", Duration::from_millis(500)).await;
 }
 
 #[tokio::test]
 async fn bad_read_positions_are_refused_with_a_reason() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let ada1 = TestClient::connect(&server.url, &ada).await;
     let bob1 = TestClient::connect(&server.url, &bob).await;
@@ -146,7 +147,7 @@ async fn bad_read_positions_are_refused_with_a_reason() {
 
 #[tokio::test]
 async fn typing_reaches_the_others_in_the_room_only_and_is_rate_limited() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let (ada, bob, cy) = (
         server.register("ada").await,
         server.register("bob").await,
@@ -173,7 +174,7 @@ async fn typing_reaches_the_others_in_the_room_only_and_is_rate_limited() {
     // Not her own other tab, not someone outside the room; nothing is stored.
     ada2.none("typing", Duration::from_millis(300)).await;
     cy1.none("typing", Duration::from_millis(100)).await;
-    assert!(bob1.read_all("ada/plans").await.is_empty());
+    assert!(bob1.read_all_json("ada/plans").await.is_empty());
 
     for (payload, code) in [
         (json!({ "room": "ada/plans" }), "unknown_room"),
@@ -205,7 +206,7 @@ async fn typing_reaches_the_others_in_the_room_only_and_is_rate_limited() {
 
 #[tokio::test]
 async fn members_by_prefix_offer_whom_to_mention_and_only_where_one_can_see() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     server.register("bob").await;
     server.register("bea").await;

@@ -1,7 +1,7 @@
 //! Administrators: the first account of an empty database is one, and `natter admin
 //! grant|revoke|list` changes and shows who is, beside a running server.
 
-use crate::helpers::{postgres_database, TestServer};
+use crate::helpers::{postgres_database, Options, TestApp};
 use std::path::Path;
 
 /// Runs `natter admin <args>` on the database of data folder `dir`: (success, what it printed).
@@ -27,30 +27,28 @@ async fn admin(dir: &Path, args: &[&str]) -> (bool, String) {
 
 #[tokio::test]
 async fn the_first_account_is_an_administrator_and_the_command_line_changes_who_is() {
-    let (server, dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
+    let dir = server.dir();
     assert_eq!(
-        admin(dir.path(), &["list"]).await,
+        admin(dir, &["list"]).await,
         (true, "There are no administrators.".to_owned())
     );
     server.register("ada").await;
     server.register("bob").await;
-    assert_eq!(admin(dir.path(), &["list"]).await, (true, "ada".to_owned()));
+    assert_eq!(admin(dir, &["list"]).await, (true, "ada".to_owned()));
 
-    let (ok, said) = admin(dir.path(), &["grant", "bob"]).await;
+    let (ok, said) = admin(dir, &["grant", "bob"]).await;
     assert!(ok, "{said}");
     assert_eq!(said, "bob is an administrator now.");
-    assert_eq!(
-        admin(dir.path(), &["list"]).await,
-        (true, "ada\nbob".to_owned())
-    );
-    let (ok, said) = admin(dir.path(), &["revoke", "ada"]).await;
+    assert_eq!(admin(dir, &["list"]).await, (true, "ada\nbob".to_owned()));
+    let (ok, said) = admin(dir, &["revoke", "ada"]).await;
     assert!(ok, "{said}");
-    assert_eq!(admin(dir.path(), &["list"]).await, (true, "bob".to_owned()));
+    assert_eq!(admin(dir, &["list"]).await, (true, "bob".to_owned()));
 
-    let (ok, said) = admin(dir.path(), &["grant", "nobody"]).await;
+    let (ok, said) = admin(dir, &["grant", "nobody"]).await;
     assert!(!ok);
     assert_eq!(said, "natter admin: there is no user named nobody");
-    let (ok, said) = admin(dir.path(), &["grant", "Not A Name!"]).await;
+    let (ok, said) = admin(dir, &["grant", "Not A Name!"]).await;
     assert!(!ok, "{said}");
 }
 
@@ -71,14 +69,15 @@ async fn the_command_line_refuses_a_folder_without_a_database() {
 
 #[tokio::test]
 async fn a_revoked_administrator_stops_hearing_the_dashboard() {
-    let (server, dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
+    let dir = server.dir();
     let ada = server.register("ada").await;
     let mut c = crate::helpers::TestClient::connect(&server.url, &ada).await;
     let watched = c.request("ops_watch", serde_json::json!({})).await;
     assert!(watched.get("error").is_none(), "{watched}");
     c.next_within("ops_window", std::time::Duration::from_secs(3))
         .await;
-    assert!(admin(dir.path(), &["revoke", "ada"]).await.0);
+    assert!(admin(dir, &["revoke", "ada"]).await.0);
     // Within a few seconds (the hub checks its watchers every 5 s), the windows stop.
     tokio::time::sleep(std::time::Duration::from_secs(6)).await;
     c.drain();

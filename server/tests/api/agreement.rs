@@ -1,7 +1,7 @@
 //! Where a client written from docs/protocol.md alone found the code and the document apart:
 //! each settled (the code fixed, or the document where the code was right), and held here.
 
-use crate::helpers::{error_code, TestClient, TestServer};
+use crate::helpers::{error_code, Options, TestApp, TestClient};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ fn seqs(reply: &Value) -> Vec<i64> {
 /// "Adding a member twice changes nothing": and tells nobody.
 #[tokio::test]
 async fn adding_a_member_twice_tells_nobody() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let mut ada = TestClient::connect(&server.url, &ada).await;
     let mut bob = TestClient::connect(&server.url, &bob).await;
@@ -44,7 +44,7 @@ async fn adding_a_member_twice_tells_nobody() {
 /// messages in `join` keep theirs.
 #[tokio::test]
 async fn a_change_never_carries_the_authors_key() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.client().await;
     let sent = ada
         .request(
@@ -80,11 +80,10 @@ async fn a_change_never_carries_the_authors_key() {
 /// with `truncated` false (nothing newer is left out); the older ones come with `history`.
 #[tokio::test]
 async fn a_join_without_after_keeps_the_newest_that_fit_and_history_has_the_rest() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(dir.path(), &["--send-rate", "0"]).await;
+    let server = TestApp::spawn(Options::new().flags(&["--send-rate", "0"])).await;
     let c = server.client().await;
     for _ in 0..40 {
-        c.send("general", &"x".repeat(3000)).await;
+        c.send_json("general", &"x".repeat(3000)).await;
     }
     let fresh = c.request("join", json!({ "room": "general" })).await;
     let newest = seqs(&fresh);
@@ -105,7 +104,7 @@ async fn a_join_without_after_keeps_the_newest_that_fit_and_history_has_the_rest
 /// names do not.
 #[tokio::test]
 async fn refused_room_creations_count_against_the_limit_and_invalid_names_do_not() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.client().await;
     let made = ada.request("create_room", json!({ "name": "plans" })).await;
     assert!(made.get("room").is_some(), "{made}");
@@ -130,13 +129,12 @@ async fn refused_room_creations_count_against_the_limit_and_invalid_names_do_not
 /// A read state lists the oldest 100 unread mentions; reading on lists the next.
 #[tokio::test]
 async fn a_read_state_lists_the_oldest_hundred_unread_mentions() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(dir.path(), &["--send-rate", "0"]).await;
+    let server = TestApp::spawn(Options::new().flags(&["--send-rate", "0"])).await;
     let ada = server.client().await;
     let bob_user = server.register("bob").await;
     let bob = TestClient::connect(&server.url, &bob_user).await;
     for i in 1..=110 {
-        ada.send("general", &format!("@bob {i}")).await;
+        ada.send_json("general", &format!("@bob {i}")).await;
     }
     let mentions = |reply: &Value| -> Value {
         reply["reads"]

@@ -2,7 +2,7 @@
 //! when the name carries a hash, never cached when it is a page with someone's data, and the
 //! Socket.IO endpoint left alone.
 
-use crate::helpers::{http, TestServer};
+use crate::helpers::{http, Options, TestApp};
 use std::io::Write;
 
 const HASHED: &str = "natter.AbCdEfGhIjKlMnOpQrStUv.wasm";
@@ -41,7 +41,7 @@ async fn get(url: &str, accept: Option<&str>) -> reqwest::Response {
 async fn static_files_are_sent_precompressed_by_accept_encoding_and_cached_by_their_hash() {
     let dir = tempfile::tempdir().unwrap();
     let wasm = write_site(dir.path());
-    let server = TestServer::start_in(dir.path()).await;
+    let server = TestApp::spawn(Options::new().dir(dir.path())).await;
     let url = format!("{}/pkg/{HASHED}", server.url);
 
     let br = get(&url, Some("gzip, deflate, br")).await;
@@ -86,7 +86,7 @@ async fn static_files_are_sent_precompressed_by_accept_encoding_and_cached_by_th
 
 #[tokio::test]
 async fn pages_are_compressed_and_never_cached_and_socket_io_is_left_alone() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let page = http()
         .get(format!("{}/r/general", server.url))

@@ -1,7 +1,7 @@
 //! Edits, deletions, reactions and replies: each seen live by the room, refused with a clear
 //! code where not allowed, and caught up after a disconnect through the room's change log.
 
-use crate::helpers::{error_code, TestClient, TestServer};
+use crate::helpers::{error_code, Options, TestApp, TestClient};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -11,12 +11,12 @@ fn seq(ack: &Value) -> i64 {
 
 #[tokio::test]
 async fn an_edit_reaches_the_room_as_the_next_change_and_marks_the_message() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let mut ada = server.client().await;
     let mut bob = server.client().await;
-    ada.join("general").await;
-    bob.join("general").await;
-    let n = seq(&ada.send("general", "helo").await);
+    ada.join_json("general").await;
+    bob.join_json("general").await;
+    let n = seq(&ada.send_json("general", "helo").await);
 
     let ack = ada
         .request(
@@ -57,17 +57,17 @@ async fn an_edit_reaches_the_room_as_the_next_change_and_marks_the_message() {
     assert_eq!(joined["messages"][0]["body"], "hello");
     assert_eq!(joined["messages"][0]["edited"], edited);
     // Seqs of messages stay gapless: a change takes none.
-    assert_eq!(seq(&ada.send("general", "next").await), n + 1);
+    assert_eq!(seq(&ada.send_json("general", "next").await), n + 1);
 }
 
 #[tokio::test]
 async fn only_the_author_edits_and_nobody_edits_a_deleted_message() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let _admin = server.client().await; // the first account is the administrator
     let ada = server.client().await;
     let bob = server.client().await;
-    ada.join("general").await;
-    let n = seq(&ada.send("general", "mine").await);
+    ada.join_json("general").await;
+    let n = seq(&ada.send_json("general", "mine").await);
 
     let theirs = bob
         .request(
@@ -128,12 +128,12 @@ async fn only_the_author_edits_and_nobody_edits_a_deleted_message() {
 
 #[tokio::test]
 async fn a_deleted_message_loses_its_body_for_everyone_and_its_replies_say_so() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let mut admin = server.client().await;
     let ada = server.client().await;
     let bob = server.client().await;
-    admin.join("general").await;
-    let n = seq(&ada.send("general", "oops, wrong room").await);
+    admin.join_json("general").await;
+    let n = seq(&ada.send_json("general", "oops, wrong room").await);
     let reply = bob
         .request(
             "send",
@@ -173,14 +173,14 @@ async fn a_deleted_message_loses_its_body_for_everyone_and_its_replies_say_so() 
         .await;
     assert!(again.get("change").is_none(), "{again}");
 
-    let all = bob.read_all("general").await;
+    let all = bob.read_all_json("general").await;
     assert_eq!(all[0]["deleted"], true);
     assert_eq!(all[0]["body"], "");
     assert_eq!(all[1]["reply_to"]["deleted"], true);
     assert_eq!(all[1]["reply_to"]["snippet"], "");
 
     // The administrator deletes anyone's message.
-    let m = seq(&bob.send("general", "spam").await);
+    let m = seq(&bob.send_json("general", "spam").await);
     let by_admin = admin
         .request("delete", json!({ "room": "general", "seq": m }))
         .await;
@@ -189,7 +189,7 @@ async fn a_deleted_message_loses_its_body_for_everyone_and_its_replies_say_so() 
 
 #[tokio::test]
 async fn the_owner_of_a_private_room_deletes_any_message_in_it_and_a_former_member_nothing() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let _admin = server.client().await;
     let owner = server.client().await;
     let guest = server.client().await;
@@ -203,9 +203,9 @@ async fn the_owner_of_a_private_room_deletes_any_message_in_it_and_a_former_memb
             json!({ "room": room, "username": guest.name }),
         )
         .await;
-    let a = seq(&guest.send(&room, "first").await);
-    let b = seq(&guest.send(&room, "second").await);
-    let mine = seq(&owner.send(&room, "owner's").await);
+    let a = seq(&guest.send_json(&room, "first").await);
+    let b = seq(&guest.send_json(&room, "second").await);
+    let mine = seq(&owner.send_json(&room, "owner's").await);
 
     let ack = owner
         .request("delete", json!({ "room": room, "seq": a }))
@@ -236,12 +236,11 @@ async fn the_owner_of_a_private_room_deletes_any_message_in_it_and_a_former_memb
 
 #[tokio::test]
 async fn reactions_toggle_count_who_reacted_and_stop_at_their_limits() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(dir.path(), &["--change-rate", "0"]).await;
+    let server = TestApp::spawn(Options::new().flags(&["--change-rate", "0"])).await;
     let mut ada = server.client().await;
     let bob = server.client().await;
-    ada.join("general").await;
-    let n = seq(&ada.send("general", "ship it?").await);
+    ada.join_json("general").await;
+    let n = seq(&ada.send_json("general", "ship it?").await);
 
     let ack = bob
         .request(
@@ -379,12 +378,12 @@ async fn reactions_toggle_count_who_reacted_and_stop_at_their_limits() {
 
 #[tokio::test]
 async fn replies_quote_their_original_and_must_name_one_in_the_room() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let mut bob = server.client().await;
     let ada = server.client().await;
-    bob.join("general").await;
+    bob.join_json("general").await;
     let long = format!("{} end", "word ".repeat(40));
-    let n = seq(&ada.send("general", &long).await);
+    let n = seq(&ada.send_json("general", &long).await);
     let ack = bob
         .request(
             "send",
@@ -412,7 +411,7 @@ async fn replies_quote_their_original_and_must_name_one_in_the_room() {
         json!({ "room": "general", "seq": n, "body": "short now" }),
     )
     .await;
-    let all = bob.read_all("general").await;
+    let all = bob.read_all_json("general").await;
     assert_eq!(all[1]["reply_to"]["snippet"], "short now");
 
     for bad in [999, 0, -1] {
@@ -437,19 +436,19 @@ async fn replies_quote_their_original_and_must_name_one_in_the_room() {
 
 #[tokio::test]
 async fn every_message_carries_the_html_of_its_markdown_and_quotes_show_its_words() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let mut bob = server.client().await;
     let ada = server.client().await;
-    bob.join("general").await;
+    bob.join_json("general").await;
     let body = "**bold** <b>raw</b> & `code`";
     let html = "<p><strong>bold</strong> &lt;b&gt;raw&lt;/b&gt; &amp; <code>code</code></p>\n";
     // In the ack, live, and in history.
-    let ack = ada.send("general", body).await;
+    let ack = ada.send_json("general", body).await;
     assert_eq!(ack["message"]["body"], body, "{ack}");
     assert_eq!(ack["message"]["html"], html, "{ack}");
     let n = seq(&ack);
     assert_eq!(bob.next("message").await["html"], html);
-    assert_eq!(bob.read_all("general").await[0]["html"], html);
+    assert_eq!(bob.read_all_json("general").await[0]["html"], html);
 
     // A reply quotes the words a reader sees, without the marks.
     let reply = bob
@@ -482,14 +481,14 @@ async fn every_message_carries_the_html_of_its_markdown_and_quotes_show_its_word
 
 #[tokio::test]
 async fn a_client_that_missed_an_edit_a_delete_and_a_reaction_catches_up_on_join() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.client().await;
     let bob_user = server.register("bobcatchup").await;
     let bob = TestClient::connect(&server.url, &bob_user).await;
-    let joined = bob.join("general").await;
-    let a = seq(&ada.send("general", "first draft").await);
-    let b = seq(&ada.send("general", "regret").await);
-    let c = seq(&ada.send("general", "good one").await);
+    let joined = bob.join_json("general").await;
+    let a = seq(&ada.send_json("general", "first draft").await);
+    let b = seq(&ada.send_json("general", "regret").await);
+    let c = seq(&ada.send_json("general", "good one").await);
     let held_messages = c;
     let held_changes = joined["room"]["last_change"].as_i64().unwrap();
     bob.disconnect().await;
@@ -555,10 +554,9 @@ async fn a_client_that_missed_an_edit_a_delete_and_a_reaction_catches_up_on_join
 
 #[tokio::test]
 async fn changes_are_rate_limited_with_a_sentence() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(dir.path(), &["--change-rate", "0.1"]).await;
+    let server = TestApp::spawn(Options::new().flags(&["--change-rate", "0.1"])).await;
     let ada = server.client().await;
-    let n = seq(&ada.send("general", "hi").await);
+    let n = seq(&ada.send_json("general", "hi").await);
     let mut refused = None;
     for i in 0..25 {
         let on = i % 2 == 0;

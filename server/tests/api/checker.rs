@@ -343,7 +343,7 @@ pub async fn full_histories(reader: &TestClient, rooms: &[&str]) -> HashMap<Stri
     let mut truth = HashMap::new();
     for room in rooms {
         let all: Vec<Value> = reader
-            .read_all(room)
+            .read_all_json(room)
             .await
             .iter()
             .map(without_key)

@@ -2,7 +2,7 @@
 //! one node reaches them on the other, and a Redis outage loses nothing. (PostgreSQL only: run
 //! with `NATTER_TEST_POSTGRES`, as `.ci/test` does.)
 
-use crate::helpers::{postgres_server, two_nodes, TestClient, TestRedis};
+use crate::helpers::{postgres_server, NodeOptions, TestClient, TestRedis, TwoNodes};
 use serde_json::json;
 use std::time::Duration;
 
@@ -15,24 +15,24 @@ async fn users_on_different_nodes_hear_every_change_live() {
         return;
     }
     let redis = TestRedis::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let [a, b] = two_nodes(dir.path(), &redis).await;
+    let nodes = TwoNodes::start(NodeOptions::new().redis(&redis).named(["a", "b"])).await;
+    let [a, b] = nodes.both();
     let ada = a.register("ada").await;
     let bob = b.register("bob").await;
     let mut ada_a = TestClient::connect(&a.url, &ada).await;
     let mut bob_b = TestClient::connect(&b.url, &bob).await;
 
     // Messages, both ways.
-    ada_a.join("general").await;
-    bob_b.join("general").await;
-    ada_a.send("general", "hello from a").await;
+    ada_a.join_json("general").await;
+    bob_b.join_json("general").await;
+    ada_a.send_json("general", "hello from a").await;
     assert_eq!(bob_b.next("message").await["body"], "hello from a");
     assert_eq!(
         ada_a.next("message").await["body"],
         "hello from a",
         "her own"
     );
-    bob_b.send("general", "hello from b").await;
+    bob_b.send_json("general", "hello from b").await;
     assert_eq!(ada_a.next("message").await["body"], "hello from b");
     assert_eq!(
         bob_b.next("message").await["body"],
@@ -52,12 +52,12 @@ async fn users_on_different_nodes_hear_every_change_live() {
         )
         .await;
     assert_eq!(bob_b.next("room_added").await["room"]["name"], "ada/plans");
-    bob_b.join("ada/plans").await;
+    bob_b.join_json("ada/plans").await;
     ada_a
         .request("set_topic", json!({ "room": "ada/plans", "topic": "Q3" }))
         .await;
     assert_eq!(bob_b.next("room_updated").await["room"]["topic"], "Q3");
-    ada_a.send("ada/plans", "members only").await;
+    ada_a.send_json("ada/plans", "members only").await;
     assert_eq!(bob_b.next("message").await["body"], "members only");
     ada_a
         .request(
@@ -70,7 +70,7 @@ async fn users_on_different_nodes_hear_every_change_live() {
         "ada/plans"
     );
     // His socket on the other node left the room at once.
-    ada_a.send("ada/plans", "after bob left").await;
+    ada_a.send_json("ada/plans", "after bob left").await;
     bob_b.none("message", QUIET).await;
 
     // Logging out on one node closes the user's sockets on the other.
@@ -90,23 +90,23 @@ async fn a_redis_outage_loses_nothing_and_clients_catch_up_when_it_is_back() {
         return;
     }
     let mut redis = TestRedis::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let [a, b] = two_nodes(dir.path(), &redis).await;
+    let nodes = TwoNodes::start(NodeOptions::new().redis(&redis).named(["a", "b"])).await;
+    let [a, b] = nodes.both();
     let ada = a.register("ada").await;
     let bob = b.register("bob").await;
     let ada_a = TestClient::connect(&a.url, &ada).await;
     let mut ada_a2 = TestClient::connect(&a.url, &ada).await;
     let mut bob_b = TestClient::connect(&b.url, &bob).await;
     for c in [&ada_a, &ada_a2, &bob_b] {
-        c.join("general").await;
+        c.join_json("general").await;
     }
-    ada_a.send("general", "before").await;
+    ada_a.send_json("general", "before").await;
     assert_eq!(bob_b.next("message").await["body"], "before");
     assert_eq!(ada_a2.next("message").await["body"], "before");
 
     redis.stop().await;
     // Sends are stored and acknowledged; this node's sockets still hear them.
-    let sent = ada_a.send("general", "during the outage").await;
+    let sent = ada_a.send_json("general", "during the outage").await;
     assert_eq!(sent["message"]["seq"], 2, "{sent}");
     assert_eq!(ada_a2.next("message").await["body"], "during the outage");
     bob_b.none("message", QUIET).await;
@@ -122,9 +122,9 @@ async fn a_redis_outage_loses_nothing_and_clients_catch_up_when_it_is_back() {
         .await;
     assert_eq!(caught["messages"][0]["body"], "during the outage");
     // And fan-out is live again, both ways.
-    ada_a.send("general", "after").await;
+    ada_a.send_json("general", "after").await;
     assert_eq!(bob_b.next("message").await["body"], "after");
     assert_eq!(ada_a2.next("message").await["body"], "after");
-    bob_b.send("general", "welcome back").await;
+    bob_b.send_json("general", "welcome back").await;
     assert_eq!(ada_a2.next("message").await["body"], "welcome back");
 }

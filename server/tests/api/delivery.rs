@@ -4,7 +4,7 @@
 //! message as it stands after its changes, having applied every change once and in order.
 
 use crate::checker::{assert_acked_stored_once, full_histories, seed, Checker, Rng};
-use crate::helpers::{TestClient, TestServer};
+use crate::helpers::{Options, TestApp, TestClient};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,9 +22,9 @@ async fn every_client_ends_with_every_message_once_in_order() {
     let dir = tempfile::tempdir().unwrap();
     // The checker tests delivery, not the send limit: retries after drops would hit it.
     const FLAGS: &[&str] = &["--send-rate", "0", "--change-rate", "0"];
-    let server = TestServer::start_at_with(dir.path(), "127.0.0.1:0", FLAGS).await;
+    let server = TestApp::spawn(Options::new().dir(dir.path()).flags(FLAGS)).await;
     let url = Arc::new(Mutex::new(server.url.clone()));
-    let addr = server.url.trim_start_matches("http://").to_owned();
+    let addr = server.addr().to_owned();
     let mut users = Vec::new();
     for c in 0..CLIENTS {
         users.push(server.register(&format!("checker{c}")).await);
@@ -96,7 +96,7 @@ async fn every_client_ends_with_every_message_once_in_order() {
         tokio::time::sleep(Duration::from_millis(700)).await;
         server.kill().await;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        server = TestServer::start_at_with(dir.path(), &addr, FLAGS).await;
+        server = TestApp::spawn(Options::new().dir(dir.path()).addr(&addr).flags(FLAGS)).await;
         *url.lock().await = server.url.clone();
     }
 
@@ -117,7 +117,7 @@ async fn every_client_ends_with_every_message_once_in_order() {
 
     let mut last_change = std::collections::HashMap::new();
     for room in ROOMS {
-        let joined = reader.join(room).await;
+        let joined = reader.join_json(room).await;
         last_change.insert(
             room.to_owned(),
             joined["room"]["last_change"].as_i64().unwrap(),

@@ -1,7 +1,7 @@
 //! The server's half of the heartbeat: a client that stops answering pings is dropped within
 //! ping interval + ping timeout.
 
-use crate::helpers::TestServer;
+use crate::helpers::{Options, TestApp};
 use futures_util::{SinkExt, StreamExt};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -9,11 +9,12 @@ use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
 async fn a_client_that_never_pongs_is_dropped_within_interval_plus_timeout() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(
-        dir.path(),
-        &["--ping-interval-ms", "300", "--ping-timeout-ms", "300"],
-    )
+    let server = TestApp::spawn(Options::new().flags(&[
+        "--ping-interval-ms",
+        "300",
+        "--ping-timeout-ms",
+        "300",
+    ]))
     .await;
     let url = format!(
         "{}/socket.io/?EIO=4&transport=websocket",

@@ -2,13 +2,15 @@ use futures_util::FutureExt;
 use rust_socketio::asynchronous::{Client, ClientBuilder};
 use rust_socketio::{Event, Payload, TransportType};
 use serde_json::{json, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
+
+use app::protocol::{JoinReply, Message, Room, RoomsReply, RoomsRequest};
 
 pub const WAIT: Duration = Duration::from_secs(5);
 pub const PASSWORD: &str = "correct horse battery";
@@ -55,14 +57,52 @@ pub async fn postgres_database(dir: &Path) -> Option<String> {
     Some(format!("{server}/{name}"))
 }
 
-/// The `natter` binary, running on a free port with its own data folder. As a [`Site`] (its
-/// URL), it registers users and posts forms.
-pub struct TestServer {
-    site: Site,
-    child: Child,
+/// How [`TestApp::spawn`] starts the `natter` binary: its data folder, its address, and extra
+/// command-line flags.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    dir: Option<PathBuf>,
+    addr: Option<String>,
+    flags: Vec<String>,
 }
 
-impl std::ops::Deref for TestServer {
+impl Options {
+    /// A fresh data folder of its own (removed with the [`TestApp`]), on a free port.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// The data folder `dir` (new, or left by an earlier server: a restart finds its data);
+    /// the test keeps it.
+    pub fn dir(mut self, dir: &Path) -> Options {
+        self.dir = Some(dir.to_owned());
+        self
+    }
+
+    /// Listen on `addr` (default `127.0.0.1:0`, a free port).
+    pub fn addr(mut self, addr: &str) -> Options {
+        self.addr = Some(addr.to_owned());
+        self
+    }
+
+    /// Extra command-line flags, after the ones given so far.
+    pub fn flags(mut self, flags: &[&str]) -> Options {
+        self.flags.extend(flags.iter().map(|f| f.to_string()));
+        self
+    }
+}
+
+/// The `natter` binary, running with its own data folder (see [`Options`]). As a [`Site`] (its
+/// URL), it registers users and posts forms.
+pub struct TestApp {
+    site: Site,
+    child: Child,
+    dir: PathBuf,
+    /// The data folder when [`Options`] named none: removed when the app is dropped.
+    _owned: Option<TempDir>,
+}
+
+impl std::ops::Deref for TestApp {
     type Target = Site;
     fn deref(&self) -> &Site {
         &self.site
@@ -75,43 +115,26 @@ pub struct Site {
     pub url: String,
 }
 
-impl TestServer {
-    /// Starts a server on a fresh, empty database.
-    pub async fn start() -> (TestServer, TempDir) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        (Self::start_in(dir.path()).await, dir)
-    }
-
-    /// Starts a server on the database in `dir` (new or left by an earlier server).
-    pub async fn start_in(dir: &Path) -> TestServer {
-        Self::start_at(dir, "127.0.0.1:0").await
-    }
-
-    /// Starts a server on the database in `dir`, listening on `addr`.
-    pub async fn start_at(dir: &Path, addr: &str) -> TestServer {
-        Self::spawn(dir, addr, &[]).await
-    }
-
-    /// Starts a server on the database in `dir`, listening on `addr`, with extra flags.
-    pub async fn start_at_with(dir: &Path, addr: &str, flags: &[&str]) -> TestServer {
-        Self::spawn(dir, addr, flags).await
-    }
-
-    /// Starts a server on a free port with extra flags.
-    pub async fn start_with(dir: &Path, flags: &[&str]) -> TestServer {
-        Self::spawn(dir, "127.0.0.1:0", flags).await
-    }
-
-    async fn spawn(dir: &Path, addr: &str, flags: &[&str]) -> TestServer {
+impl TestApp {
+    /// Starts a server as `options` say, and waits until it listens.
+    pub async fn spawn(options: Options) -> TestApp {
+        let (dir, owned) = match options.dir {
+            Some(dir) => (dir, None),
+            None => {
+                let temp = tempfile::tempdir().expect("temp dir");
+                (temp.path().to_owned(), Some(temp))
+            }
+        };
+        let addr = options.addr.as_deref().unwrap_or("127.0.0.1:0");
         let mut command = Command::new(env!("CARGO_BIN_EXE_natter"));
-        if let Some(url) = postgres_database(dir).await {
+        if let Some(url) = postgres_database(&dir).await {
             command.args(["--database-url", &url]);
         }
         let mut child = command
             .args(["--addr", addr, "--log", "info,server=debug"])
-            .args(flags)
+            .args(&options.flags)
             .arg("--data-dir")
-            .arg(dir)
+            .arg(&dir)
             .arg("--site-root")
             .arg(dir.join("site"))
             .env("NO_COLOR", "1")
@@ -142,10 +165,22 @@ impl TestServer {
                 }
             }
         });
-        TestServer {
+        TestApp {
             site: Site { url },
             child,
+            dir,
+            _owned: owned,
         }
+    }
+
+    /// Its data folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The address it listens on (`127.0.0.1:<port>`), to start another on the same one.
+    pub fn addr(&self) -> &str {
+        self.url.trim_start_matches("http://")
     }
 
     /// Sends SIGTERM, as a service manager stopping it would.
@@ -476,14 +511,15 @@ impl TestClient {
         self.client.emit(event, data).await.expect("emit");
     }
 
-    pub async fn join(&self, room: &str) -> Value {
+    /// JSON-level `join` (being replaced by [`TestClient::join`]).
+    pub async fn join_json(&self, room: &str) -> Value {
         let reply = self.request("join", json!({ "room": room })).await;
         assert!(reply.get("error").is_none(), "join {room} failed: {reply}");
         reply
     }
 
-    /// Every message of `room`, in seq order: `join` with `after`, page by page.
-    pub async fn read_all(&self, room: &str) -> Vec<Value> {
+    /// JSON-level [`TestClient::read_all`] (being replaced).
+    pub async fn read_all_json(&self, room: &str) -> Vec<Value> {
         let mut all: Vec<Value> = Vec::new();
         loop {
             let after = all.last().map_or(0, |m| m["seq"].as_i64().unwrap());
@@ -497,9 +533,54 @@ impl TestClient {
         }
     }
 
-    pub async fn send(&self, room: &str, body: &str) -> Value {
+    /// JSON-level `send` (being replaced by [`TestClient::send`]).
+    pub async fn send_json(&self, room: &str, body: &str) -> Value {
         self.request("send", json!({ "room": room, "body": body }))
             .await
+    }
+
+    /// [`TestClient::call`], for a request that must be refused: the refusal.
+    pub async fn refused<R: app::protocol::Request + std::fmt::Debug>(
+        &self,
+        request: &R,
+    ) -> app::protocol::ErrorBody {
+        match self.call(request).await {
+            Ok(_) => panic!("{} was accepted: {request:?}", R::EVENT),
+            Err(e) => e,
+        }
+    }
+
+    /// Joins `room` (its newest messages), which must succeed.
+    pub async fn join(&self, room: &str) -> JoinReply {
+        self.ok(&req::join(room)).await
+    }
+
+    /// Every message of `room`, in seq order: `join` with `after`, page by page.
+    pub async fn read_all(&self, room: &str) -> Vec<Message> {
+        let mut all: Vec<Message> = Vec::new();
+        loop {
+            let after = all.last().map_or(0, |m| m.seq);
+            let reply = self.ok(&req::join_after(room, after)).await;
+            all.extend(reply.messages);
+            if !reply.truncated {
+                return all;
+            }
+        }
+    }
+
+    /// Sends `body` to `room`, which must be stored: the stored message.
+    pub async fn send(&self, room: &str, body: &str) -> Message {
+        self.ok(&req::send(room, body)).await.message
+    }
+
+    /// The `history` of `room`: its newest messages (a default page).
+    pub async fn history(&self, room: &str) -> Vec<Message> {
+        self.ok(&req::history(room)).await.messages
+    }
+
+    /// The user's rooms (`rooms`).
+    pub async fn rooms(&self) -> RoomsReply {
+        self.ok(&RoomsRequest {}).await
     }
 
     /// The next pushed event named `name` (others are skipped), within [`WAIT`].
@@ -578,14 +659,24 @@ pub fn error_code(reply: &Value) -> &str {
         .unwrap_or_else(|| panic!("expected an error ack, got {reply}"))
 }
 
-/// The room names in a `rooms` reply, in its order.
-pub fn room_names(reply: &Value) -> Vec<String> {
+/// The room names in a `rooms` reply, in its order (JSON-level, being replaced).
+pub fn room_names_json(reply: &Value) -> Vec<String> {
     reply["rooms"]
         .as_array()
         .expect("a rooms reply")
         .iter()
         .map(|r| r["name"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// The names of `rooms`, in their order.
+pub fn room_names(rooms: &[Room]) -> Vec<String> {
+    rooms.iter().map(|r| r.name.clone()).collect()
+}
+
+/// The seqs of `messages`, in their order.
+pub fn seqs(messages: &[Message]) -> Vec<i64> {
+    messages.iter().map(|m| m.seq).collect()
 }
 
 /// A loopback port nothing listens on now (for a process the test starts next).
@@ -646,13 +737,305 @@ impl TestRedis {
     }
 }
 
-/// Two nodes, `a` and `b` (`--node-name`), on one database (the data folder names it) and
-/// `redis`.
-pub async fn two_nodes(dir: &Path, redis: &TestRedis) -> [TestServer; 2] {
-    let url = redis.url();
-    let named = |name: &'static str| ["--redis-url", url.as_str(), "--node-name", name];
-    [
-        TestServer::start_with(dir, &named("a")).await,
-        TestServer::start_with(dir, &named("b")).await,
-    ]
+/// How [`TwoNodes::start`] starts its nodes.
+#[derive(Debug, Clone, Default)]
+pub struct NodeOptions {
+    redis: Option<String>,
+    names: Option<[&'static str; 2]>,
+    flags: Vec<String>,
+}
+
+impl NodeOptions {
+    /// No Redis, default node names (host and port), no extra flags.
+    pub fn new() -> NodeOptions {
+        NodeOptions::default()
+    }
+
+    /// Joined through `redis` (`--redis-url`).
+    pub fn redis(mut self, redis: &TestRedis) -> NodeOptions {
+        self.redis = Some(redis.url());
+        self
+    }
+
+    /// Named `names[0]` and `names[1]` (`--node-name`).
+    pub fn named(mut self, names: [&'static str; 2]) -> NodeOptions {
+        self.names = Some(names);
+        self
+    }
+
+    /// Extra flags for both nodes.
+    pub fn flags(mut self, flags: &[&str]) -> NodeOptions {
+        self.flags.extend(flags.iter().map(|f| f.to_string()));
+        self
+    }
+}
+
+/// Two nodes on one data folder of their own, so on one database (on PostgreSQL the folder
+/// names it), started one after the other on free ports. A node killed is restarted on the
+/// address it had (a proxy in front keeps sending there).
+pub struct TwoNodes {
+    options: NodeOptions,
+    nodes: [Option<TestApp>; 2],
+    addrs: [String; 2],
+    dir: TempDir,
+}
+
+impl TwoNodes {
+    pub async fn start(options: NodeOptions) -> TwoNodes {
+        let mut two = TwoNodes {
+            options,
+            nodes: [None, None],
+            addrs: [String::new(), String::new()],
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        for i in 0..2 {
+            let node = TestApp::spawn(two.options_of(i, "127.0.0.1:0")).await;
+            two.addrs[i] = node.addr().to_owned();
+            two.nodes[i] = Some(node);
+        }
+        two
+    }
+
+    fn options_of(&self, i: usize, addr: &str) -> Options {
+        let mut options = Options::new().dir(self.dir.path()).addr(addr);
+        if let Some(url) = &self.options.redis {
+            options = options.flags(&["--redis-url", url]);
+        }
+        if let Some(names) = self.options.names {
+            options = options.flags(&["--node-name", names[i]]);
+        }
+        let flags: Vec<&str> = self.options.flags.iter().map(String::as_str).collect();
+        options.flags(&flags)
+    }
+
+    /// Node `i` (0 or 1), which must be running.
+    pub fn node(&self, i: usize) -> &TestApp {
+        self.nodes[i].as_ref().expect("the node runs")
+    }
+
+    /// Both nodes, which must be running.
+    pub fn both(&self) -> [&TestApp; 2] {
+        [self.node(0), self.node(1)]
+    }
+
+    /// The addresses the nodes listen on (`127.0.0.1:<port>`), kept across restarts.
+    pub fn addrs(&self) -> [&str; 2] {
+        [&self.addrs[0], &self.addrs[1]]
+    }
+
+    /// Kills node `i` at once (SIGKILL), as a crash would.
+    pub async fn kill(&mut self, i: usize) {
+        self.nodes[i].take().expect("the node runs").kill().await;
+    }
+
+    /// Starts node `i` again, on the address it had.
+    pub async fn restart(&mut self, i: usize) {
+        let node = TestApp::spawn(self.options_of(i, &self.addrs[i])).await;
+        self.nodes[i] = Some(node);
+    }
+}
+
+/// Protocol requests from plain strings, for tests that know their input is valid: each
+/// validated field built with its type's `parse` (a test of invalid input sends JSON instead).
+pub mod req {
+    use app::protocol::*;
+
+    pub fn room(name: &str) -> RoomName {
+        RoomName::parse(name).unwrap_or_else(|e| panic!("room name {name:?}: {e}"))
+    }
+
+    pub fn body(text: &str) -> MessageBody {
+        MessageBody::parse(text).unwrap_or_else(|e| panic!("body {text:?}: {e}"))
+    }
+
+    pub fn username(name: &str) -> Username {
+        Username::parse(name).unwrap_or_else(|e| panic!("username {name:?}: {e}"))
+    }
+
+    pub fn topic(text: &str) -> Topic {
+        Topic::parse(text).unwrap_or_else(|e| panic!("topic {text:?}: {e}"))
+    }
+
+    pub fn emoji(e: &str) -> Emoji {
+        Emoji::parse(e).unwrap_or_else(|err| panic!("emoji {e:?}: {err}"))
+    }
+
+    pub fn join(room_name: &str) -> JoinRequest {
+        JoinRequest {
+            room: room(room_name),
+            after: None,
+            changes_after: None,
+        }
+    }
+
+    pub fn join_after(room_name: &str, after: i64) -> JoinRequest {
+        JoinRequest {
+            after: Some(after),
+            ..join(room_name)
+        }
+    }
+
+    pub fn leave(room_name: &str) -> LeaveRequest {
+        LeaveRequest {
+            room: room(room_name),
+        }
+    }
+
+    pub fn send(room_name: &str, text: &str) -> SendRequest {
+        SendRequest {
+            room: room(room_name),
+            body: body(text),
+            key: None,
+            reply_to: None,
+        }
+    }
+
+    /// A send with idempotency key `key`.
+    pub fn send_keyed(room_name: &str, text: &str, key: &str) -> SendRequest {
+        SendRequest {
+            key: Some(ClientKey::parse(key).unwrap()),
+            ..send(room_name, text)
+        }
+    }
+
+    /// A send that answers message `seq` of the room.
+    pub fn reply(room_name: &str, text: &str, seq: i64) -> SendRequest {
+        SendRequest {
+            reply_to: Some(seq),
+            ..send(room_name, text)
+        }
+    }
+
+    pub fn history(room_name: &str) -> HistoryRequest {
+        HistoryRequest {
+            room: room(room_name),
+            before: None,
+            limit: HistoryLimit::default(),
+        }
+    }
+
+    pub fn create(name: &str) -> CreateRoomRequest {
+        CreateRoomRequest {
+            name: RoomName::parse_new(name).unwrap_or_else(|e| panic!("room name {name:?}: {e}")),
+            private: false,
+        }
+    }
+
+    pub fn create_private(name: &str) -> CreateRoomRequest {
+        CreateRoomRequest {
+            private: true,
+            ..create(name)
+        }
+    }
+
+    fn member(room_name: &str, user: &str) -> MemberRequest {
+        MemberRequest {
+            room: room(room_name),
+            username: username(user),
+        }
+    }
+
+    pub fn add_member(room_name: &str, user: &str) -> AddMemberRequest {
+        AddMemberRequest(member(room_name, user))
+    }
+
+    pub fn remove_member(room_name: &str, user: &str) -> RemoveMemberRequest {
+        RemoveMemberRequest(member(room_name, user))
+    }
+
+    pub fn set_topic(room_name: &str, text: &str) -> SetTopicRequest {
+        SetTopicRequest {
+            room: room(room_name),
+            topic: topic(text),
+        }
+    }
+
+    pub fn open_direct(user: &str) -> OpenDirectRequest {
+        OpenDirectRequest {
+            username: username(user),
+        }
+    }
+
+    pub fn browse(query: &str) -> BrowseRequest {
+        BrowseRequest {
+            query: query.to_owned(),
+            ..BrowseRequest::default()
+        }
+    }
+
+    pub fn edit(room_name: &str, seq: i64, text: &str) -> EditRequest {
+        EditRequest {
+            room: room(room_name),
+            seq,
+            body: body(text),
+        }
+    }
+
+    pub fn delete(room_name: &str, seq: i64) -> DeleteRequest {
+        DeleteRequest {
+            room: room(room_name),
+            seq,
+        }
+    }
+
+    pub fn react(room_name: &str, seq: i64, e: &str) -> ReactRequest {
+        ReactRequest {
+            room: room(room_name),
+            seq,
+            emoji: emoji(e),
+            on: true,
+        }
+    }
+
+    /// Takes a reaction back.
+    pub fn unreact(room_name: &str, seq: i64, e: &str) -> ReactRequest {
+        ReactRequest {
+            on: false,
+            ..react(room_name, seq, e)
+        }
+    }
+
+    pub fn changes(room_name: &str, after: i64) -> ChangesRequest {
+        ChangesRequest {
+            room: room(room_name),
+            after,
+        }
+    }
+
+    pub fn mark_read(room_name: &str, seq: i64) -> MarkReadRequest {
+        MarkReadRequest {
+            room: room(room_name),
+            seq,
+        }
+    }
+
+    pub fn typing(room_name: &str) -> TypingRequest {
+        TypingRequest {
+            room: room(room_name),
+        }
+    }
+
+    pub fn members(room_name: &str, prefix: &str) -> MembersRequest {
+        MembersRequest {
+            room: room(room_name),
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    pub fn presence(users: &[&str]) -> PresenceRequest {
+        PresenceRequest {
+            users: users.iter().map(|u| username(u)).collect(),
+        }
+    }
+
+    pub fn activity(active: bool) -> ActivityRequest {
+        ActivityRequest { active }
+    }
+
+    pub fn notifications(room_name: &str, level: NotifyLevel) -> SetNotificationsRequest {
+        SetNotificationsRequest {
+            room: room(room_name),
+            level,
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! message; a writer that cannot store refuses sends clearly and the process exits non-zero.
 
 use crate::abuse::RawSocket;
-use crate::helpers::{http, postgres_database, TestClient, TestServer};
+use crate::helpers::{http, postgres_database, Options, TestApp, TestClient};
 use rust_socketio::TransportType;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn health_says_whether_messages_can_be_stored() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let res = http()
         .get(format!("{}/healthz", server.url))
         .send()
@@ -33,12 +33,13 @@ async fn health_says_whether_messages_can_be_stored() {
 #[tokio::test]
 async fn sigterm_with_polling_clients_stops_in_time_and_keeps_every_acked_message() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = TestServer::start_with(dir.path(), &["--send-rate", "0"]).await;
+    let mut server =
+        TestApp::spawn(Options::new().dir(dir.path()).flags(&["--send-rate", "0"])).await;
     let ada = server.register("ada").await;
     let mut watchers = Vec::new();
     for _ in 0..20 {
         let c = TestClient::connect_with(&server.url, TransportType::Polling, &ada).await;
-        c.join("general").await;
+        c.join_json("general").await;
         watchers.push(c);
     }
     let senders: Vec<TestClient> = {
@@ -124,10 +125,10 @@ async fn sigterm_with_polling_clients_stops_in_time_and_keeps_every_acked_messag
     assert!(!acked.is_empty());
 
     // Everything acknowledged is there after a restart.
-    let server = TestServer::start_in(dir.path()).await;
+    let server = TestApp::spawn(Options::new().dir(dir.path())).await;
     let reader = TestClient::connect(&server.url, &ada).await;
     let stored: BTreeSet<String> = reader
-        .read_all("general")
+        .read_all_json("general")
         .await
         .iter()
         .map(|m| m["id"].as_str().unwrap().to_owned())
@@ -139,9 +140,13 @@ async fn sigterm_with_polling_clients_stops_in_time_and_keeps_every_acked_messag
 #[tokio::test]
 async fn a_writer_that_cannot_store_refuses_sends_and_the_process_exits_non_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = TestServer::start_in(dir.path()).await;
+    let mut server = TestApp::spawn(Options::new().dir(dir.path())).await;
     let ada = server.client().await;
-    assert!(ada.send("general", "before").await.get("message").is_some());
+    assert!(ada
+        .send_json("general", "before")
+        .await
+        .get("message")
+        .is_some());
 
     // The disk "fails": from now on every insert into messages is refused by the database.
     use sqlx::Connection;
@@ -172,7 +177,7 @@ async fn a_writer_that_cannot_store_refuses_sends_and_the_process_exits_non_zero
         }
     }
 
-    let refused = ada.send("general", "after").await;
+    let refused = ada.send_json("general", "after").await;
     assert_eq!(refused["error"]["code"], "unavailable", "{refused}");
     let sentence = refused["error"]["message"].as_str().unwrap();
     assert!(sentence.contains("nothing was stored"), "{sentence}");
@@ -194,7 +199,7 @@ struct LongPoll {
 }
 
 impl LongPoll {
-    async fn open(server: &TestServer, cookie: &str) -> Self {
+    async fn open(server: &TestApp, cookie: &str) -> Self {
         let base = format!("{}/socket.io/?EIO=4&transport=polling", server.url);
         let get = |url: String| {
             http()

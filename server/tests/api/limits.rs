@@ -1,12 +1,12 @@
 //! Limits per user on what changes state, and caps on sizes: each refusal is an ack with a
 //! code and a sentence, and changes nothing.
 
-use crate::helpers::{error_code, TestServer};
+use crate::helpers::{error_code, Options, TestApp};
 use serde_json::{json, Value};
 
 #[tokio::test]
 async fn every_state_changing_event_is_rate_limited_per_user() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.client().await;
     let bob = server.register("bob").await;
 
@@ -103,9 +103,8 @@ async fn every_state_changing_event_is_rate_limited_per_user() {
 
 #[tokio::test]
 async fn rooms_per_user_and_members_per_room_are_capped() {
-    let dir = tempfile::tempdir().unwrap();
     let flags = ["--rooms-per-user", "2", "--members-per-room", "2"];
-    let server = TestServer::start_with(dir.path(), &flags).await;
+    let server = TestApp::spawn(Options::new().flags(&flags)).await;
     let ada = server.client().await;
     let bob = server.register("bob").await;
     server.register("cy").await;

@@ -1,20 +1,20 @@
-use crate::helpers::{room_names, TestClient, TestServer, WAIT};
+use crate::helpers::{room_names_json, Options, TestApp, TestClient, WAIT};
 use rust_socketio::TransportType;
 use serde_json::{json, Value};
 use std::time::Duration;
 
 #[tokio::test]
 async fn a_message_reaches_every_member_of_the_room_and_only_them() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let mut alice = server.client().await;
     let mut bob = server.client().await;
     let mut carol = server.client().await;
-    alice.join("general").await;
-    bob.join("general").await;
+    alice.join_json("general").await;
+    bob.join_json("general").await;
     carol
         .request("create_room", json!({ "name": "random" }))
         .await;
-    carol.join("random").await;
+    carol.join_json("random").await;
     // A socket hears every room in its user's list: carol takes general out of hers.
     let carol_name = carol.name.clone();
     carol
@@ -24,7 +24,7 @@ async fn a_message_reaches_every_member_of_the_room_and_only_them() {
         )
         .await;
 
-    let ack = alice.send("general", "hello, room").await;
+    let ack = alice.send_json("general", "hello, room").await;
     let sent = &ack["message"];
     assert_eq!(sent["body"], "hello, room");
     assert_eq!(sent["room"], "general");
@@ -47,37 +47,36 @@ async fn a_message_reaches_every_member_of_the_room_and_only_them() {
 
 #[tokio::test]
 async fn sequence_numbers_increase_per_room() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let c = server.client().await;
     c.request("create_room", json!({ "name": "second" })).await;
     for expected in 1..=3 {
         assert_eq!(
-            c.send("general", &format!("g{expected}")).await["message"]["seq"],
+            c.send_json("general", &format!("g{expected}")).await["message"]["seq"],
             expected
         );
     }
-    assert_eq!(c.send("second", "s1").await["message"]["seq"], 1);
+    assert_eq!(c.send_json("second", "s1").await["message"]["seq"], 1);
 }
 
 #[tokio::test]
 async fn leaving_a_room_stops_its_messages() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let mut a = server.client().await;
     let b = server.client().await;
-    a.join("general").await;
+    a.join_json("general").await;
     let reply = a.request("leave", json!({ "room": "general" })).await;
     assert_eq!(reply, json!({ "room": "general" }));
-    b.send("general", "anyone?").await;
+    b.send_json("general", "anyone?").await;
     a.none("message", Duration::from_millis(500)).await;
 }
 
 #[tokio::test]
 async fn join_returns_recent_history_and_what_came_after_a_seq() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(dir.path(), &["--send-rate", "0"]).await;
+    let server = TestApp::spawn(Options::new().flags(&["--send-rate", "0"])).await;
     let c = server.client().await;
     for i in 1..=60 {
-        c.send("general", &format!("m{i}")).await;
+        c.send_json("general", &format!("m{i}")).await;
     }
     let fresh = c.request("join", json!({ "room": "general" })).await;
     let seqs: Vec<i64> = fresh["messages"]
@@ -122,9 +121,9 @@ async fn join_returns_recent_history_and_what_came_after_a_seq() {
 
 #[tokio::test]
 async fn the_same_key_twice_stores_one_message() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let mut c = server.client().await;
-    c.join("general").await;
+    c.join_json("general").await;
     let payload = json!({ "room": "general", "body": "once", "key": "key-1" });
     let first = c.request("send", payload.clone()).await;
     let again = c.request("send", payload).await;
@@ -137,7 +136,7 @@ async fn the_same_key_twice_stores_one_message() {
 
 #[tokio::test]
 async fn a_new_room_reaches_its_creators_other_tabs_and_nobody_elses_list() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let tab = TestClient::connect(&server.url, &ada).await;
     let mut other_tab = TestClient::connect(&server.url, &ada).await;
@@ -154,31 +153,31 @@ async fn a_new_room_reaches_its_creators_other_tabs_and_nobody_elses_list() {
     // Others find it by browsing; their lists do not grow with every room on the server.
     b.none("room_added", Duration::from_millis(300)).await;
     let found = b.request("browse", json!({})).await;
-    assert!(room_names(&found).contains(&"design".to_owned()));
+    assert!(room_names_json(&found).contains(&"design".to_owned()));
 }
 
 #[tokio::test]
 async fn polling_upgraded_and_websocket_clients_chat_together() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let (p, u) = (server.register("pat").await, server.register("uma").await);
     let mut polling = TestClient::connect_with(&server.url, TransportType::Polling, &p).await;
     let mut upgraded = TestClient::connect_with(&server.url, TransportType::Any, &u).await;
     let mut ws = server.client().await;
     for c in [&polling, &upgraded, &ws] {
-        c.join("general").await;
+        c.join_json("general").await;
     }
-    let sent = polling.send("general", "from polling").await["message"].clone();
+    let sent = polling.send_json("general", "from polling").await["message"].clone();
     for c in [&mut polling, &mut upgraded, &mut ws] {
         assert_eq!(c.next("message").await, sent);
     }
-    let sent = upgraded.send("general", "from upgraded").await["message"].clone();
+    let sent = upgraded.send_json("general", "from upgraded").await["message"].clone();
     assert_eq!(polling.next("message").await, sent);
     assert_eq!(ws.next("message").await, sent);
 }
 
 #[tokio::test]
 async fn the_same_key_sent_concurrently_stores_one_message() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     // One user's tabs (or reconnections) racing with the same message.
     let ada = server.register("ada").await;
     let clients = [
@@ -202,11 +201,11 @@ async fn the_same_key_sent_concurrently_stores_one_message() {
 
 #[tokio::test]
 async fn an_idempotency_key_belongs_to_its_author() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let a = TestClient::connect(&server.url, &ada).await;
     let mut b = TestClient::connect(&server.url, &bob).await;
-    b.join("general").await;
+    b.join_json("general").await;
     let first = a
         .request(
             "send",

@@ -2,7 +2,7 @@
 //! and a key retried on another node finds the original. (PostgreSQL only: run with
 //! `NATTER_TEST_POSTGRES`, as `.ci/test` does.)
 
-use crate::helpers::{postgres_server, TestClient, TestServer};
+use crate::helpers::{postgres_server, NodeOptions, TestClient, TwoNodes};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,13 +15,9 @@ async fn two_nodes_on_one_database_keep_one_gapless_seq_and_one_message_per_key(
         eprintln!("skipped: needs NATTER_TEST_POSTGRES (several nodes share PostgreSQL only)");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
     // (The send limit is per node and beside the point here.)
-    let flags = ["--send-rate", "0"];
-    let nodes = [
-        TestServer::start_with(dir.path(), &flags).await,
-        TestServer::start_with(dir.path(), &flags).await,
-    ];
+    let two = TwoNodes::start(NodeOptions::new().flags(&["--send-rate", "0"])).await;
+    let nodes = two.both();
     // Accounts and sessions live in the database: registered on one node, valid on both.
     let users = [
         nodes[0].register("ada").await,
@@ -67,7 +63,7 @@ async fn two_nodes_on_one_database_keep_one_gapless_seq_and_one_message_per_key(
         let reader = TestClient::connect(&node.url, &users[0]).await;
         let mut seqs = vec![];
         let mut bodies = BTreeSet::new();
-        for m in reader.read_all("general").await {
+        for m in reader.read_all_json("general").await {
             seqs.push(m["seq"].as_i64().unwrap());
             assert!(bodies.insert(m["body"].as_str().unwrap().to_owned()), "{m}");
         }

@@ -2,20 +2,20 @@
 //! node and across two.
 
 use crate::helpers::{
-    error_code, free_port, http, postgres_server, two_nodes, TestClient, TestRedis, TestServer,
+    error_code, free_port, http, postgres_server, NodeOptions, Options, TestApp, TestClient,
+    TestRedis, TwoNodes,
 };
 use serde_json::{json, Value};
 use std::time::Duration;
 
 #[tokio::test]
 async fn metrics_are_served_in_prometheus_text_on_their_own_address_only() {
-    let dir = tempfile::tempdir().unwrap();
     let addr = format!("127.0.0.1:{}", free_port());
-    let server = TestServer::start_with(dir.path(), &["--metrics-addr", &addr]).await;
+    let server = TestApp::spawn(Options::new().flags(&["--metrics-addr", &addr])).await;
     let ada = server.register("ada").await;
     let client = TestClient::connect(&server.url, &ada).await;
-    client.join("general").await;
-    client.send("general", "counted").await;
+    client.join_json("general").await;
+    client.send_json("general", "counted").await;
     client
         .request("send", json!({ "room": "nowhere", "body": "x" }))
         .await;
@@ -66,7 +66,7 @@ async fn window_of(client: &mut TestClient, node: &str) -> Value {
 
 #[tokio::test]
 async fn administrators_watch_each_second_and_everyone_else_finds_nothing() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await; // the first account: an administrator
     let bob = server.register("bob").await;
     let mut admin = TestClient::connect(&server.url, &ada).await;
@@ -99,10 +99,10 @@ async fn administrators_watch_each_second_and_everyone_else_finds_nothing() {
 
     // Bob sends three messages: a window counts them in, and the deliveries out (to his own
     // socket and Ada's, both in general) a second later.
-    bob_c.join("general").await;
-    admin.join("general").await;
+    bob_c.join_json("general").await;
+    admin.join_json("general").await;
     for i in 0..3 {
-        bob_c.send("general", &format!("m{i}")).await;
+        bob_c.send_json("general", &format!("m{i}")).await;
     }
     let name = first["node"].as_str().unwrap().to_owned();
     let (mut stored, mut delivered, mut acks) = (0, 0, 0);
@@ -142,20 +142,20 @@ async fn the_dashboard_shows_every_node_of_a_cluster() {
         return;
     }
     let redis = TestRedis::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let [a, b] = two_nodes(dir.path(), &redis).await;
+    let nodes = TwoNodes::start(NodeOptions::new().redis(&redis).named(["a", "b"])).await;
+    let [a, b] = nodes.both();
     let ada = a.register("ada").await;
     let bob = b.register("bob").await;
     let mut admin = TestClient::connect(&a.url, &ada).await;
     let bob_b = TestClient::connect(&b.url, &bob).await;
-    admin.join("general").await;
-    bob_b.join("general").await;
+    admin.join_json("general").await;
+    bob_b.join_json("general").await;
     assert!(admin
         .request("ops_watch", json!({}))
         .await
         .get("error")
         .is_none());
-    bob_b.send("general", "from b").await;
+    bob_b.send_json("general", "from b").await;
 
     // Windows of both nodes reach the administrator on node a; b's message is counted in on
     // b, and delivered on both (bob's socket on b, ada's on a).

@@ -1,15 +1,15 @@
 //! The server-rendered pages, fetched as a browser without JavaScript would.
 
-use crate::helpers::{TestClient, TestServer};
+use crate::helpers::{Options, TestApp, TestClient};
 
 #[tokio::test]
 async fn the_room_page_holds_its_history_in_the_first_html() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(dir.path(), &["--send-rate", "0"]).await;
+    let server = TestApp::spawn(Options::new().flags(&["--send-rate", "0"])).await;
     let ada = server.register("ada").await;
     let c = TestClient::connect(&server.url, &ada).await;
     for i in 1..=55 {
-        c.send("general", &format!("message <{i}> & more")).await;
+        c.send_json("general", &format!("message <{i}> & more"))
+            .await;
     }
     let res = server.get("/r/general", Some(&ada)).await;
     assert_eq!(res.status(), 200);
@@ -33,7 +33,7 @@ async fn the_room_page_holds_its_history_in_the_first_html() {
 
 #[tokio::test]
 async fn an_unknown_room_is_a_404_page() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let res = server.get("/r/nowhere", Some(&ada)).await;
     assert_eq!(res.status(), 404);
@@ -44,7 +44,7 @@ async fn an_unknown_room_is_a_404_page() {
 
 #[tokio::test]
 async fn the_home_page_lists_rooms_and_who_is_logged_in() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let html = server.get("/", Some(&ada)).await.text().await.unwrap();
     assert!(html.contains("href=\"/r/general\""), "{html}");
@@ -55,7 +55,7 @@ async fn the_home_page_lists_rooms_and_who_is_logged_in() {
 
 #[tokio::test]
 async fn without_a_session_pages_send_you_to_the_login() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     for path in ["/", "/r/general"] {
         let res = server.get(path, None).await;
         assert_eq!(res.status(), 302, "{path}");

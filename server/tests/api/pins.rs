@@ -3,7 +3,7 @@
 //! room, refused where not allowed, and gone with a deletion. Written with the protocol's own
 //! types (`TestClient::call`): a renamed field or event fails to compile.
 
-use crate::helpers::{TestClient, TestServer};
+use crate::helpers::{Options, TestApp, TestClient};
 use app::protocol::{
     AddMemberRequest, Change, ChangeKind, CreateRoomRequest, DeleteRequest, ErrorCode, JoinRequest,
     MemberRequest, Message, MessageBody, PinRequest, RoomName, SendRequest, Username,
@@ -44,7 +44,7 @@ fn seqs(messages: &[Message]) -> Vec<i64> {
 
 #[tokio::test]
 async fn a_pin_reaches_the_room_live_is_listed_by_join_and_caught_up_after_a_disconnect() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let bob_user = server.register("bob").await;
     let mut ada = server.client().await;
     let mut bob = TestClient::connect(&server.url, &bob_user).await;
@@ -92,9 +92,8 @@ async fn a_pin_reaches_the_room_live_is_listed_by_join_and_caught_up_after_a_dis
 
 #[tokio::test]
 async fn a_room_holds_fifty_pins_and_only_a_private_rooms_owner_pins_there() {
-    let dir = tempfile::tempdir().unwrap();
     let server =
-        TestServer::start_with(dir.path(), &["--send-rate", "0", "--change-rate", "0"]).await;
+        TestApp::spawn(Options::new().flags(&["--send-rate", "0", "--change-rate", "0"])).await;
     let ada_user = server.register("ada").await;
     let bob_user = server.register("bob").await;
     let ada = TestClient::connect(&server.url, &ada_user).await;

@@ -1,7 +1,9 @@
 //! Presence (online, away, offline) and notification levels, over Socket.IO: across several
 //! tabs of one user, across two nodes joined by Redis, and with bad payloads.
 
-use crate::helpers::{error_code, postgres_server, two_nodes, TestClient, TestRedis, TestServer};
+use crate::helpers::{
+    error_code, postgres_server, NodeOptions, Options, TestApp, TestClient, TestRedis, TwoNodes,
+};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -30,7 +32,7 @@ async fn asked(client: &TestClient, user: &str) -> Value {
 
 #[tokio::test]
 async fn presence_follows_every_tab_of_a_user() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let mut bob1 = TestClient::connect(&server.url, &bob).await;
     assert_eq!(asked(&bob1, "ada").await, "offline");
@@ -63,7 +65,7 @@ async fn presence_follows_every_tab_of_a_user() {
 
 #[tokio::test]
 async fn presence_is_told_only_to_those_who_share_a_room() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let (ada, bob, cy) = (
         server.register("ada").await,
         server.register("bob").await,
@@ -94,7 +96,7 @@ async fn presence_is_told_only_to_those_who_share_a_room() {
 
 #[tokio::test]
 async fn bad_presence_requests_are_refused_with_a_reason() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let ada1 = TestClient::connect(&server.url, &ada).await;
     let many: Vec<String> = (0..51).map(|i| format!("user{i}")).collect();
@@ -132,7 +134,7 @@ async fn bad_presence_requests_are_refused_with_a_reason() {
 
 #[tokio::test]
 async fn activity_notices_are_rate_limited() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let ada1 = TestClient::connect(&server.url, &ada).await;
     let mut refused = None;
@@ -151,7 +153,7 @@ async fn activity_notices_are_rate_limited() {
 
 #[tokio::test]
 async fn notification_levels_follow_the_user_to_every_tab() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let ada1 = TestClient::connect(&server.url, &ada).await;
     let mut ada2 = TestClient::connect(&server.url, &ada).await;
@@ -211,8 +213,8 @@ async fn presence_holds_across_two_nodes() {
         return;
     }
     let redis = TestRedis::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let [a, b] = two_nodes(dir.path(), &redis).await;
+    let nodes = TwoNodes::start(NodeOptions::new().redis(&redis).named(["a", "b"])).await;
+    let [a, b] = nodes.both();
     let (ada, bob) = (a.register("ada").await, b.register("bob").await);
     let mut bob_b = TestClient::connect(&b.url, &bob).await;
 
@@ -236,7 +238,7 @@ async fn presence_holds_across_two_nodes() {
 /// ordering needs a loaded machine; this asserts the outcome over many rounds.)
 #[tokio::test]
 async fn tabs_closing_together_leave_their_user_offline() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let mut bob1 = TestClient::connect(&server.url, &bob).await;
     for round in 0..20 {

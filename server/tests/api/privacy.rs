@@ -1,27 +1,25 @@
 //! Private rooms and direct conversations stay private: an outsider tries every way in.
 
-use crate::helpers::{error_code, room_names, TestClient, TestServer, TestUser};
+use crate::helpers::{error_code, room_names_json, Options, TestApp, TestClient, TestUser};
 use serde_json::json;
 use std::time::Duration;
 
 const QUIET: Duration = Duration::from_millis(400);
 
 struct Three {
-    server: TestServer,
-    _dir: tempfile::TempDir,
+    server: TestApp,
     ada: TestUser,
     bob: TestUser,
     eve: TestUser,
 }
 
 async fn three_users() -> Three {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let bob = server.register("bob").await;
     let eve = server.register("eve").await;
     Three {
         server,
-        _dir,
         ada,
         bob,
         eve,
@@ -51,13 +49,13 @@ async fn an_outsider_cannot_reach_a_private_room_by_any_road() {
         .await;
     assert_eq!(added["room"]["members"], json!(["ada", "bob"]));
     assert_eq!(bob.next("room_added").await["room"]["name"], "ada/secret");
-    ada.join("ada/secret").await;
-    bob.join("ada/secret").await;
-    ada.send("ada/secret", "for members only").await;
+    ada.join_json("ada/secret").await;
+    bob.join_json("ada/secret").await;
+    ada.send_json("ada/secret", "for members only").await;
     assert_eq!(bob.next("message").await["body"], "for members only");
 
     // The socket: not listed, not joinable, not readable, not writable, not manageable.
-    assert!(!room_names(&eve.request("rooms", json!({})).await).contains(&"ada/secret".into()));
+    assert!(!room_names_json(&eve.request("rooms", json!({})).await).contains(&"ada/secret".into()));
     for (event, payload) in [
         ("join", json!({ "room": "ada/secret" })),
         ("join", json!({ "room": "ada/secret", "after": 0 })),
@@ -131,13 +129,13 @@ async fn creating_a_room_tells_nothing_of_others_private_rooms() {
         "invalid_room_name"
     );
     assert_eq!(
-        room_names(&eve.request("rooms", json!({})).await),
+        room_names_json(&eve.request("rooms", json!({})).await),
         ["eve/secret", "general", "secret"]
     );
     let found = eve.request("browse", json!({ "query": "secret" })).await;
-    assert_eq!(room_names(&found), ["secret"]);
+    assert_eq!(room_names_json(&found), ["secret"]);
     // Ada's room is untouched.
-    ada.send("ada/secret", "still mine").await;
+    ada.send_json("ada/secret", "still mine").await;
     let h = ada
         .request("history", json!({ "room": "ada/secret" }))
         .await;
@@ -157,7 +155,7 @@ async fn a_removed_member_stops_receiving_at_once() {
         json!({ "room": "ada/secret", "username": "bob" }),
     )
     .await;
-    bob.join("ada/secret").await;
+    bob.join_json("ada/secret").await;
 
     // Only the owner removes others.
     let eve = TestClient::connect(url, &t.eve).await;
@@ -182,7 +180,7 @@ async fn a_removed_member_stops_receiving_at_once() {
         .await;
     assert_eq!(reply["room"]["members"], json!(["ada", "eve"]));
     assert_eq!(bob.next("room_removed").await["room"]["name"], "ada/secret");
-    ada.send("ada/secret", "after bob left").await;
+    ada.send_json("ada/secret", "after bob left").await;
     bob.none("message", QUIET).await;
     assert_eq!(
         error_code(&bob.request("join", json!({ "room": "ada/secret" })).await),
@@ -227,15 +225,15 @@ async fn a_direct_conversation_belongs_to_its_two_users() {
         .await;
     assert_eq!(again["room"]["name"], room.as_str());
     for c in [&ada, &bob] {
-        assert!(room_names(&c.request("rooms", json!({})).await).contains(&room));
+        assert!(room_names_json(&c.request("rooms", json!({})).await).contains(&room));
     }
 
-    bob.join(&room).await;
-    ada.send(&room, "just us").await;
+    bob.join_json(&room).await;
+    ada.send_json(&room, "just us").await;
     assert_eq!(bob.next("message").await["body"], "just us");
 
     // Eve knows (or guesses) its name: it does not help.
-    assert!(!room_names(&eve.request("rooms", json!({})).await).contains(&room));
+    assert!(!room_names_json(&eve.request("rooms", json!({})).await).contains(&room));
     assert_eq!(
         error_code(&eve.request("join", json!({ "room": room })).await),
         "unknown_room"

@@ -8,7 +8,9 @@
 //! client reaches it through an [`entry`] that connects from an address of its own, 127.0.0.N.
 
 use crate::checker::{assert_acked_stored_once, full_histories, seed, Checker, Rng};
-use crate::helpers::{free_port, postgres_server, Site, TestClient, TestRedis, TestServer, WAIT};
+use crate::helpers::{
+    free_port, postgres_server, NodeOptions, Site, TestClient, TestRedis, TwoNodes, WAIT,
+};
 use rust_socketio::TransportType;
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -150,10 +152,8 @@ async fn node_answering(
 /// The cluster: PostgreSQL (the tests' server), Redis, nodes `a` and `b`, nginx in front, and
 /// entries from `per_node` client addresses that nginx sends to each node.
 struct Cluster {
-    dir: tempfile::TempDir,
-    redis: TestRedis,
-    nodes: [Option<TestServer>; 2],
-    addrs: [String; 2],
+    nodes: TwoNodes,
+    _redis: TestRedis,
     _nginx: Nginx,
     /// Entries nginx sends to node a, and to node b (while both are up).
     to: [Vec<Site>; 2],
@@ -164,15 +164,21 @@ const NAMES: [&str; 2] = ["a", "b"];
 impl Cluster {
     async fn start(per_node: usize) -> Cluster {
         let redis = TestRedis::start().await;
-        let dir = tempfile::tempdir().unwrap();
-        let mut nodes = [None, None];
-        let mut addrs = [String::new(), String::new()];
-        for i in 0..2 {
-            let node = Self::node(dir.path(), &redis, i, "127.0.0.1:0").await;
-            addrs[i] = node.url.trim_start_matches("http://").to_owned();
-            nodes[i] = Some(node);
-        }
-        let nginx = Nginx::start([&addrs[0], &addrs[1]]).await;
+        let flags = [
+            "--trusted-proxies",
+            "127.0.0.1",
+            // Retries after a crash would hit the send limit; this tests delivery.
+            "--send-rate",
+            "0",
+            // A heartbeat every second, so the test sees several go through nginx.
+            "--ping-interval-ms",
+            "1000",
+            "--ping-timeout-ms",
+            "1000",
+        ];
+        let options = NodeOptions::new().redis(&redis).named(NAMES).flags(&flags);
+        let nodes = TwoNodes::start(options).await;
+        let nginx = Nginx::start(nodes.addrs()).await;
         let mut to: [Vec<Site>; 2] = [Vec::new(), Vec::new()];
         for n in 2..=200u8 {
             if to.iter().all(|t| t.len() >= per_node) {
@@ -190,43 +196,11 @@ impl Cluster {
             "nginx spreads 127.0.0.2-200 over both nodes"
         );
         Cluster {
-            dir,
-            redis,
             nodes,
-            addrs,
+            _redis: redis,
             _nginx: nginx,
             to,
         }
-    }
-
-    async fn node(dir: &std::path::Path, redis: &TestRedis, i: usize, addr: &str) -> TestServer {
-        let url = redis.url();
-        let flags = [
-            "--redis-url",
-            url.as_str(),
-            "--node-name",
-            NAMES[i],
-            "--trusted-proxies",
-            "127.0.0.1",
-            // Retries after a crash would hit the send limit; this tests delivery.
-            "--send-rate",
-            "0",
-            // A heartbeat every second, so the test sees several go through nginx.
-            "--ping-interval-ms",
-            "1000",
-            "--ping-timeout-ms",
-            "1000",
-        ];
-        TestServer::start_at_with(dir, addr, &flags).await
-    }
-
-    async fn kill(&mut self, i: usize) {
-        self.nodes[i].take().expect("the node runs").kill().await;
-    }
-
-    async fn restart(&mut self, i: usize) {
-        let node = Self::node(self.dir.path(), &self.redis, i, &self.addrs[i]).await;
-        self.nodes[i] = Some(node);
     }
 }
 
@@ -246,12 +220,12 @@ async fn behind_nginx_users_chat_across_nodes_polling_stays_on_its_node_and_logo
     let bob = to_b[0].register("bob").await;
     let mut ada_ws = TestClient::connect(&to_a[0].url, &ada).await;
     let mut bob_poll = TestClient::connect_with(&to_b[0].url, TransportType::Polling, &bob).await;
-    ada_ws.join("general").await;
-    bob_poll.join("general").await;
+    ada_ws.join_json("general").await;
+    bob_poll.join_json("general").await;
     for i in 0..5 {
-        ada_ws.send("general", &format!("ada {i}")).await;
+        ada_ws.send_json("general", &format!("ada {i}")).await;
         assert_eq!(bob_poll.next("message").await["body"], format!("ada {i}"));
-        bob_poll.send("general", &format!("bob {i}")).await;
+        bob_poll.send_json("general", &format!("bob {i}")).await;
         assert_eq!(ada_ws.next("message").await["body"], format!("ada {i}"));
         assert_eq!(ada_ws.next("message").await["body"], format!("bob {i}"));
         assert_eq!(bob_poll.next("message").await["body"], format!("bob {i}"));
@@ -259,7 +233,7 @@ async fn behind_nginx_users_chat_across_nodes_polling_stays_on_its_node_and_logo
     // Long-polls and heartbeats (1 s here) keep going through the proxy: after several, both
     // are still connected and hearing.
     tokio::time::sleep(Duration::from_millis(3500)).await;
-    ada_ws.send("general", "still there?").await;
+    ada_ws.send_json("general", "still there?").await;
     assert_eq!(bob_poll.next("message").await["body"], "still there?");
 
     // Carol is connected to node b; she logs out everywhere through node a: node b closes her
@@ -344,7 +318,7 @@ async fn behind_nginx_a_killed_node_loses_nothing_and_takes_traffic_again_after_
 
     // Meanwhile: kill -9 node a. Through nginx, its clients' addresses now reach node b.
     tokio::time::sleep(Duration::from_millis(800)).await;
-    cluster.kill(0).await;
+    cluster.nodes.kill(0).await;
     let moved = &cluster.to[0][0];
     let answered = node_answering(moved, |n| n.is_some(), Duration::from_secs(5)).await;
     assert_eq!(
@@ -353,7 +327,7 @@ async fn behind_nginx_a_killed_node_loses_nothing_and_takes_traffic_again_after_
         "node a's clients reach node b"
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    cluster.restart(0).await;
+    cluster.nodes.restart(0).await;
 
     let mut results = Vec::new();
     for t in tasks {
@@ -371,12 +345,12 @@ async fn behind_nginx_a_killed_node_loses_nothing_and_takes_traffic_again_after_
     );
     let late = back.register("late").await;
     let mut late_a = TestClient::connect(&back.url, &late).await;
-    late_a.join("general").await;
+    late_a.join_json("general").await;
     let on_b = &cluster.to[1][CLIENTS_PER_NODE];
     let dora = on_b.register("dora").await;
     let dora_b = TestClient::connect(&on_b.url, &dora).await;
-    dora_b.join("general").await;
-    let sent = dora_b.send("general", "welcome back, a").await;
+    dora_b.join_json("general").await;
+    let sent = dora_b.send_json("general", "welcome back, a").await;
     assert!(sent.get("error").is_none(), "{sent}");
     let heard = late_a.next("message").await;
     assert_eq!(

@@ -1,4 +1,4 @@
-use crate::helpers::{error_code, room_names, TestClient, TestServer};
+use crate::helpers::{error_code, room_names_json, Options, TestApp, TestClient};
 use serde_json::json;
 use std::time::Duration;
 
@@ -6,18 +6,18 @@ const QUIET: Duration = Duration::from_millis(300);
 
 #[tokio::test]
 async fn rooms_lists_the_default_room_and_new_ones() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let c = server.client().await;
     let rooms = c.request("rooms", json!({})).await;
     assert_eq!(rooms["rooms"][0]["name"], "general");
     c.request("create_room", json!({ "name": "ops" })).await;
     let rooms = c.request("rooms", json!({})).await;
-    assert_eq!(room_names(&rooms), ["general", "ops"]);
+    assert_eq!(room_names_json(&rooms), ["general", "ops"]);
 }
 
 #[tokio::test]
 async fn creating_a_room_twice_is_refused() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let c = server.client().await;
     c.request("create_room", json!({ "name": "ops" })).await;
     assert_eq!(
@@ -32,7 +32,8 @@ async fn creating_a_room_twice_is_refused() {
 
 #[tokio::test]
 async fn a_joined_room_stays_in_your_list_on_every_device_until_you_leave_it() {
-    let (server, dir) = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestApp::spawn(Options::new().dir(dir.path())).await;
     let ada = server.register("ada").await;
     let bob = server.register("bob").await;
     let ada_tab = TestClient::connect(&server.url, &ada).await;
@@ -43,33 +44,33 @@ async fn a_joined_room_stays_in_your_list_on_every_device_until_you_leave_it() {
     let laptop = TestClient::connect(&server.url, &bob).await;
     let mut phone = TestClient::connect(&server.url, &bob).await;
     assert_eq!(
-        room_names(&laptop.request("rooms", json!({})).await),
+        room_names_json(&laptop.request("rooms", json!({})).await),
         ["general"]
     );
-    laptop.join("design").await;
+    laptop.join_json("design").await;
     assert_eq!(phone.next("room_added").await["room"]["name"], "design");
     // Opening it again announces nothing new.
-    laptop.join("design").await;
+    laptop.join_json("design").await;
     phone.none("room_added", QUIET).await;
     assert_eq!(
-        room_names(&phone.request("rooms", json!({})).await),
+        room_names_json(&phone.request("rooms", json!({})).await),
         ["design", "general"]
     );
 
     // Remembered across a restart.
     drop((laptop, phone, ada_tab));
     server.kill().await;
-    let server = TestServer::start_in(dir.path()).await;
+    let server = TestApp::spawn(Options::new().dir(dir.path())).await;
     // (Sessions are stored: the same cookies still work.)
     let laptop = TestClient::connect(&server.url, &bob).await;
     let mut phone = TestClient::connect(&server.url, &bob).await;
     assert_eq!(
-        room_names(&laptop.request("rooms", json!({})).await),
+        room_names_json(&laptop.request("rooms", json!({})).await),
         ["design", "general"]
     );
 
     // Leaving takes it out of the list everywhere; the room itself stays for the others.
-    phone.join("design").await;
+    phone.join_json("design").await;
     let left = laptop
         .request(
             "remove_member",
@@ -79,10 +80,10 @@ async fn a_joined_room_stays_in_your_list_on_every_device_until_you_leave_it() {
     assert_eq!(left["room"]["name"], "design");
     assert_eq!(phone.next("room_removed").await["room"]["name"], "design");
     let ada_tab = TestClient::connect(&server.url, &ada).await;
-    ada_tab.send("design", "after bob left").await;
+    ada_tab.send_json("design", "after bob left").await;
     phone.none("message", QUIET).await;
     assert_eq!(
-        room_names(&laptop.request("rooms", json!({})).await),
+        room_names_json(&laptop.request("rooms", json!({})).await),
         ["general"]
     );
     // Nobody takes someone else out of a public room.
@@ -105,9 +106,8 @@ async fn a_joined_room_stays_in_your_list_on_every_device_until_you_leave_it() {
 
 #[tokio::test]
 async fn browse_pages_through_every_public_room_and_searches_by_name() {
-    let dir = tempfile::tempdir().unwrap();
     let flags = ["--rooms-per-hour", "0"];
-    let server = TestServer::start_with(dir.path(), &flags).await;
+    let server = TestApp::spawn(Options::new().flags(&flags)).await;
     let c = server.client().await;
     let mut made = vec!["general".to_owned()];
     for i in 0..57 {
@@ -130,7 +130,7 @@ async fn browse_pages_through_every_public_room_and_searches_by_name() {
         }
         let page = c.request("browse", req).await;
         pages += 1;
-        seen.extend(room_names(&page));
+        seen.extend(room_names_json(&page));
         match page["next"].as_str() {
             Some(next) => after = Some(next.to_owned()),
             None => break,
@@ -143,11 +143,11 @@ async fn browse_pages_through_every_public_room_and_searches_by_name() {
     );
     // A default page is 50; a search matches part of the name.
     let first = c.request("browse", json!({})).await;
-    assert_eq!(room_names(&first).len(), 50);
+    assert_eq!(room_names_json(&first).len(), 50);
     let found = c.request("browse", json!({ "query": " Team-1" })).await;
-    assert_eq!(room_names(&found).len(), 10);
+    assert_eq!(room_names_json(&found).len(), 10);
     assert!(found.get("next").is_none());
-    assert!(room_names(&c.request("browse", json!({ "query": "%" })).await).is_empty());
+    assert!(room_names_json(&c.request("browse", json!({ "query": "%" })).await).is_empty());
     for bad in [
         json!({ "limit": 0 }),
         json!({ "limit": 51 }),
@@ -178,9 +178,8 @@ async fn browse_pages_through_every_public_room_and_searches_by_name() {
 
 #[tokio::test]
 async fn the_sidebar_holds_your_rooms_not_every_room_on_the_server() {
-    let dir = tempfile::tempdir().unwrap();
     let flags = ["--rooms-per-hour", "0"];
-    let server = TestServer::start_with(dir.path(), &flags).await;
+    let server = TestApp::spawn(Options::new().flags(&flags)).await;
     let c = server.client().await;
     for i in 0..40 {
         let made = c

@@ -2,13 +2,13 @@
 //! need the right Origin (the public URL's alone when set); sends are rate-limited without closing
 //! anything; pages carry security headers and a nonce'd policy.
 
-use crate::helpers::{connect_refusal, error_code, http, TestClient, TestServer, PASSWORD};
+use crate::helpers::{connect_refusal, error_code, http, Options, TestApp, TestClient, PASSWORD};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 #[tokio::test]
 async fn a_socket_without_a_live_session_only_gets_an_error() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let refusal = connect_refusal(&server.url, None).await;
     assert!(refusal.contains("not_authenticated"), "{refusal}");
     let refusal = connect_refusal(&server.url, Some("natter_session=forged")).await;
@@ -31,12 +31,9 @@ async fn websocket_with_origin(url: &str, origin: &str) -> Result<u16, u16> {
 
 #[tokio::test]
 async fn a_foreign_origin_cannot_open_a_socket() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(
-        dir.path(),
-        &["--allowed-origins", "https://chat.example.com"],
-    )
-    .await;
+    let server =
+        TestApp::spawn(Options::new().flags(&["--allowed-origins", "https://chat.example.com"]))
+            .await;
     // Cross-site WebSocket hijacking: a page on another site opens a socket with our cookies.
     assert_eq!(
         websocket_with_origin(&server.url, "http://evil.example").await,
@@ -65,7 +62,7 @@ async fn a_foreign_origin_cannot_open_a_socket() {
 
 #[tokio::test]
 async fn state_changing_requests_need_an_allowed_origin() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let create = |origin: Option<&'static str>| {
         let mut req = http()
@@ -109,15 +106,14 @@ async fn state_changing_requests_need_an_allowed_origin() {
 
 #[tokio::test]
 async fn sends_are_rate_limited_per_user_and_nothing_closes() {
-    let dir = tempfile::tempdir().unwrap();
     let server =
-        TestServer::start_with(dir.path(), &["--send-rate", "1", "--send-burst", "3"]).await;
+        TestApp::spawn(Options::new().flags(&["--send-rate", "1", "--send-burst", "3"])).await;
     let c = server.client().await;
     for i in 0..3 {
-        let ack = c.send("general", &format!("burst {i}")).await;
+        let ack = c.send_json("general", &format!("burst {i}")).await;
         assert!(ack.get("message").is_some(), "{ack}");
     }
-    let refused = c.send("general", "one too many").await;
+    let refused = c.send_json("general", "one too many").await;
     assert_eq!(error_code(&refused), "rate_limited");
     assert!(refused["error"]["message"]
         .as_str()
@@ -128,17 +124,21 @@ async fn sends_are_rate_limited_per_user_and_nothing_closes() {
     assert_eq!(h["messages"].as_array().unwrap().len(), 3);
     let other = server.client().await;
     assert!(other
-        .send("general", "me too")
+        .send_json("general", "me too")
         .await
         .get("message")
         .is_some());
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert!(c.send("general", "later").await.get("message").is_some());
+    assert!(c
+        .send_json("general", "later")
+        .await
+        .get("message")
+        .is_some());
 }
 
 #[tokio::test]
 async fn pages_carry_security_headers_and_a_policy_with_their_scripts_nonce() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let page = server.get("/r/general", Some(&ada)).await;
     assert_eq!(page.status(), 200);
@@ -188,9 +188,8 @@ async fn pages_carry_security_headers_and_a_policy_with_their_scripts_nonce() {
 
 #[tokio::test]
 async fn a_public_url_is_the_one_origin_and_makes_the_cookie_host_only() {
-    let dir = tempfile::tempdir().unwrap();
     let server =
-        TestServer::start_with(dir.path(), &["--public-url", "https://chat.example.com"]).await;
+        TestApp::spawn(Options::new().flags(&["--public-url", "https://chat.example.com"])).await;
     let post = |origin: &'static str| {
         crate::helpers::http()
             .post(format!("{}/auth/register", server.url))

@@ -1,12 +1,12 @@
 //! Room topics: set over the socket and through the form, shown in the page, live for
 //! everyone who sees the room, and refused with a clear code when too long or not allowed.
 
-use crate::helpers::{error_code, TestClient, TestServer};
+use crate::helpers::{error_code, Options, TestApp, TestClient};
 use serde_json::json;
 
 #[tokio::test]
 async fn any_user_sets_a_public_rooms_topic_and_everyone_sees_it_live() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let a = TestClient::connect(&server.url, &ada).await;
     let mut b = TestClient::connect(&server.url, &bob).await;
@@ -21,7 +21,7 @@ async fn any_user_sets_a_public_rooms_topic_and_everyone_sees_it_live() {
     assert_eq!(pushed["room"]["name"], "general");
     assert_eq!(pushed["room"]["topic"], "Ship it");
     // It is part of the room wherever the room is read.
-    assert_eq!(b.join("general").await["room"]["topic"], "Ship it");
+    assert_eq!(b.join_json("general").await["room"]["topic"], "Ship it");
     let html = server
         .get("/r/general", Some(&bob))
         .await
@@ -41,7 +41,7 @@ async fn any_user_sets_a_public_rooms_topic_and_everyone_sees_it_live() {
 
 #[tokio::test]
 async fn the_form_sets_the_topic_as_the_event_does() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let ada = server.register("ada").await;
     let mut a = TestClient::connect(&server.url, &ada).await;
     let res = server
@@ -73,7 +73,7 @@ async fn the_form_sets_the_topic_as_the_event_does() {
 
 #[tokio::test]
 async fn topics_that_are_too_long_or_not_allowed_are_refused() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let a = TestClient::connect(&server.url, &ada).await;
     let b = TestClient::connect(&server.url, &bob).await;

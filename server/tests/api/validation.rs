@@ -1,16 +1,16 @@
 //! Bad input gets an error ack with a code and a sentence, is never stored, and leaves the
 //! connection working.
 
-use crate::helpers::{error_code, room_names, TestServer};
+use crate::helpers::{error_code, room_names_json, Options, TestApp};
 use rust_socketio::Payload;
 use serde_json::{json, Value};
 use std::time::Duration;
 
 #[tokio::test]
 async fn every_bad_send_is_refused_with_its_code_and_nothing_is_stored() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let mut c = server.client().await;
-    c.join("general").await;
+    c.join_json("general").await;
     let long = "x".repeat(4001);
     let cases = [
         (json!({ "room": "general", "body": "" }), "empty_message"),
@@ -61,20 +61,23 @@ async fn every_bad_send_is_refused_with_its_code_and_nothing_is_stored() {
     let h = c.request("history", json!({ "room": "general" })).await;
     assert_eq!(h["messages"], json!([]), "nothing was stored");
     // The connection still works.
-    assert_eq!(c.send("general", "still here").await["message"]["seq"], 1);
+    assert_eq!(
+        c.send_json("general", "still here").await["message"]["seq"],
+        1
+    );
 }
 
 #[tokio::test]
 async fn a_4000_character_message_is_accepted() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let c = server.client().await;
     let body = "é".repeat(4000);
-    assert_eq!(c.send("general", &body).await["message"]["body"], body);
+    assert_eq!(c.send_json("general", &body).await["message"]["body"], body);
 }
 
 #[tokio::test]
 async fn bad_joins_history_and_room_names_are_refused() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let c = server.client().await;
     assert_eq!(
         error_code(&c.request("join", json!({ "room": "nowhere" })).await),
@@ -124,7 +127,7 @@ async fn bad_joins_history_and_room_names_are_refused() {
 
 #[tokio::test]
 async fn unknown_events_get_an_error() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let c = server.client().await;
     assert_eq!(
         error_code(&c.request("shout", json!({})).await),
@@ -134,7 +137,7 @@ async fn unknown_events_get_an_error() {
 
 #[tokio::test]
 async fn a_refused_request_without_ack_gets_a_request_error_event() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let mut c = server.client().await;
     c.emit("send", json!({ "room": "general", "body": "" }))
         .await;
@@ -145,7 +148,7 @@ async fn a_refused_request_without_ack_gets_a_request_error_event() {
 
 #[tokio::test]
 async fn every_event_refuses_payloads_that_are_not_one_object_and_changes_nothing() {
-    let (server, _dir) = TestServer::start().await;
+    let server = TestApp::spawn(Options::new()).await;
     let c = server.client().await;
     let bob = server.register("bob").await.name;
     let events = [
@@ -183,7 +186,7 @@ async fn every_event_refuses_payloads_that_are_not_one_object_and_changes_nothin
     assert_eq!(h["messages"], json!([]), "no message was stored");
     let rooms = c.request("rooms", json!({})).await;
     assert_eq!(
-        room_names(&rooms),
+        room_names_json(&rooms),
         ["general"],
         "no room or conversation was created"
     );
