@@ -1,8 +1,22 @@
 //! Limits per user on what changes state, and caps on sizes: each refusal is an ack with a
 //! code and a sentence, and changes nothing.
 
-use crate::helpers::{error_code, Options, TestApp};
-use serde_json::{json, Value};
+use crate::helpers::{req, room_names, Options, TestApp, TestClient};
+use app::protocol::{ErrorBody, ErrorCode, RoomReply};
+
+/// Adds `user` to `room` (even `i`) or removes them (odd `i`): one membership change each.
+async fn membership_change(
+    owner: &TestClient,
+    i: usize,
+    room: &str,
+    user: &str,
+) -> Result<RoomReply, ErrorBody> {
+    if i % 2 == 0 {
+        owner.call(&req::add_member(room, user)).await
+    } else {
+        owner.call(&req::remove_member(room, user)).await
+    }
+}
 
 #[tokio::test]
 async fn every_state_changing_event_is_rate_limited_per_user() {
@@ -11,93 +25,62 @@ async fn every_state_changing_event_is_rate_limited_per_user() {
     let bob = server.register("bob").await;
 
     // Rooms: five at once, then ten an hour.
-    let created = ada
-        .request("create_room", json!({ "name": "plans", "private": true }))
-        .await;
-    assert!(created.get("room").is_some(), "{created}");
-    let plans = created["room"]["name"].as_str().unwrap().to_owned();
+    let created = ada.ok(&req::create_private("plans")).await;
+    let plans = created.room.name;
     for i in 1..5 {
-        let reply = ada
-            .request("create_room", json!({ "name": format!("room{i}") }))
-            .await;
-        assert!(reply.get("room").is_some(), "{reply}");
+        ada.ok(&req::create(&format!("room{i}"))).await;
     }
-    let refused = ada.request("create_room", json!({ "name": "room5" })).await;
-    assert_eq!(error_code(&refused), "rate_limited");
-    let sentence = refused["error"]["message"].as_str().unwrap();
+    let refused = ada.refused(&req::create("room5")).await;
+    assert_eq!(refused.code, ErrorCode::RateLimited);
+    let sentence = &refused.message;
     assert!(
         sentence.contains("create at most 10 rooms per hour") && sentence.contains("Try again in"),
         "{sentence}"
     );
-    let rooms = ada.request("rooms", json!({})).await;
+    let rooms = ada.rooms().await;
     assert!(
-        !rooms.to_string().contains("room5"),
+        !room_names(&rooms.rooms).contains(&"room5".to_owned())
+            && !rooms.reads.iter().any(|r| r.room == "room5"),
         "a refused room is not made"
     );
     // Another user has their own budget.
     let other = server.client().await;
-    let theirs = other
-        .request("create_room", json!({ "name": "room5" }))
-        .await;
-    assert!(theirs.get("room").is_some(), "{theirs}");
+    other.ok(&req::create("room5")).await;
 
     // Topics: five at once.
     for i in 0..5 {
-        let reply = ada
-            .request(
-                "set_topic",
-                json!({ "room": "room1", "topic": format!("t{i}") }),
-            )
-            .await;
-        assert!(reply.get("room").is_some(), "{reply}");
+        ada.ok(&req::set_topic("room1", &format!("t{i}"))).await;
     }
-    let refused = ada
-        .request("set_topic", json!({ "room": "room1", "topic": "too many" }))
-        .await;
-    assert_eq!(error_code(&refused), "rate_limited");
+    let refused = ada.refused(&req::set_topic("room1", "too many")).await;
+    assert_eq!(refused.code, ErrorCode::RateLimited);
 
     // Direct conversations: ten at once.
     for _ in 0..10 {
-        let reply = ada
-            .request("open_direct", json!({ "username": "bob" }))
-            .await;
-        assert!(reply.get("room").is_some(), "{reply}");
+        ada.ok(&req::open_direct("bob")).await;
     }
-    let refused = ada
-        .request("open_direct", json!({ "username": "bob" }))
-        .await;
-    assert_eq!(error_code(&refused), "rate_limited");
+    let refused = ada.refused(&req::open_direct("bob")).await;
+    assert_eq!(refused.code, ErrorCode::RateLimited);
 
     // Membership changes: thirty at once, then one a second (a slow machine may earn a few more
     // while the thirty are made: as many as whole seconds went by).
-    let change = json!({ "room": plans, "username": bob.name });
     let started = std::time::Instant::now();
-    let event = |i: usize| {
-        if i % 2 == 0 {
-            "add_member"
-        } else {
-            "remove_member"
-        }
-    };
     for i in 0..30 {
-        let reply = ada.request(event(i), change.clone()).await;
-        assert!(reply.get("room").is_some(), "{}: {reply}", event(i));
+        let reply = membership_change(&ada, i, &plans, &bob.name).await;
+        assert!(reply.is_ok(), "{i}: {reply:?}");
     }
     let earned = started.elapsed().as_secs() as usize;
-    let mut refused = Value::Null;
+    let mut refused = None;
     for i in 30..=30 + earned {
-        refused = ada.request(event(i), change.clone()).await;
-        if refused.get("error").is_some() {
+        if let Err(e) = membership_change(&ada, i, &plans, &bob.name).await {
+            refused = Some(e);
             break;
         }
     }
-    assert_eq!(error_code(&refused), "rate_limited");
+    let refused = refused.expect("refused once the burst is spent");
+    assert_eq!(refused.code, ErrorCode::RateLimited);
     assert!(
-        refused["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("membership changes"),
-        "{refused}"
+        refused.message.contains("membership changes"),
+        "{refused:?}"
     );
 }
 
@@ -108,45 +91,22 @@ async fn rooms_per_user_and_members_per_room_are_capped() {
     let ada = server.client().await;
     let bob = server.register("bob").await;
     server.register("cy").await;
-    let mut plans = String::new();
-    for (name, private) in [("plans", true), ("open", false)] {
-        let reply = ada
-            .request("create_room", json!({ "name": name, "private": private }))
-            .await;
-        assert!(reply.get("room").is_some(), "{reply}");
-        if private {
-            plans = reply["room"]["name"].as_str().unwrap().to_owned();
-        }
-    }
-    let refused = ada.request("create_room", json!({ "name": "third" })).await;
-    assert_eq!(error_code(&refused), "limit_reached");
-    assert!(
-        refused["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("You own 2 rooms"),
-        "{refused}"
-    );
+    let plans = ada.ok(&req::create_private("plans")).await.room.name;
+    ada.ok(&req::create("open")).await;
+    let refused = ada.refused(&req::create("third")).await;
+    assert_eq!(refused.code, ErrorCode::LimitReached);
+    assert!(refused.message.contains("You own 2 rooms"), "{refused:?}");
     // Direct conversations are not rooms one owns.
-    let dm = ada
-        .request("open_direct", json!({ "username": "cy" }))
-        .await;
-    assert!(dm.get("room").is_some(), "{dm}");
+    ada.ok(&req::open_direct("cy")).await;
 
     // The owner and bob: full.
-    let add = |who: &str| json!({ "room": plans, "username": who });
-    let added = ada.request("add_member", add(&bob.name)).await;
-    assert!(added.get("room").is_some(), "{added}");
-    let refused = ada.request("add_member", add("cy")).await;
-    assert_eq!(error_code(&refused), "limit_reached");
+    ada.ok(&req::add_member(&plans, &bob.name)).await;
+    let refused = ada.refused(&req::add_member(&plans, "cy")).await;
+    assert_eq!(refused.code, ErrorCode::LimitReached);
     assert!(
-        refused["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("#{plans} has 2 members")),
-        "{refused}"
+        refused.message.contains(&format!("#{plans} has 2 members")),
+        "{refused:?}"
     );
     // Adding someone who is in already still answers (it changes nothing).
-    let again = ada.request("add_member", add(&bob.name)).await;
-    assert!(again.get("room").is_some(), "{again}");
+    ada.ok(&req::add_member(&plans, &bob.name)).await;
 }

@@ -1,6 +1,7 @@
 //! Private rooms and direct conversations stay private: an outsider tries every way in.
 
-use crate::helpers::{error_code, room_names_json, Options, TestApp, TestClient, TestUser};
+use crate::helpers::{error_code, req, room_names, Options, TestApp, TestClient, TestUser};
+use app::protocol::{event, ErrorCode, Message, RoomKind, RoomReply};
 use serde_json::json;
 use std::time::Duration;
 
@@ -34,44 +35,40 @@ async fn an_outsider_cannot_reach_a_private_room_by_any_road() {
     let mut bob = TestClient::connect(url, &t.bob).await;
     let mut eve = TestClient::connect(url, &t.eve).await;
 
-    let created = ada
-        .request("create_room", json!({ "name": "secret", "private": true }))
-        .await;
-    assert_eq!(created["room"]["kind"], "private");
-    assert_eq!(created["room"]["members"], json!(["ada"]));
+    let created = ada.ok(&req::create_private("secret")).await;
+    assert_eq!(created.room.kind, RoomKind::Private);
+    assert_eq!(created.room.members, ["ada"]);
     eve.none("room_added", QUIET).await;
 
-    let added = ada
-        .request(
-            "add_member",
-            json!({ "room": "ada/secret", "username": "bob" }),
-        )
-        .await;
-    assert_eq!(added["room"]["members"], json!(["ada", "bob"]));
-    assert_eq!(bob.next("room_added").await["room"]["name"], "ada/secret");
-    ada.join_json("ada/secret").await;
-    bob.join_json("ada/secret").await;
-    ada.send_json("ada/secret", "for members only").await;
-    assert_eq!(bob.next("message").await["body"], "for members only");
+    let added = ada.ok(&req::add_member("ada/secret", "bob")).await;
+    assert_eq!(added.room.members, ["ada", "bob"]);
+    let told: RoomReply = bob.next_as(event::ROOM_ADDED).await;
+    assert_eq!(told.room.name, "ada/secret");
+    ada.join("ada/secret").await;
+    bob.join("ada/secret").await;
+    ada.send("ada/secret", "for members only").await;
+    let heard: Message = bob.next_as(event::MESSAGE).await;
+    assert_eq!(heard.body, "for members only");
 
     // The socket: not listed, not joinable, not readable, not writable, not manageable.
-    assert!(!room_names_json(&eve.request("rooms", json!({})).await).contains(&"ada/secret".into()));
-    for (event, payload) in [
-        ("join", json!({ "room": "ada/secret" })),
-        ("join", json!({ "room": "ada/secret", "after": 0 })),
-        ("history", json!({ "room": "ada/secret" })),
-        ("send", json!({ "room": "ada/secret", "body": "let me in" })),
+    assert!(!room_names(&eve.rooms().await.rooms).contains(&"ada/secret".into()));
+    let secret = "ada/secret";
+    let refusals = [
+        ("join", eve.refused(&req::join(secret)).await),
+        ("join after", eve.refused(&req::join_after(secret, 0)).await),
+        ("history", eve.refused(&req::history(secret)).await),
+        ("send", eve.refused(&req::send(secret, "let me in")).await),
         (
             "add_member",
-            json!({ "room": "ada/secret", "username": "eve" }),
+            eve.refused(&req::add_member(secret, "eve")).await,
         ),
         (
             "remove_member",
-            json!({ "room": "ada/secret", "username": "bob" }),
+            eve.refused(&req::remove_member(secret, "bob")).await,
         ),
-    ] {
-        let reply = eve.request(event, payload).await;
-        assert_eq!(error_code(&reply), "unknown_room", "{event}: {reply}");
+    ];
+    for (event, refused) in refusals {
+        assert_eq!(refused.code, ErrorCode::UnknownRoom, "{event}: {refused:?}");
     }
     eve.none("message", QUIET).await;
 
@@ -97,29 +94,21 @@ async fn creating_a_room_tells_nothing_of_others_private_rooms() {
     let url = &t.server.url;
     let ada = TestClient::connect(url, &t.ada).await;
     let eve = TestClient::connect(url, &t.eve).await;
-    let made = ada
-        .request("create_room", json!({ "name": "secret", "private": true }))
-        .await;
-    assert_eq!(made["room"]["name"], "ada/secret");
+    let made = ada.ok(&req::create_private("secret")).await;
+    assert_eq!(made.room.name, "ada/secret");
 
     // Eve picks the same name, private and public: both are hers, as if Ada's did not exist.
-    let hers = eve
-        .request("create_room", json!({ "name": "secret", "private": true }))
-        .await;
-    assert_eq!(hers["room"]["name"], "eve/secret");
-    assert_eq!(hers["room"]["members"], json!(["eve"]));
-    let public = eve
-        .request("create_room", json!({ "name": "secret" }))
-        .await;
-    assert_eq!(public["room"]["name"], "secret");
-    assert_eq!(public["room"]["kind"], "public");
-    // Only her own names collide, and naming someone else's room outright is not a name at all.
+    let hers = eve.ok(&req::create_private("secret")).await;
+    assert_eq!(hers.room.name, "eve/secret");
+    assert_eq!(hers.room.members, ["eve"]);
+    let public = eve.ok(&req::create("secret")).await;
+    assert_eq!(public.room.name, "secret");
+    assert_eq!(public.room.kind, RoomKind::Public);
+    // Only her own names collide, and naming someone else's room outright is not a name at all
+    // (as JSON: a typed request cannot carry that name).
     assert_eq!(
-        error_code(
-            &eve.request("create_room", json!({ "name": "secret", "private": true }))
-                .await
-        ),
-        "room_exists"
+        eve.refused(&req::create_private("secret")).await.code,
+        ErrorCode::RoomExists
     );
     assert_eq!(
         error_code(
@@ -129,17 +118,14 @@ async fn creating_a_room_tells_nothing_of_others_private_rooms() {
         "invalid_room_name"
     );
     assert_eq!(
-        room_names_json(&eve.request("rooms", json!({})).await),
+        room_names(&eve.rooms().await.rooms),
         ["eve/secret", "general", "secret"]
     );
-    let found = eve.request("browse", json!({ "query": "secret" })).await;
-    assert_eq!(room_names_json(&found), ["secret"]);
+    let found = eve.ok(&req::browse("secret")).await;
+    assert_eq!(room_names(&found.rooms), ["secret"]);
     // Ada's room is untouched.
-    ada.send_json("ada/secret", "still mine").await;
-    let h = ada
-        .request("history", json!({ "room": "ada/secret" }))
-        .await;
-    assert_eq!(h["messages"][0]["body"], "still mine");
+    ada.send("ada/secret", "still mine").await;
+    assert_eq!(ada.history("ada/secret").await[0].body, "still mine");
 }
 
 #[tokio::test]
@@ -148,60 +134,32 @@ async fn a_removed_member_stops_receiving_at_once() {
     let url = &t.server.url;
     let ada = TestClient::connect(url, &t.ada).await;
     let mut bob = TestClient::connect(url, &t.bob).await;
-    ada.request("create_room", json!({ "name": "secret", "private": true }))
-        .await;
-    ada.request(
-        "add_member",
-        json!({ "room": "ada/secret", "username": "bob" }),
-    )
-    .await;
-    bob.join_json("ada/secret").await;
+    ada.ok(&req::create_private("secret")).await;
+    ada.ok(&req::add_member("ada/secret", "bob")).await;
+    bob.join("ada/secret").await;
 
     // Only the owner removes others.
     let eve = TestClient::connect(url, &t.eve).await;
-    ada.request(
-        "add_member",
-        json!({ "room": "ada/secret", "username": "eve" }),
-    )
-    .await;
-    let reply = eve
-        .request(
-            "remove_member",
-            json!({ "room": "ada/secret", "username": "bob" }),
-        )
-        .await;
-    assert_eq!(error_code(&reply), "forbidden");
+    ada.ok(&req::add_member("ada/secret", "eve")).await;
+    let reply = eve.refused(&req::remove_member("ada/secret", "bob")).await;
+    assert_eq!(reply.code, ErrorCode::Forbidden);
 
-    let reply = ada
-        .request(
-            "remove_member",
-            json!({ "room": "ada/secret", "username": "bob" }),
-        )
-        .await;
-    assert_eq!(reply["room"]["members"], json!(["ada", "eve"]));
-    assert_eq!(bob.next("room_removed").await["room"]["name"], "ada/secret");
-    ada.send_json("ada/secret", "after bob left").await;
+    let reply = ada.ok(&req::remove_member("ada/secret", "bob")).await;
+    assert_eq!(reply.room.members, ["ada", "eve"]);
+    let removed: RoomReply = bob.next_as(event::ROOM_REMOVED).await;
+    assert_eq!(removed.room.name, "ada/secret");
+    ada.send("ada/secret", "after bob left").await;
     bob.none("message", QUIET).await;
     assert_eq!(
-        error_code(&bob.request("join", json!({ "room": "ada/secret" })).await),
-        "unknown_room"
+        bob.refused(&req::join("ada/secret")).await.code,
+        ErrorCode::UnknownRoom
     );
 
     // A member may leave; the owner may not.
-    let left = eve
-        .request(
-            "remove_member",
-            json!({ "room": "ada/secret", "username": "eve" }),
-        )
-        .await;
-    assert_eq!(left["room"]["members"], json!(["ada"]));
-    let reply = ada
-        .request(
-            "remove_member",
-            json!({ "room": "ada/secret", "username": "ada" }),
-        )
-        .await;
-    assert_eq!(error_code(&reply), "forbidden");
+    let left = eve.ok(&req::remove_member("ada/secret", "eve")).await;
+    assert_eq!(left.room.members, ["ada"]);
+    let reply = ada.refused(&req::remove_member("ada/secret", "ada")).await;
+    assert_eq!(reply.code, ErrorCode::Forbidden);
 }
 
 #[tokio::test]
@@ -212,31 +170,29 @@ async fn a_direct_conversation_belongs_to_its_two_users() {
     let mut bob = TestClient::connect(url, &t.bob).await;
     let eve = TestClient::connect(url, &t.eve).await;
 
-    let opened = ada
-        .request("open_direct", json!({ "username": "bob" }))
-        .await;
-    let room = opened["room"]["name"].as_str().unwrap().to_owned();
-    assert_eq!(opened["room"]["kind"], "direct");
-    assert_eq!(opened["room"]["members"], json!(["ada", "bob"]));
-    assert_eq!(bob.next("room_added").await["room"]["name"], room.as_str());
+    let opened = ada.ok(&req::open_direct("bob")).await;
+    let room = opened.room.name.clone();
+    assert_eq!(opened.room.kind, RoomKind::Direct);
+    assert_eq!(opened.room.members, ["ada", "bob"]);
+    let told: RoomReply = bob.next_as(event::ROOM_ADDED).await;
+    assert_eq!(told.room.name, room);
     // Opening it again, from either side, finds the same room.
-    let again = bob
-        .request("open_direct", json!({ "username": "ada" }))
-        .await;
-    assert_eq!(again["room"]["name"], room.as_str());
+    let again = bob.ok(&req::open_direct("ada")).await;
+    assert_eq!(again.room.name, room);
     for c in [&ada, &bob] {
-        assert!(room_names_json(&c.request("rooms", json!({})).await).contains(&room));
+        assert!(room_names(&c.rooms().await.rooms).contains(&room));
     }
 
-    bob.join_json(&room).await;
-    ada.send_json(&room, "just us").await;
-    assert_eq!(bob.next("message").await["body"], "just us");
+    bob.join(&room).await;
+    ada.send(&room, "just us").await;
+    let heard: Message = bob.next_as(event::MESSAGE).await;
+    assert_eq!(heard.body, "just us");
 
     // Eve knows (or guesses) its name: it does not help.
-    assert!(!room_names_json(&eve.request("rooms", json!({})).await).contains(&room));
+    assert!(!room_names(&eve.rooms().await.rooms).contains(&room));
     assert_eq!(
-        error_code(&eve.request("join", json!({ "room": room })).await),
-        "unknown_room"
+        eve.refused(&req::join(&room)).await.code,
+        ErrorCode::UnknownRoom
     );
     assert_eq!(
         t.server
@@ -247,14 +203,11 @@ async fn a_direct_conversation_belongs_to_its_two_users() {
     );
     // Nor can she make a public room of that name.
     assert_eq!(
-        error_code(&eve.request("create_room", json!({ "name": room })).await),
-        "invalid_room_name"
+        eve.refused(&req::create(&room)).await.code,
+        ErrorCode::InvalidRoomName
     );
     assert_eq!(
-        error_code(
-            &eve.request("open_direct", json!({ "username": "nobody" }))
-                .await
-        ),
-        "unknown_user"
+        eve.refused(&req::open_direct("nobody")).await.code,
+        ErrorCode::UnknownUser
     );
 }

@@ -1,4 +1,5 @@
-use crate::helpers::{error_code, room_names_json, Options, TestApp, TestClient};
+use crate::helpers::{error_code, req, room_names, Options, TestApp, TestClient};
+use app::protocol::{event, BrowseRequest, ErrorCode, RoomReply};
 use serde_json::json;
 use std::time::Duration;
 
@@ -8,25 +9,25 @@ const QUIET: Duration = Duration::from_millis(300);
 async fn rooms_lists_the_default_room_and_new_ones() {
     let server = TestApp::spawn(Options::new()).await;
     let c = server.client().await;
-    let rooms = c.request("rooms", json!({})).await;
-    assert_eq!(rooms["rooms"][0]["name"], "general");
-    c.request("create_room", json!({ "name": "ops" })).await;
-    let rooms = c.request("rooms", json!({})).await;
-    assert_eq!(room_names_json(&rooms), ["general", "ops"]);
+    let rooms = c.rooms().await;
+    assert_eq!(rooms.rooms[0].name, "general");
+    c.ok(&req::create("ops")).await;
+    let rooms = c.rooms().await;
+    assert_eq!(room_names(&rooms.rooms), ["general", "ops"]);
 }
 
 #[tokio::test]
 async fn creating_a_room_twice_is_refused() {
     let server = TestApp::spawn(Options::new()).await;
     let c = server.client().await;
-    c.request("create_room", json!({ "name": "ops" })).await;
+    c.ok(&req::create("ops")).await;
     assert_eq!(
-        error_code(&c.request("create_room", json!({ "name": "ops" })).await),
-        "room_exists"
+        c.refused(&req::create("ops")).await.code,
+        ErrorCode::RoomExists
     );
     assert_eq!(
-        error_code(&c.request("create_room", json!({ "name": "general" })).await),
-        "room_exists"
+        c.refused(&req::create("general")).await.code,
+        ErrorCode::RoomExists
     );
 }
 
@@ -37,23 +38,19 @@ async fn a_joined_room_stays_in_your_list_on_every_device_until_you_leave_it() {
     let ada = server.register("ada").await;
     let bob = server.register("bob").await;
     let ada_tab = TestClient::connect(&server.url, &ada).await;
-    ada_tab
-        .request("create_room", json!({ "name": "design" }))
-        .await;
+    ada_tab.ok(&req::create("design")).await;
     // Bob starts with general only; opening the room puts it in his list, on his phone too.
     let laptop = TestClient::connect(&server.url, &bob).await;
     let mut phone = TestClient::connect(&server.url, &bob).await;
-    assert_eq!(
-        room_names_json(&laptop.request("rooms", json!({})).await),
-        ["general"]
-    );
-    laptop.join_json("design").await;
-    assert_eq!(phone.next("room_added").await["room"]["name"], "design");
+    assert_eq!(room_names(&laptop.rooms().await.rooms), ["general"]);
+    laptop.join("design").await;
+    let added: RoomReply = phone.next_as(event::ROOM_ADDED).await;
+    assert_eq!(added.room.name, "design");
     // Opening it again announces nothing new.
-    laptop.join_json("design").await;
+    laptop.join("design").await;
     phone.none("room_added", QUIET).await;
     assert_eq!(
-        room_names_json(&phone.request("rooms", json!({})).await),
+        room_names(&phone.rooms().await.rooms),
         ["design", "general"]
     );
 
@@ -65,43 +62,26 @@ async fn a_joined_room_stays_in_your_list_on_every_device_until_you_leave_it() {
     let laptop = TestClient::connect(&server.url, &bob).await;
     let mut phone = TestClient::connect(&server.url, &bob).await;
     assert_eq!(
-        room_names_json(&laptop.request("rooms", json!({})).await),
+        room_names(&laptop.rooms().await.rooms),
         ["design", "general"]
     );
 
     // Leaving takes it out of the list everywhere; the room itself stays for the others.
-    phone.join_json("design").await;
-    let left = laptop
-        .request(
-            "remove_member",
-            json!({ "room": "design", "username": "bob" }),
-        )
-        .await;
-    assert_eq!(left["room"]["name"], "design");
-    assert_eq!(phone.next("room_removed").await["room"]["name"], "design");
+    phone.join("design").await;
+    let left = laptop.ok(&req::remove_member("design", "bob")).await;
+    assert_eq!(left.room.name, "design");
+    let removed: RoomReply = phone.next_as(event::ROOM_REMOVED).await;
+    assert_eq!(removed.room.name, "design");
     let ada_tab = TestClient::connect(&server.url, &ada).await;
-    ada_tab.send_json("design", "after bob left").await;
+    ada_tab.send("design", "after bob left").await;
     phone.none("message", QUIET).await;
-    assert_eq!(
-        room_names_json(&laptop.request("rooms", json!({})).await),
-        ["general"]
-    );
+    assert_eq!(room_names(&laptop.rooms().await.rooms), ["general"]);
     // Nobody takes someone else out of a public room.
-    let reply = ada_tab
-        .request(
-            "remove_member",
-            json!({ "room": "general", "username": "bob" }),
-        )
-        .await;
-    assert_eq!(error_code(&reply), "forbidden");
+    let reply = ada_tab.refused(&req::remove_member("general", "bob")).await;
+    assert_eq!(reply.code, ErrorCode::Forbidden);
     // Leaving twice: not in the list.
-    let reply = laptop
-        .request(
-            "remove_member",
-            json!({ "room": "design", "username": "bob" }),
-        )
-        .await;
-    assert_eq!(error_code(&reply), "unknown_user");
+    let reply = laptop.refused(&req::remove_member("design", "bob")).await;
+    assert_eq!(reply.code, ErrorCode::UnknownUser);
 }
 
 #[tokio::test]
@@ -112,27 +92,27 @@ async fn browse_pages_through_every_public_room_and_searches_by_name() {
     let mut made = vec!["general".to_owned()];
     for i in 0..57 {
         let name = format!("team-{i:02}");
-        let made_one = c.request("create_room", json!({ "name": name })).await;
-        assert!(made_one.get("room").is_some(), "{made_one}");
+        c.ok(&req::create(&name)).await;
         made.push(name);
     }
-    c.request("create_room", json!({ "name": "hidden", "private": true }))
-        .await;
+    c.ok(&req::create_private("hidden")).await;
     made.sort();
 
     let mut seen = vec![];
     let mut after = None::<String>;
     let mut pages = 0;
     loop {
-        let mut req = json!({ "limit": 20 });
-        if let Some(a) = &after {
-            req["after"] = json!(a);
-        }
-        let page = c.request("browse", req).await;
+        let page = c
+            .ok(&BrowseRequest {
+                limit: Some(20),
+                after: after.clone(),
+                ..BrowseRequest::default()
+            })
+            .await;
         pages += 1;
-        seen.extend(room_names_json(&page));
-        match page["next"].as_str() {
-            Some(next) => after = Some(next.to_owned()),
+        seen.extend(room_names(&page.rooms));
+        match page.next {
+            Some(next) => after = Some(next),
             None => break,
         }
     }
@@ -142,12 +122,14 @@ async fn browse_pages_through_every_public_room_and_searches_by_name() {
         "every public room once, in order, and no private one"
     );
     // A default page is 50; a search matches part of the name.
-    let first = c.request("browse", json!({})).await;
-    assert_eq!(room_names_json(&first).len(), 50);
+    let first = c.ok(&req::browse("")).await;
+    assert_eq!(first.rooms.len(), 50);
+    // As JSON: on the last page `next` is absent, not null.
     let found = c.request("browse", json!({ "query": " Team-1" })).await;
-    assert_eq!(room_names_json(&found).len(), 10);
-    assert!(found.get("next").is_none());
-    assert!(room_names_json(&c.request("browse", json!({ "query": "%" })).await).is_empty());
+    assert_eq!(found["rooms"].as_array().unwrap().len(), 10);
+    assert!(found.get("next").is_none(), "{found}");
+    assert!(c.ok(&req::browse("%")).await.rooms.is_empty());
+    // Out-of-range fields, as JSON: the server's own checks of them.
     for bad in [
         json!({ "limit": 0 }),
         json!({ "limit": 51 }),
@@ -182,10 +164,7 @@ async fn the_sidebar_holds_your_rooms_not_every_room_on_the_server() {
     let server = TestApp::spawn(Options::new().flags(&flags)).await;
     let c = server.client().await;
     for i in 0..40 {
-        let made = c
-            .request("create_room", json!({ "name": format!("busy-{i}") }))
-            .await;
-        assert!(made.get("room").is_some(), "{made}");
+        c.ok(&req::create(&format!("busy-{i}"))).await;
     }
     let newcomer = server.register("newcomer").await;
     let html = server.get("/", Some(&newcomer)).await.text().await.unwrap();

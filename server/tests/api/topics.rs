@@ -1,7 +1,8 @@
 //! Room topics: set over the socket and through the form, shown in the page, live for
 //! everyone who sees the room, and refused with a clear code when too long or not allowed.
 
-use crate::helpers::{error_code, Options, TestApp, TestClient};
+use crate::helpers::{error_code, req, Options, TestApp, TestClient};
+use app::protocol::{event, ErrorCode, RoomReply};
 use serde_json::json;
 
 #[tokio::test]
@@ -10,6 +11,7 @@ async fn any_user_sets_a_public_rooms_topic_and_everyone_sees_it_live() {
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let a = TestClient::connect(&server.url, &ada).await;
     let mut b = TestClient::connect(&server.url, &bob).await;
+    // As JSON: the server trims what it receives (a typed `Topic` would be trimmed already).
     let reply = a
         .request(
             "set_topic",
@@ -17,11 +19,11 @@ async fn any_user_sets_a_public_rooms_topic_and_everyone_sees_it_live() {
         )
         .await;
     assert_eq!(reply["room"]["topic"], "Ship it", "trimmed");
-    let pushed = b.next("room_updated").await;
-    assert_eq!(pushed["room"]["name"], "general");
-    assert_eq!(pushed["room"]["topic"], "Ship it");
+    let pushed: RoomReply = b.next_as(event::ROOM_UPDATED).await;
+    assert_eq!(pushed.room.name, "general");
+    assert_eq!(pushed.room.topic, "Ship it");
     // It is part of the room wherever the room is read.
-    assert_eq!(b.join_json("general").await["room"]["topic"], "Ship it");
+    assert_eq!(b.join("general").await.room.topic, "Ship it");
     let html = server
         .get("/r/general", Some(&bob))
         .await
@@ -33,10 +35,8 @@ async fn any_user_sets_a_public_rooms_topic_and_everyone_sees_it_live() {
         "the topic is in the server-rendered page"
     );
     // An empty topic clears it.
-    let cleared = b
-        .request("set_topic", json!({ "room": "general", "topic": "" }))
-        .await;
-    assert_eq!(cleared["room"]["topic"], "");
+    let cleared = b.ok(&req::set_topic("general", "")).await;
+    assert_eq!(cleared.room.topic, "");
 }
 
 #[tokio::test]
@@ -54,10 +54,8 @@ async fn the_form_sets_the_topic_as_the_event_does() {
     assert_eq!(res.status(), 200);
     let room: serde_json::Value = res.json().await.unwrap();
     assert_eq!(room["topic"], "Standup at 10");
-    assert_eq!(
-        a.next("room_updated").await["room"]["topic"],
-        "Standup at 10"
-    );
+    let pushed: RoomReply = a.next_as(event::ROOM_UPDATED).await;
+    assert_eq!(pushed.room.topic, "Standup at 10");
     let too_long = "x".repeat(201);
     let res = server
         .post_form(
@@ -77,6 +75,7 @@ async fn topics_that_are_too_long_or_not_allowed_are_refused() {
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let a = TestClient::connect(&server.url, &ada).await;
     let b = TestClient::connect(&server.url, &bob).await;
+    // Invalid fields and a missing one, as JSON: the server's own checks.
     let cases = [
         (
             json!({ "room": "general", "topic": "é".repeat(201) }),
@@ -94,57 +93,29 @@ async fn topics_that_are_too_long_or_not_allowed_are_refused() {
         assert_eq!(error_code(&reply), code, "{payload}");
         assert!(reply["error"]["message"].as_str().unwrap().ends_with('.'));
     }
-    assert!(a
-        .request(
-            "set_topic",
-            json!({ "room": "general", "topic": "é".repeat(200) })
-        )
-        .await["room"]["topic"]
-        .is_string());
+    a.ok(&req::set_topic("general", &"é".repeat(200))).await;
 
     // A private room: its owner only; outsiders do not learn it exists.
-    a.request("create_room", json!({ "name": "secret", "private": true }))
-        .await;
-    a.request(
-        "add_member",
-        json!({ "room": "ada/secret", "username": "bob" }),
-    )
-    .await;
-    let refused = b
-        .request(
-            "set_topic",
-            json!({ "room": "ada/secret", "topic": "mine now" }),
-        )
-        .await;
-    assert_eq!(error_code(&refused), "forbidden");
+    a.ok(&req::create_private("secret")).await;
+    a.ok(&req::add_member("ada/secret", "bob")).await;
+    let refused = b.refused(&req::set_topic("ada/secret", "mine now")).await;
+    assert_eq!(refused.code, ErrorCode::Forbidden);
     assert_eq!(
-        refused["error"]["message"],
+        refused.message,
         "Only the owner of #ada/secret can set its topic."
     );
     let eve = server.client().await;
     assert_eq!(
-        error_code(
-            &eve.request("set_topic", json!({ "room": "ada/secret", "topic": "x" }))
-                .await
-        ),
-        "unknown_room"
+        eve.refused(&req::set_topic("ada/secret", "x")).await.code,
+        ErrorCode::UnknownRoom
     );
-    let set = a
-        .request(
-            "set_topic",
-            json!({ "room": "ada/secret", "topic": "Plans" }),
-        )
-        .await;
-    assert_eq!(set["room"]["topic"], "Plans");
+    let set = a.ok(&req::set_topic("ada/secret", "Plans")).await;
+    assert_eq!(set.room.topic, "Plans");
 
     // A direct conversation has none.
-    let dm = a.request("open_direct", json!({ "username": "bob" })).await;
-    let name = dm["room"]["name"].as_str().unwrap();
+    let dm = a.ok(&req::open_direct("bob")).await;
     assert_eq!(
-        error_code(
-            &a.request("set_topic", json!({ "room": name, "topic": "x" }))
-                .await
-        ),
-        "forbidden"
+        a.refused(&req::set_topic(&dm.room.name, "x")).await.code,
+        ErrorCode::Forbidden
     );
 }
