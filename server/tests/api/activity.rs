@@ -1,15 +1,36 @@
 //! Read positions, unread counts, mentions and typing notices, over Socket.IO.
 
-use crate::helpers::{error_code, Options, TestApp, TestClient};
-use serde_json::{json, Value};
+use crate::helpers::{error_code, req, Options, TestApp, TestClient};
+use app::protocol::{
+    event, ErrorCode, MembersReply, Message, ReadReply, ReadState, RoomsReply, TypingEvent,
+    TypingReply,
+};
+use serde_json::json;
 use std::time::Duration;
 
 /// The read state of `room` in a `rooms` reply.
-fn read_of<'a>(reply: &'a Value, room: &str) -> &'a Value {
-    reply["reads"]
-        .as_array()
-        .and_then(|r| r.iter().find(|r| r["room"] == room))
-        .unwrap_or_else(|| panic!("no read state of {room}: {reply}"))
+fn read_of<'a>(reply: &'a RoomsReply, room: &str) -> &'a ReadState {
+    reply
+        .reads
+        .iter()
+        .find(|r| r.room == room)
+        .unwrap_or_else(|| panic!("no read state of {room}: {reply:?}"))
+}
+
+fn read_state(room: &str, read: i64, mentions: &[i64]) -> ReadState {
+    ReadState {
+        room: room.to_owned(),
+        read,
+        mentions: mentions.to_vec(),
+        ..ReadState::default()
+    }
+}
+
+fn read_reply(room: &str, read: i64) -> ReadReply {
+    ReadReply {
+        room: room.to_owned(),
+        read,
+    }
 }
 
 #[tokio::test]
@@ -22,59 +43,43 @@ async fn every_room_in_the_list_is_heard_and_read_positions_follow_the_user_ever
     let mut bob1 = TestClient::connect(&server.url, &bob).await;
     let mut bob2 = TestClient::connect(&server.url, &bob).await;
 
-    ada1.send_json("general", "morning").await;
-    let mention = ada1
-        .send_json("general", "@bob can you look? cc @nobody")
-        .await;
-    assert_eq!(mention["message"]["mentions"], json!(["bob"]));
-    ada1.send_json("general", "thanks").await;
+    ada1.send("general", "morning").await;
+    let mention = ada1.send("general", "@bob can you look? cc @nobody").await;
+    assert_eq!(mention.mentions, ["bob"]);
+    ada1.send("general", "thanks").await;
     for tab in [&mut bob1, &mut bob2] {
-        let first = tab.next("message").await;
-        assert_eq!(
-            (first["room"].as_str(), first["seq"].as_i64()),
-            (Some("general"), Some(1))
-        );
-        assert_eq!(tab.next("message").await["mentions"], json!(["bob"]));
+        let first: Message = tab.next_as(event::MESSAGE).await;
+        assert_eq!((first.room.as_str(), first.seq), ("general", 1));
+        let second: Message = tab.next_as(event::MESSAGE).await;
+        assert_eq!(second.mentions, ["bob"]);
     }
 
     // Bob has read nothing yet; one unread message mentions him. Ada has read what she wrote.
-    let rooms = bob1.request("rooms", json!({})).await;
-    assert_eq!(
-        read_of(&rooms, "general"),
-        &json!({ "room": "general", "read": 0, "mentions": [2] })
-    );
-    let rooms = ada1.request("rooms", json!({})).await;
-    assert_eq!(read_of(&rooms, "general")["read"], 3);
+    let rooms = bob1.rooms().await;
+    assert_eq!(read_of(&rooms, "general"), &read_state("general", 0, &[2]));
+    let rooms = ada1.rooms().await;
+    assert_eq!(read_of(&rooms, "general").read, 3);
     // A join says where the reader stood, for the "new messages" line.
-    assert_eq!(bob1.join_json("general").await["read"]["read"], 0);
+    assert_eq!(bob1.join("general").await.read.read, 0);
 
     // Bob reads up to 2 in one tab; every tab of his hears it.
-    let ack = bob1
-        .request("mark_read", json!({ "room": "general", "seq": 2 }))
-        .await;
-    assert_eq!(ack, json!({ "room": "general", "read": 2 }));
-    let told = bob2.next("read_position").await;
-    assert_eq!(told, json!({ "room": "general", "read": 2 }));
+    let ack = bob1.ok(&req::mark_read("general", 2)).await;
+    assert_eq!(ack, read_reply("general", 2));
+    let told: ReadReply = bob2.next_as(event::READ_POSITION).await;
+    assert_eq!(told, read_reply("general", 2));
     // Never backwards, never past the newest message.
-    let ack = bob2
-        .request("mark_read", json!({ "room": "general", "seq": 1 }))
-        .await;
-    assert_eq!(ack["read"], 2);
-    let ack = bob2
-        .request("mark_read", json!({ "room": "general", "seq": 1000 }))
-        .await;
-    assert_eq!(ack["read"], 3);
+    let ack = bob2.ok(&req::mark_read("general", 1)).await;
+    assert_eq!(ack.read, 2);
+    let ack = bob2.ok(&req::mark_read("general", 1000)).await;
+    assert_eq!(ack.read, 3);
 
     // After a restart the position is where it was, with no mention left unread.
     drop((ada1, bob1, bob2));
     server.kill().await;
     let server = TestApp::spawn(Options::new().dir(dir.path())).await;
     let bob3 = TestClient::connect(&server.url, &bob).await;
-    let rooms = bob3.request("rooms", json!({})).await;
-    assert_eq!(
-        read_of(&rooms, "general"),
-        &json!({ "room": "general", "read": 3 })
-    );
+    let rooms = bob3.rooms().await;
+    assert_eq!(read_of(&rooms, "general"), &read_state("general", 3, &[]));
 }
 
 #[tokio::test]
@@ -86,30 +91,20 @@ async fn rooms_that_enter_the_list_are_heard_at_once_on_every_socket() {
     let mut bob2 = TestClient::connect(&server.url, &bob).await;
 
     // A private room bob is added to, and a public one he joins in his other tab.
-    ada1.request("create_room", json!({ "name": "plans", "private": true }))
-        .await;
-    ada1.request(
-        "add_member",
-        json!({ "room": "ada/plans", "username": "bob" }),
-    )
-    .await;
-    ada1.request("create_room", json!({ "name": "ops" })).await;
-    bob1.join_json("ops").await;
-    ada1.send_json("ada/plans", "secret").await;
-    ada1.send_json("ops", "deploy").await;
-    assert_eq!(bob2.next("message").await["body"], "secret");
-    assert_eq!(bob2.next("message").await["body"], "deploy");
+    ada1.ok(&req::create_private("plans")).await;
+    ada1.ok(&req::add_member("ada/plans", "bob")).await;
+    ada1.ok(&req::create("ops")).await;
+    bob1.join("ops").await;
+    ada1.send("ada/plans", "secret").await;
+    ada1.send("ops", "deploy").await;
+    assert_eq!(bob2.next_as::<Message>(event::MESSAGE).await.body, "secret");
+    assert_eq!(bob2.next_as::<Message>(event::MESSAGE).await.body, "deploy");
 
     // Leaving (or being removed) ends it.
-    bob1.request("remove_member", json!({ "room": "ops", "username": "bob" }))
-        .await;
-    ada1.request(
-        "remove_member",
-        json!({ "room": "ada/plans", "username": "bob" }),
-    )
-    .await;
-    ada1.send_json("ops", "gone?").await;
-    ada1.send_json("ada/plans", "gone?").await;
+    bob1.ok(&req::remove_member("ops", "bob")).await;
+    ada1.ok(&req::remove_member("ada/plans", "bob")).await;
+    ada1.send("ops", "gone?").await;
+    ada1.send("ada/plans", "gone?").await;
     bob2.none("message", Duration::from_millis(500)).await;
 }
 
@@ -119,9 +114,9 @@ async fn bad_read_positions_are_refused_with_a_reason() {
     let (ada, bob) = (server.register("ada").await, server.register("bob").await);
     let ada1 = TestClient::connect(&server.url, &ada).await;
     let bob1 = TestClient::connect(&server.url, &bob).await;
-    ada1.request("create_room", json!({ "name": "plans", "private": true }))
-        .await;
-    ada1.request("create_room", json!({ "name": "ops" })).await;
+    ada1.ok(&req::create_private("plans")).await;
+    ada1.ok(&req::create("ops")).await;
+    // A table of refusals, as JSON: several are fields a typed request cannot carry.
     let cases = [
         (json!({ "room": "general", "seq": -1 }), "bad_payload"),
         (json!({ "room": "general" }), "bad_payload"),
@@ -157,27 +152,30 @@ async fn typing_reaches_the_others_in_the_room_only_and_is_rate_limited() {
     let mut ada2 = TestClient::connect(&server.url, &ada).await;
     let mut bob1 = TestClient::connect(&server.url, &bob).await;
     let mut cy1 = TestClient::connect(&server.url, &cy).await;
-    ada1.request("create_room", json!({ "name": "plans", "private": true }))
-        .await;
-    ada1.request(
-        "add_member",
-        json!({ "room": "ada/plans", "username": "bob" }),
-    )
-    .await;
+    ada1.ok(&req::create_private("plans")).await;
+    ada1.ok(&req::add_member("ada/plans", "bob")).await;
 
-    let ack = ada1.request("typing", json!({ "room": "ada/plans" })).await;
-    assert_eq!(ack, json!({}));
+    let ack = ada1.ok(&req::typing("ada/plans")).await;
+    assert_eq!(ack, TypingReply {});
+    let typing: TypingEvent = bob1.next_as(event::TYPING).await;
     assert_eq!(
-        bob1.next("typing").await,
-        json!({ "room": "ada/plans", "user": "ada" })
+        typing,
+        TypingEvent {
+            room: "ada/plans".into(),
+            user: "ada".into()
+        }
     );
     // Not her own other tab, not someone outside the room; nothing is stored.
     ada2.none("typing", Duration::from_millis(300)).await;
     cy1.none("typing", Duration::from_millis(100)).await;
-    assert!(bob1.read_all_json("ada/plans").await.is_empty());
+    assert!(bob1.read_all("ada/plans").await.is_empty());
 
+    assert_eq!(
+        cy1.refused(&req::typing("ada/plans")).await.code,
+        ErrorCode::UnknownRoom
+    );
+    // Payloads a typed request cannot be, as JSON.
     for (payload, code) in [
-        (json!({ "room": "ada/plans" }), "unknown_room"),
         (json!({}), "bad_payload"),
         (json!({ "room": 5 }), "bad_payload"),
     ] {
@@ -188,20 +186,14 @@ async fn typing_reaches_the_others_in_the_room_only_and_is_rate_limited() {
     // A burst of 10, then refusals with the limit in words.
     let mut refused = None;
     for _ in 0..12 {
-        let reply = bob1.request("typing", json!({ "room": "general" })).await;
-        if reply.get("error").is_some() {
-            refused = Some(reply);
+        if let Err(e) = bob1.call(&req::typing("general")).await {
+            refused = Some(e);
             break;
         }
     }
     let refused = refused.expect("a flood of typing notices is refused");
-    assert_eq!(error_code(&refused), "rate_limited");
-    assert!(
-        refused["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("typing notices")),
-        "{refused}"
-    );
+    assert_eq!(refused.code, ErrorCode::RateLimited);
+    assert!(refused.message.contains("typing notices"), "{refused:?}");
 }
 
 #[tokio::test]
@@ -213,24 +205,26 @@ async fn members_by_prefix_offer_whom_to_mention_and_only_where_one_can_see() {
     let cy = server.register("cy").await;
     let ada = TestClient::connect(&server.url, &ada).await;
     let cy = TestClient::connect(&server.url, &cy).await;
-    let reply = ada
-        .request("members", json!({ "room": "general", "prefix": "B" }))
-        .await;
-    assert_eq!(reply, json!({ "members": ["bea", "bob"] }));
+    let reply = ada.ok(&req::members("general", "B")).await;
+    assert_eq!(
+        reply,
+        MembersReply {
+            members: vec!["bea".into(), "bob".into()]
+        }
+    );
+    // As JSON: `prefix` left out (a typed request always carries one).
     let all = ada.request("members", json!({ "room": "general" })).await;
     assert_eq!(all["members"], json!(["ada", "bea", "bob", "cy"]));
 
-    ada.request("create_room", json!({ "name": "plans", "private": true }))
-        .await;
-    let own = ada
-        .request("members", json!({ "room": "ada/plans", "prefix": "" }))
-        .await;
-    assert_eq!(own["members"], json!(["ada"]));
+    ada.ok(&req::create_private("plans")).await;
+    let own = ada.ok(&req::members("ada/plans", "")).await;
+    assert_eq!(own.members, ["ada"]);
+    assert_eq!(
+        cy.refused(&req::members("ada/plans", "a")).await.code,
+        ErrorCode::UnknownRoom
+    );
+    // Out-of-range and missing fields, as JSON: the server's own checks.
     for (payload, code) in [
-        (
-            json!({ "room": "ada/plans", "prefix": "a" }),
-            "unknown_room",
-        ),
         (
             json!({ "room": "general", "prefix": "x".repeat(25) }),
             "bad_payload",

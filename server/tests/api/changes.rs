@@ -1,63 +1,54 @@
 //! Edits, deletions, reactions and replies: each seen live by the room, refused with a clear
 //! code where not allowed, and caught up after a disconnect through the room's change log.
 
-use crate::helpers::{error_code, Options, TestApp, TestClient};
-use serde_json::{json, Value};
+use crate::helpers::{error_code, read_as, req, Options, TestApp, TestClient};
+use app::protocol::{
+    event, Change, ChangeKind, ChangeReply, ErrorCode, JoinReply, JoinRequest, Message, Reaction,
+};
+use serde_json::json;
 use std::time::Duration;
-
-fn seq(ack: &Value) -> i64 {
-    ack["message"]["seq"].as_i64().expect("a stored message")
-}
 
 #[tokio::test]
 async fn an_edit_reaches_the_room_as_the_next_change_and_marks_the_message() {
     let server = TestApp::spawn(Options::new()).await;
     let mut ada = server.client().await;
     let mut bob = server.client().await;
-    ada.join_json("general").await;
-    bob.join_json("general").await;
-    let n = seq(&ada.send_json("general", "helo").await);
+    ada.join("general").await;
+    bob.join("general").await;
+    let n = ada.send("general", "helo").await.seq;
 
-    let ack = ada
-        .request(
-            "edit",
-            json!({ "room": "general", "seq": n, "body": "hello" }),
-        )
-        .await;
-    assert_eq!(ack["message"]["body"], "hello", "{ack}");
-    assert_eq!(ack["change"], 1);
-    let edited = ack["message"]["edited"].as_i64().expect("an edit time");
-    assert!(edited >= ack["message"]["ts"].as_i64().unwrap());
+    let ack = ada.ok(&req::edit("general", n, "hello")).await;
+    assert_eq!(ack.message.body, "hello", "{ack:?}");
+    assert_eq!(ack.change, Some(1));
+    let edited = ack.message.edited.expect("an edit time");
+    assert!(edited >= ack.message.ts);
 
     let ada_name = ada.name.clone();
     for c in [&mut bob, &mut ada] {
-        let change = c.next("change").await;
-        assert_eq!(change["room"], "general");
-        assert_eq!(change["change"], 1);
-        assert_eq!(change["kind"], "edit");
-        assert_eq!(change["seq"], n);
-        assert_eq!(change["actor"].as_str(), Some(ada_name.as_str()));
-        assert_eq!(change["message"]["body"], "hello");
-        assert!(change["message"].get("key").is_none());
+        // As JSON too: the change's message carries no key at all.
+        let raw = c.next("change").await;
+        assert!(raw["message"].get("key").is_none());
+        let change: Change = read_as(&raw);
+        assert_eq!(change.room, "general");
+        assert_eq!(change.change, 1);
+        assert_eq!(change.kind, ChangeKind::Edit);
+        assert_eq!(change.seq, n);
+        assert_eq!(change.actor, ada_name);
+        assert_eq!(change.message.body, "hello");
     }
 
-    // The same body again changes nothing: no new change, no event.
-    let again = ada
-        .request(
-            "edit",
-            json!({ "room": "general", "seq": n, "body": "hello" }),
-        )
-        .await;
+    // The same body again changes nothing: no new change, no event. (As JSON: `change` absent.)
+    let again = ada.raw(&req::edit("general", n, "hello")).await;
     assert!(again.get("change").is_none(), "{again}");
     bob.none("change", Duration::from_millis(400)).await;
 
     // History and a fresh join show the message as it stands; the room counts its changes.
-    let joined = bob.request("join", json!({ "room": "general" })).await;
-    assert_eq!(joined["room"]["last_change"], 1);
-    assert_eq!(joined["messages"][0]["body"], "hello");
-    assert_eq!(joined["messages"][0]["edited"], edited);
+    let joined = bob.join("general").await;
+    assert_eq!(joined.room.last_change, 1);
+    assert_eq!(joined.messages[0].body, "hello");
+    assert_eq!(joined.messages[0].edited, Some(edited));
     // Seqs of messages stay gapless: a change takes none.
-    assert_eq!(seq(&ada.send_json("general", "next").await), n + 1);
+    assert_eq!(ada.send("general", "next").await.seq, n + 1);
 }
 
 #[tokio::test]
@@ -66,64 +57,34 @@ async fn only_the_author_edits_and_nobody_edits_a_deleted_message() {
     let _admin = server.client().await; // the first account is the administrator
     let ada = server.client().await;
     let bob = server.client().await;
-    ada.join_json("general").await;
-    let n = seq(&ada.send_json("general", "mine").await);
+    ada.join("general").await;
+    let n = ada.send("general", "mine").await.seq;
 
-    let theirs = bob
-        .request(
-            "edit",
-            json!({ "room": "general", "seq": n, "body": "hijack" }),
-        )
-        .await;
-    assert_eq!(error_code(&theirs), "forbidden", "{theirs}");
-    assert!(theirs["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("your own"));
+    let theirs = bob.refused(&req::edit("general", n, "hijack")).await;
+    assert_eq!(theirs.code, ErrorCode::Forbidden, "{theirs:?}");
+    assert!(theirs.message.contains("your own"));
 
-    let missing = ada
-        .request(
-            "edit",
-            json!({ "room": "general", "seq": 999, "body": "x" }),
-        )
-        .await;
-    assert_eq!(error_code(&missing), "unknown_message", "{missing}");
+    let missing = ada.refused(&req::edit("general", 999, "x")).await;
+    assert_eq!(missing.code, ErrorCode::UnknownMessage, "{missing:?}");
+    // An empty body and a seq that is not a number, as JSON: a typed request cannot carry them.
     let empty = ada
         .request("edit", json!({ "room": "general", "seq": n, "body": "  " }))
         .await;
     assert_eq!(error_code(&empty), "empty_message");
-    let nowhere = ada
-        .request("edit", json!({ "room": "nowhere", "seq": n, "body": "x" }))
-        .await;
-    assert_eq!(error_code(&nowhere), "unknown_room");
+    let nowhere = ada.refused(&req::edit("nowhere", n, "x")).await;
+    assert_eq!(nowhere.code, ErrorCode::UnknownRoom);
     let bad = ada
         .request("edit", json!({ "room": "general", "seq": "one" }))
         .await;
     assert_eq!(error_code(&bad), "bad_payload");
 
-    ada.request("delete", json!({ "room": "general", "seq": n }))
-        .await;
-    let gone = ada
-        .request(
-            "edit",
-            json!({ "room": "general", "seq": n, "body": "back" }),
-        )
-        .await;
-    assert_eq!(error_code(&gone), "message_deleted", "{gone}");
-    let react = bob
-        .request(
-            "react",
-            json!({ "room": "general", "seq": n, "emoji": "👍" }),
-        )
-        .await;
-    assert_eq!(error_code(&react), "message_deleted");
-    let reply = bob
-        .request(
-            "send",
-            json!({ "room": "general", "body": "re", "reply_to": n }),
-        )
-        .await;
-    assert_eq!(error_code(&reply), "message_deleted");
+    ada.ok(&req::delete("general", n)).await;
+    let gone = ada.refused(&req::edit("general", n, "back")).await;
+    assert_eq!(gone.code, ErrorCode::MessageDeleted, "{gone:?}");
+    let react = bob.refused(&req::react("general", n, "👍")).await;
+    assert_eq!(react.code, ErrorCode::MessageDeleted);
+    let reply = bob.refused(&req::reply("general", "re", n)).await;
+    assert_eq!(reply.code, ErrorCode::MessageDeleted);
 }
 
 #[tokio::test]
@@ -132,59 +93,45 @@ async fn a_deleted_message_loses_its_body_for_everyone_and_its_replies_say_so() 
     let mut admin = server.client().await;
     let ada = server.client().await;
     let bob = server.client().await;
-    admin.join_json("general").await;
-    let n = seq(&ada.send_json("general", "oops, wrong room").await);
-    let reply = bob
-        .request(
-            "send",
-            json!({ "room": "general", "body": "what?", "reply_to": n }),
-        )
-        .await;
-    let quote = &reply["message"]["reply_to"];
-    assert_eq!(quote["seq"], n, "{reply}");
-    assert_eq!(quote["author"].as_str(), Some(ada.name.as_str()));
-    assert_eq!(quote["snippet"], "oops, wrong room");
-    bob.request(
-        "react",
-        json!({ "room": "general", "seq": n, "emoji": "👀" }),
-    )
-    .await;
+    admin.join("general").await;
+    let n = ada.send("general", "oops, wrong room").await.seq;
+    let reply = bob.ok(&req::reply("general", "what?", n)).await;
+    let quote = reply.message.reply_to.as_ref().expect("a quote");
+    assert_eq!(quote.seq, n, "{reply:?}");
+    assert_eq!(quote.author, ada.name);
+    assert_eq!(quote.snippet, "oops, wrong room");
+    bob.ok(&req::react("general", n, "👀")).await;
 
     // Someone else may not delete it; its author may.
-    let refused = bob
-        .request("delete", json!({ "room": "general", "seq": n }))
-        .await;
-    assert_eq!(error_code(&refused), "forbidden");
-    let ack = ada
-        .request("delete", json!({ "room": "general", "seq": n }))
-        .await;
-    assert_eq!(ack["message"]["deleted"], true, "{ack}");
-    assert_eq!(ack["message"]["body"], "");
-    assert!(ack["message"].get("reactions").is_none(), "{ack}");
-    let change = admin.next("change").await; // the reaction
-    assert_eq!(change["kind"], "react");
-    let change = admin.next("change").await;
-    assert_eq!(change["kind"], "delete");
-    assert_eq!(change["message"]["deleted"], true);
+    let refused = bob.refused(&req::delete("general", n)).await;
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    // (As JSON too: a deleted message carries no `reactions` at all.)
+    let raw = ada.raw(&req::delete("general", n)).await;
+    let ack: ChangeReply = read_as(&raw);
+    assert!(ack.message.deleted, "{raw}");
+    assert_eq!(ack.message.body, "");
+    assert!(raw["message"].get("reactions").is_none(), "{raw}");
+    let change: Change = admin.next_as(event::CHANGE).await; // the reaction
+    assert_eq!(change.kind, ChangeKind::React);
+    let change: Change = admin.next_as(event::CHANGE).await;
+    assert_eq!(change.kind, ChangeKind::Delete);
+    assert!(change.message.deleted);
 
-    // Deleting again changes nothing.
-    let again = ada
-        .request("delete", json!({ "room": "general", "seq": n }))
-        .await;
+    // Deleting again changes nothing. (As JSON: `change` absent.)
+    let again = ada.raw(&req::delete("general", n)).await;
     assert!(again.get("change").is_none(), "{again}");
 
-    let all = bob.read_all_json("general").await;
-    assert_eq!(all[0]["deleted"], true);
-    assert_eq!(all[0]["body"], "");
-    assert_eq!(all[1]["reply_to"]["deleted"], true);
-    assert_eq!(all[1]["reply_to"]["snippet"], "");
+    let all = bob.read_all("general").await;
+    assert!(all[0].deleted);
+    assert_eq!(all[0].body, "");
+    let quote = all[1].reply_to.as_ref().expect("a quote");
+    assert!(quote.deleted);
+    assert_eq!(quote.snippet, "");
 
     // The administrator deletes anyone's message.
-    let m = seq(&bob.send_json("general", "spam").await);
-    let by_admin = admin
-        .request("delete", json!({ "room": "general", "seq": m }))
-        .await;
-    assert_eq!(by_admin["message"]["deleted"], true, "{by_admin}");
+    let m = bob.send("general", "spam").await.seq;
+    let by_admin = admin.ok(&req::delete("general", m)).await;
+    assert!(by_admin.message.deleted, "{by_admin:?}");
 }
 
 #[tokio::test]
@@ -193,44 +140,28 @@ async fn the_owner_of_a_private_room_deletes_any_message_in_it_and_a_former_memb
     let _admin = server.client().await;
     let owner = server.client().await;
     let guest = server.client().await;
-    let made = owner
-        .request("create_room", json!({ "name": "plans", "private": true }))
-        .await;
-    let room = made["room"]["name"].as_str().unwrap().to_owned();
-    owner
-        .request(
-            "add_member",
-            json!({ "room": room, "username": guest.name }),
-        )
-        .await;
-    let a = seq(&guest.send_json(&room, "first").await);
-    let b = seq(&guest.send_json(&room, "second").await);
-    let mine = seq(&owner.send_json(&room, "owner's").await);
+    let made = owner.ok(&req::create_private("plans")).await;
+    let room = made.room.name;
+    owner.ok(&req::add_member(&room, &guest.name)).await;
+    let a = guest.send(&room, "first").await.seq;
+    let b = guest.send(&room, "second").await.seq;
+    let mine = owner.send(&room, "owner's").await.seq;
 
-    let ack = owner
-        .request("delete", json!({ "room": room, "seq": a }))
-        .await;
-    assert_eq!(ack["message"]["deleted"], true, "{ack}");
-    let refused = guest
-        .request("delete", json!({ "room": room, "seq": mine }))
-        .await;
-    assert_eq!(error_code(&refused), "forbidden");
+    let ack = owner.ok(&req::delete(&room, a)).await;
+    assert!(ack.message.deleted, "{ack:?}");
+    let refused = guest.refused(&req::delete(&room, mine)).await;
+    assert_eq!(refused.code, ErrorCode::Forbidden);
 
     // Once removed, the room is as unknown to them as any private room they never saw.
-    owner
-        .request(
-            "remove_member",
-            json!({ "room": room, "username": guest.name }),
-        )
-        .await;
-    for (event, payload) in [
-        ("edit", json!({ "room": room, "seq": b, "body": "x" })),
-        ("delete", json!({ "room": room, "seq": b })),
-        ("react", json!({ "room": room, "seq": b, "emoji": "👍" })),
-        ("changes", json!({ "room": room, "after": 0 })),
-    ] {
-        let reply = guest.request(event, payload).await;
-        assert_eq!(error_code(&reply), "unknown_room", "{event}: {reply}");
+    owner.ok(&req::remove_member(&room, &guest.name)).await;
+    let refusals = [
+        ("edit", guest.refused(&req::edit(&room, b, "x")).await),
+        ("delete", guest.refused(&req::delete(&room, b)).await),
+        ("react", guest.refused(&req::react(&room, b, "👍")).await),
+        ("changes", guest.refused(&req::changes(&room, 0)).await),
+    ];
+    for (event, refused) in refusals {
+        assert_eq!(refused.code, ErrorCode::UnknownRoom, "{event}: {refused:?}");
     }
 }
 
@@ -239,74 +170,53 @@ async fn reactions_toggle_count_who_reacted_and_stop_at_their_limits() {
     let server = TestApp::spawn(Options::new().flags(&["--change-rate", "0"])).await;
     let mut ada = server.client().await;
     let bob = server.client().await;
-    ada.join_json("general").await;
-    let n = seq(&ada.send_json("general", "ship it?").await);
+    ada.join("general").await;
+    let n = ada.send("general", "ship it?").await.seq;
 
-    let ack = bob
-        .request(
-            "react",
-            json!({ "room": "general", "seq": n, "emoji": "👍" }),
-        )
-        .await;
+    let ack = bob.ok(&req::react("general", n, "👍")).await;
     assert_eq!(
-        ack["message"]["reactions"],
-        json!([{ "emoji": "👍", "users": [bob.name] }]),
-        "{ack}"
+        ack.message.reactions,
+        [Reaction {
+            emoji: "👍".into(),
+            users: vec![bob.name.clone()]
+        }],
+        "{ack:?}"
     );
-    let ack = ada
-        .request(
-            "react",
-            json!({ "room": "general", "seq": n, "emoji": "👍" }),
-        )
-        .await;
+    let ack = ada.ok(&req::react("general", n, "👍")).await;
     assert_eq!(
-        ack["message"]["reactions"][0]["users"],
-        json!([bob.name, ada.name])
+        ack.message.reactions[0].users,
+        [bob.name.clone(), ada.name.clone()]
     );
     // "❤" and "❤️" are one reaction.
-    ada.request(
-        "react",
-        json!({ "room": "general", "seq": n, "emoji": "❤" }),
-    )
-    .await;
-    let ack = bob
-        .request(
-            "react",
-            json!({ "room": "general", "seq": n, "emoji": "❤️" }),
-        )
-        .await;
-    assert_eq!(ack["message"]["reactions"][1]["emoji"], "❤️");
+    ada.ok(&req::react("general", n, "❤")).await;
+    let ack = bob.ok(&req::react("general", n, "❤️")).await;
+    assert_eq!(ack.message.reactions[1].emoji, "❤️");
     assert_eq!(
-        ack["message"]["reactions"][1]["users"],
-        json!([ada.name, bob.name])
+        ack.message.reactions[1].users,
+        [ada.name.clone(), bob.name.clone()]
     );
 
-    // Adding twice changes nothing; taking back works once.
-    let twice = bob
-        .request(
-            "react",
-            json!({ "room": "general", "seq": n, "emoji": "👍" }),
-        )
-        .await;
+    // Adding twice changes nothing (as JSON: `change` absent); taking back works once.
+    let twice = bob.raw(&req::react("general", n, "👍")).await;
     assert!(twice.get("change").is_none(), "{twice}");
-    let off = bob
-        .request(
-            "react",
-            json!({ "room": "general", "seq": n, "emoji": "👍", "on": false }),
-        )
-        .await;
-    assert_eq!(off["message"]["reactions"][0]["users"], json!([ada.name]));
+    let off = bob.ok(&req::unreact("general", n, "👍")).await;
+    assert_eq!(off.message.reactions[0].users, [ada.name.clone()]);
     let mut kinds = Vec::new();
     for _ in 0..5 {
-        kinds.push(
-            ada.next("change").await["kind"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        kinds.push(ada.next_as::<Change>(event::CHANGE).await.kind);
     }
-    assert_eq!(kinds, ["react", "react", "react", "react", "unreact"]);
+    assert_eq!(
+        kinds,
+        [
+            ChangeKind::React,
+            ChangeKind::React,
+            ChangeKind::React,
+            ChangeKind::React,
+            ChangeKind::Unreact
+        ]
+    );
 
+    // Not one emoji, as JSON: the server's own check (a typed `Emoji` refuses most of them).
     for bad in ["", "a", ":+1:", "👍👍", "hello 👍"] {
         let reply = bob
             .request(
@@ -323,57 +233,25 @@ async fn reactions_toggle_count_who_reacted_and_stop_at_their_limits() {
         "😘", "😗", "😙", "😚", "😋", "😛",
     ];
     for e in &many[..8] {
-        let r = bob
-            .request("react", json!({ "room": "general", "seq": n, "emoji": e }))
-            .await;
-        assert!(r.get("error").is_none(), "{r}");
+        bob.ok(&req::react("general", n, e)).await;
     }
     // bob has ❤️ and these 8 = 9; one more is allowed, the next is not.
-    bob.request(
-        "react",
-        json!({ "room": "general", "seq": n, "emoji": many[8] }),
-    )
-    .await;
-    let over = bob
-        .request(
-            "react",
-            json!({ "room": "general", "seq": n, "emoji": many[9] }),
-        )
-        .await;
-    assert_eq!(error_code(&over), "limit_reached", "{over}");
-    assert!(over["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("10 emoji"));
+    bob.ok(&req::react("general", n, many[8])).await;
+    let over = bob.refused(&req::react("general", n, many[9])).await;
+    assert_eq!(over.code, ErrorCode::LimitReached, "{over:?}");
+    assert!(over.message.contains("10 emoji"));
 
     // The message has 👍 ❤️ and 9 more = 11 kinds; carol's 9 fill it to 20.
     let carol = server.client().await;
     let dan = server.client().await;
     for e in &many[9..18] {
-        let r = carol
-            .request("react", json!({ "room": "general", "seq": n, "emoji": e }))
-            .await;
-        assert!(r.get("error").is_none(), "{e}: {r}");
+        carol.ok(&req::react("general", n, e)).await;
     }
-    let full = dan
-        .request(
-            "react",
-            json!({ "room": "general", "seq": n, "emoji": many[20] }),
-        )
-        .await;
-    assert_eq!(error_code(&full), "limit_reached", "{full}");
-    assert!(full["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("20 different"));
+    let full = dan.refused(&req::react("general", n, many[20])).await;
+    assert_eq!(full.code, ErrorCode::LimitReached, "{full:?}");
+    assert!(full.message.contains("20 different"));
     // An emoji already there may still be added by someone else.
-    let join_in = dan
-        .request(
-            "react",
-            json!({ "room": "general", "seq": n, "emoji": "👍" }),
-        )
-        .await;
-    assert!(join_in.get("error").is_none(), "{join_in}");
+    dan.ok(&req::react("general", n, "👍")).await;
 }
 
 #[tokio::test]
@@ -381,57 +259,38 @@ async fn replies_quote_their_original_and_must_name_one_in_the_room() {
     let server = TestApp::spawn(Options::new()).await;
     let mut bob = server.client().await;
     let ada = server.client().await;
-    bob.join_json("general").await;
+    bob.join("general").await;
     let long = format!("{} end", "word ".repeat(40));
-    let n = seq(&ada.send_json("general", &long).await);
-    let ack = bob
-        .request(
-            "send",
-            json!({ "room": "general", "body": "agreed", "reply_to": n }),
-        )
-        .await;
-    let quote = &ack["message"]["reply_to"];
-    assert_eq!(quote["seq"], n);
-    let snippet = quote["snippet"].as_str().unwrap();
+    let n = ada.send("general", &long).await.seq;
+    let ack = bob.ok(&req::reply("general", "agreed", n)).await;
+    let quote = ack.message.reply_to.as_ref().expect("a quote");
+    assert_eq!(quote.seq, n);
+    let snippet = &quote.snippet;
     assert!(
         snippet.ends_with('…') && snippet.chars().count() == 141,
         "{snippet}"
     );
-    let live = bob.next("message").await;
-    let live = if live["seq"] == n {
-        bob.next("message").await
+    let live: Message = bob.next_as(event::MESSAGE).await;
+    let live = if live.seq == n {
+        bob.next_as(event::MESSAGE).await
     } else {
         live
     };
-    assert_eq!(live["reply_to"]["seq"], n, "{live}");
+    assert_eq!(live.reply_to.as_ref().map(|q| q.seq), Some(n), "{live:?}");
 
     // Editing the original changes its replies' quote too.
-    ada.request(
-        "edit",
-        json!({ "room": "general", "seq": n, "body": "short now" }),
-    )
-    .await;
-    let all = bob.read_all_json("general").await;
-    assert_eq!(all[1]["reply_to"]["snippet"], "short now");
+    ada.ok(&req::edit("general", n, "short now")).await;
+    let all = bob.read_all("general").await;
+    assert_eq!(all[1].reply_to.as_ref().unwrap().snippet, "short now");
 
     for bad in [999, 0, -1] {
-        let r = bob
-            .request(
-                "send",
-                json!({ "room": "general", "body": "x", "reply_to": bad }),
-            )
-            .await;
-        assert_eq!(error_code(&r), "unknown_message", "{bad}: {r}");
+        let r = bob.refused(&req::reply("general", "x", bad)).await;
+        assert_eq!(r.code, ErrorCode::UnknownMessage, "{bad}: {r:?}");
     }
     // A seq of another room is not a message of this one.
-    bob.request("create_room", json!({ "name": "other" })).await;
-    let r = bob
-        .request(
-            "send",
-            json!({ "room": "other", "body": "x", "reply_to": n }),
-        )
-        .await;
-    assert_eq!(error_code(&r), "unknown_message", "{r}");
+    bob.ok(&req::create("other")).await;
+    let r = bob.refused(&req::reply("other", "x", n)).await;
+    assert_eq!(r.code, ErrorCode::UnknownMessage, "{r:?}");
 }
 
 #[tokio::test]
@@ -439,42 +298,30 @@ async fn every_message_carries_the_html_of_its_markdown_and_quotes_show_its_word
     let server = TestApp::spawn(Options::new()).await;
     let mut bob = server.client().await;
     let ada = server.client().await;
-    bob.join_json("general").await;
+    bob.join("general").await;
     let body = "**bold** <b>raw</b> & `code`";
     let html = "<p><strong>bold</strong> &lt;b&gt;raw&lt;/b&gt; &amp; <code>code</code></p>\n";
     // In the ack, live, and in history.
-    let ack = ada.send_json("general", body).await;
-    assert_eq!(ack["message"]["body"], body, "{ack}");
-    assert_eq!(ack["message"]["html"], html, "{ack}");
-    let n = seq(&ack);
-    assert_eq!(bob.next("message").await["html"], html);
-    assert_eq!(bob.read_all_json("general").await[0]["html"], html);
+    let sent = ada.send("general", body).await;
+    assert_eq!(sent.body, body, "{sent:?}");
+    assert_eq!(sent.html, html, "{sent:?}");
+    let n = sent.seq;
+    assert_eq!(bob.next_as::<Message>(event::MESSAGE).await.html, html);
+    assert_eq!(bob.read_all("general").await[0].html, html);
 
     // A reply quotes the words a reader sees, without the marks.
-    let reply = bob
-        .request(
-            "send",
-            json!({ "room": "general", "body": "yes", "reply_to": n }),
-        )
-        .await;
+    let reply = bob.ok(&req::reply("general", "yes", n)).await;
     assert_eq!(
-        reply["message"]["reply_to"]["snippet"],
+        reply.message.reply_to.unwrap().snippet,
         "bold <b>raw</b> & code"
     );
 
     // An edit's change carries the new HTML; a deletion drops it.
-    ada.request(
-        "edit",
-        json!({ "room": "general", "seq": n, "body": "*now*" }),
-    )
-    .await;
-    let change = bob.next("change").await;
-    assert_eq!(
-        change["message"]["html"], "<p><em>now</em></p>\n",
-        "{change}"
-    );
-    ada.request("delete", json!({ "room": "general", "seq": n }))
-        .await;
+    ada.ok(&req::edit("general", n, "*now*")).await;
+    let change: Change = bob.next_as(event::CHANGE).await;
+    assert_eq!(change.message.html, "<p><em>now</em></p>\n", "{change:?}");
+    ada.ok(&req::delete("general", n)).await;
+    // As JSON: the deleted message has no `html` key at all.
     let change = bob.next("change").await;
     assert!(change["message"].get("html").is_none(), "{change}");
 }
@@ -485,69 +332,51 @@ async fn a_client_that_missed_an_edit_a_delete_and_a_reaction_catches_up_on_join
     let ada = server.client().await;
     let bob_user = server.register("bobcatchup").await;
     let bob = TestClient::connect(&server.url, &bob_user).await;
-    let joined = bob.join_json("general").await;
-    let a = seq(&ada.send_json("general", "first draft").await);
-    let b = seq(&ada.send_json("general", "regret").await);
-    let c = seq(&ada.send_json("general", "good one").await);
+    let joined = bob.join("general").await;
+    let a = ada.send("general", "first draft").await.seq;
+    let b = ada.send("general", "regret").await.seq;
+    let c = ada.send("general", "good one").await.seq;
     let held_messages = c;
-    let held_changes = joined["room"]["last_change"].as_i64().unwrap();
+    let held_changes = joined.room.last_change;
     bob.disconnect().await;
 
-    ada.request(
-        "edit",
-        json!({ "room": "general", "seq": a, "body": "final" }),
-    )
-    .await;
-    ada.request("delete", json!({ "room": "general", "seq": b }))
-        .await;
-    ada.request(
-        "react",
-        json!({ "room": "general", "seq": c, "emoji": "🎉" }),
-    )
-    .await;
+    ada.ok(&req::edit("general", a, "final")).await;
+    ada.ok(&req::delete("general", b)).await;
+    ada.ok(&req::react("general", c, "🎉")).await;
 
     let bob = TestClient::connect(&server.url, &bob_user).await;
-    let back = bob
-        .request(
-            "join",
-            json!({ "room": "general", "after": held_messages, "changes_after": held_changes }),
-        )
-        .await;
-    assert_eq!(back["messages"], json!([]), "no message is new");
-    let changes = back["changes"].as_array().expect("changes");
-    let summary: Vec<(i64, &str, i64)> = changes
-        .iter()
-        .map(|c| {
-            (
-                c["change"].as_i64().unwrap(),
-                c["kind"].as_str().unwrap(),
-                c["seq"].as_i64().unwrap(),
-            )
+    let raw = bob
+        .raw(&JoinRequest {
+            after: Some(held_messages),
+            changes_after: Some(held_changes),
+            ..req::join("general")
         })
-        .collect();
+        .await;
+    let back: JoinReply = read_as(&raw);
+    assert!(back.messages.is_empty(), "no message is new");
+    let changes = &back.changes;
+    let summary: Vec<(i64, ChangeKind, i64)> =
+        changes.iter().map(|c| (c.change, c.kind, c.seq)).collect();
     assert_eq!(
         summary,
         [
-            (held_changes + 1, "edit", a),
-            (held_changes + 2, "delete", b),
-            (held_changes + 3, "react", c)
+            (held_changes + 1, ChangeKind::Edit, a),
+            (held_changes + 2, ChangeKind::Delete, b),
+            (held_changes + 3, ChangeKind::React, c)
         ]
     );
-    assert_eq!(changes[0]["message"]["body"], "final");
-    assert_eq!(changes[1]["message"]["deleted"], true);
-    assert_eq!(changes[2]["message"]["reactions"][0]["emoji"], "🎉");
-    assert!(back.get("changes_truncated").is_none());
-    assert_eq!(back["room"]["last_change"], held_changes + 3);
+    assert_eq!(changes[0].message.body, "final");
+    assert!(changes[1].message.deleted);
+    assert_eq!(changes[2].message.reactions[0].emoji, "🎉");
+    // As JSON: `changes_truncated` is left out, not false.
+    assert!(raw.get("changes_truncated").is_none());
+    assert_eq!(back.room.last_change, held_changes + 3);
 
     // `changes` pages the same log.
-    let page = bob
-        .request(
-            "changes",
-            json!({ "room": "general", "after": held_changes + 1 }),
-        )
-        .await;
-    assert_eq!(page["changes"].as_array().unwrap().len(), 2, "{page}");
-    assert_eq!(page["truncated"], false);
+    let page = bob.ok(&req::changes("general", held_changes + 1)).await;
+    assert_eq!(page.changes.len(), 2, "{page:?}");
+    assert!(!page.truncated);
+    // Without `after`, as JSON: a typed request cannot leave it out.
     let bad = bob.request("changes", json!({ "room": "general" })).await;
     assert_eq!(error_code(&bad), "bad_payload");
 }
@@ -556,28 +385,20 @@ async fn a_client_that_missed_an_edit_a_delete_and_a_reaction_catches_up_on_join
 async fn changes_are_rate_limited_with_a_sentence() {
     let server = TestApp::spawn(Options::new().flags(&["--change-rate", "0.1"])).await;
     let ada = server.client().await;
-    let n = seq(&ada.send_json("general", "hi").await);
+    let n = ada.send("general", "hi").await.seq;
     let mut refused = None;
     for i in 0..25 {
-        let on = i % 2 == 0;
-        let r = ada
-            .request(
-                "react",
-                json!({ "room": "general", "seq": n, "emoji": "👍", "on": on }),
-            )
-            .await;
-        if r.get("error").is_some() {
-            refused = Some(r);
+        let mut react = req::react("general", n, "👍");
+        react.on = i % 2 == 0;
+        if let Err(e) = ada.call(&react).await {
+            refused = Some(e);
             break;
         }
     }
     let refused = refused.expect("refused within 25 changes");
-    assert_eq!(error_code(&refused), "rate_limited");
+    assert_eq!(refused.code, ErrorCode::RateLimited);
     assert!(
-        refused["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("edits, deletions and reactions"),
-        "{refused}"
+        refused.message.contains("edits, deletions and reactions"),
+        "{refused:?}"
     );
 }

@@ -539,6 +539,13 @@ impl TestClient {
             .await
     }
 
+    /// Sends protocol request `request` and returns its ack as JSON, for an assertion about
+    /// the wire itself (a key absent, not merely empty); [`read_as`] reads it as its type.
+    pub async fn raw<R: app::protocol::Request>(&self, request: &R) -> Value {
+        self.request(R::EVENT, serde_json::to_value(request).expect("a request"))
+            .await
+    }
+
     /// [`TestClient::call`], for a request that must be refused: the refusal.
     pub async fn refused<R: app::protocol::Request + std::fmt::Debug>(
         &self,
@@ -667,6 +674,12 @@ pub fn room_names_json(reply: &Value) -> Vec<String> {
         .iter()
         .map(|r| r["name"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// A reply or event read as JSON (to look at the wire itself), read as its protocol type too.
+pub fn read_as<T: serde::de::DeserializeOwned>(value: &Value) -> T {
+    serde_json::from_value(value.clone())
+        .unwrap_or_else(|e| panic!("not of its protocol type: {e}: {value}"))
 }
 
 /// The names of `rooms`, in their order.
