@@ -339,8 +339,13 @@ impl TestClient {
         c
     }
 
-    /// Connects with `auth` as the CONNECT payload (`{ "active": false }`: a tab not in use).
-    pub async fn connect_with_auth(url: &str, user: &TestUser, auth: Value) -> TestClient {
+    /// Connects with `auth` as the CONNECT payload (`active: false`: a tab not in use).
+    pub async fn connect_with_auth(
+        url: &str,
+        user: &TestUser,
+        auth: &app::protocol::ConnectAuth,
+    ) -> TestClient {
+        let auth = serde_json::to_value(auth).expect("a CONNECT payload");
         let mut c = Self::open(
             url,
             TransportType::Websocket,

@@ -2,9 +2,10 @@
 //! node and across two.
 
 use crate::helpers::{
-    error_code, free_port, http, postgres_server, NodeOptions, Options, TestApp, TestClient,
-    TestRedis, TwoNodes,
+    error_code, free_port, http, postgres_server, read_as, req, NodeOptions, Options, TestApp,
+    TestClient, TestRedis, TwoNodes,
 };
+use app::protocol::{ErrorCode, OpsUnwatchRequest, OpsWatchRequest, OpsWindow};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -14,11 +15,10 @@ async fn metrics_are_served_in_prometheus_text_on_their_own_address_only() {
     let server = TestApp::spawn(Options::new().flags(&["--metrics-addr", &addr])).await;
     let ada = server.register("ada").await;
     let client = TestClient::connect(&server.url, &ada).await;
-    client.join_json("general").await;
-    client.send_json("general", "counted").await;
-    client
-        .request("send", json!({ "room": "nowhere", "body": "x" }))
-        .await;
+    client.join("general").await;
+    client.send("general", "counted").await;
+    let refused = client.refused(&req::send("nowhere", "x")).await;
+    assert_eq!(refused.code, ErrorCode::UnknownRoom);
 
     let res = http()
         .get(format!("http://{addr}/metrics"))
@@ -51,7 +51,7 @@ async fn metrics_are_served_in_prometheus_text_on_their_own_address_only() {
     assert_eq!(public.status(), 404, "the public port serves no metrics");
 }
 
-/// The next `ops_window` of `node`, within a few seconds.
+/// The next `ops_window` of `node`, within a few seconds, as JSON (to see what it leaves out).
 async fn window_of(client: &mut TestClient, node: &str) -> Value {
     for _ in 0..20 {
         let w = client
@@ -72,49 +72,50 @@ async fn administrators_watch_each_second_and_everyone_else_finds_nothing() {
     let mut admin = TestClient::connect(&server.url, &ada).await;
     let bob_c = TestClient::connect(&server.url, &bob).await;
 
-    for event in ["ops_watch", "ops_unwatch"] {
-        let refused = bob_c.request(event, json!({})).await;
-        assert_eq!(error_code(&refused), "not_found", "{event}: {refused}");
+    let refusals = [
+        ("ops_watch", bob_c.refused(&OpsWatchRequest {}).await),
+        ("ops_unwatch", bob_c.refused(&OpsUnwatchRequest {}).await),
+    ];
+    for (event, refused) in refusals {
+        assert_eq!(refused.code, ErrorCode::NotFound, "{event}: {refused:?}");
     }
+    // Not an object, as JSON: a typed request cannot be that.
     let bad = admin.request("ops_watch", json!([])).await;
     assert_eq!(error_code(&bad), "bad_payload");
 
-    let watched = admin.request("ops_watch", json!({})).await;
-    assert!(watched.get("error").is_none(), "{watched}");
+    admin.ok(&OpsWatchRequest {}).await;
     // The one node, named by default by its host and the port it listens on.
-    let first = admin
-        .next_within("ops_window", Duration::from_secs(3))
-        .await;
-    let port = server.url.rsplit(':').next().unwrap();
-    assert!(
-        first["node"]
-            .as_str()
-            .unwrap()
-            .ends_with(&format!(":{port}")),
-        "{first}"
+    let first: OpsWindow = read_as(
+        &admin
+            .next_within("ops_window", Duration::from_secs(3))
+            .await,
     );
-    assert_eq!(first["sockets"], 2, "{first}");
-    assert_eq!(first["websocket"], 2);
-    assert_eq!(first["users"], 2);
+    let port = server.url.rsplit(':').next().unwrap();
+    assert!(first.node.ends_with(&format!(":{port}")), "{first:?}");
+    assert_eq!(first.sockets, 2, "{first:?}");
+    assert_eq!(first.websocket, 2);
+    assert_eq!(first.users, 2);
 
     // Bob sends three messages: a window counts them in, and the deliveries out (to his own
     // socket and Ada's, both in general) a second later.
-    bob_c.join_json("general").await;
-    admin.join_json("general").await;
+    bob_c.join("general").await;
+    admin.join("general").await;
     for i in 0..3 {
-        bob_c.send_json("general", &format!("m{i}")).await;
+        bob_c.send("general", &format!("m{i}")).await;
     }
-    let name = first["node"].as_str().unwrap().to_owned();
+    let name = first.node.clone();
     let (mut stored, mut delivered, mut acks) = (0, 0, 0);
     for _ in 0..4 {
-        let w = window_of(&mut admin, &name).await;
-        stored += w["messages_in"].as_u64().unwrap();
-        delivered += w["deliveries_out"].as_u64().unwrap();
-        acks += w["acks"].as_u64().unwrap();
+        let raw = window_of(&mut admin, &name).await;
+        // As JSON: the window carries no `rooms` key at all.
         assert!(
-            w.get("rooms").is_none(),
-            "room names stay on the server: {w}"
+            raw.get("rooms").is_none(),
+            "room names stay on the server: {raw}"
         );
+        let w: OpsWindow = read_as(&raw);
+        stored += w.messages_in;
+        delivered += w.deliveries_out;
+        acks += w.acks;
         if delivered >= 6 {
             break;
         }
@@ -124,13 +125,12 @@ async fn administrators_watch_each_second_and_everyone_else_finds_nothing() {
     assert!(acks >= 3);
 
     // A watcher opening later starts from the history.
-    let again = admin.request("ops_watch", json!({})).await;
-    let windows = again["nodes"][0]["windows"].as_array().unwrap();
-    assert!(windows.len() >= 3, "{again}");
-    assert!(windows.iter().any(|w| w["messages_in"].as_u64() > Some(0)));
+    let again = admin.ok(&OpsWatchRequest {}).await;
+    let windows = &again.nodes[0].windows;
+    assert!(windows.len() >= 3, "{again:?}");
+    assert!(windows.iter().any(|w| w.messages_in > 0));
 
-    let done = admin.request("ops_unwatch", json!({})).await;
-    assert!(done.get("error").is_none(), "{done}");
+    admin.ok(&OpsUnwatchRequest {}).await;
     admin.drain();
     admin.none("ops_window", Duration::from_millis(1500)).await;
 }
@@ -148,28 +148,26 @@ async fn the_dashboard_shows_every_node_of_a_cluster() {
     let bob = b.register("bob").await;
     let mut admin = TestClient::connect(&a.url, &ada).await;
     let bob_b = TestClient::connect(&b.url, &bob).await;
-    admin.join_json("general").await;
-    bob_b.join_json("general").await;
-    assert!(admin
-        .request("ops_watch", json!({}))
-        .await
-        .get("error")
-        .is_none());
-    bob_b.send_json("general", "from b").await;
+    admin.join("general").await;
+    bob_b.join("general").await;
+    admin.ok(&OpsWatchRequest {}).await;
+    bob_b.send("general", "from b").await;
 
     // Windows of both nodes reach the administrator on node a; b's message is counted in on
     // b, and delivered on both (bob's socket on b, ada's on a).
     let (mut in_b, mut out_a, mut out_b) = (0, 0, 0);
     for _ in 0..40 {
-        let w = admin
-            .next_within("ops_window", Duration::from_secs(3))
-            .await;
-        match w["node"].as_str() {
-            Some("a") => out_a += w["deliveries_out"].as_u64().unwrap(),
-            Some("b") => {
-                in_b += w["messages_in"].as_u64().unwrap();
-                out_b += w["deliveries_out"].as_u64().unwrap();
-                assert_eq!(w["sockets"], 1, "{w}");
+        let w: OpsWindow = read_as(
+            &admin
+                .next_within("ops_window", Duration::from_secs(3))
+                .await,
+        );
+        match w.node.as_str() {
+            "a" => out_a += w.deliveries_out,
+            "b" => {
+                in_b += w.messages_in;
+                out_b += w.deliveries_out;
+                assert_eq!(w.sockets, 1, "{w:?}");
             }
             other => panic!("a window of an unknown node {other:?}"),
         }
@@ -178,12 +176,7 @@ async fn the_dashboard_shows_every_node_of_a_cluster() {
         }
     }
     assert_eq!((in_b, out_a, out_b), (1, 1, 1));
-    let history = admin.request("ops_watch", json!({})).await;
-    let nodes: Vec<&str> = history["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["node"].as_str().unwrap())
-        .collect();
-    assert_eq!(nodes, ["a", "b"]);
+    let history = admin.ok(&OpsWatchRequest {}).await;
+    let names: Vec<&str> = history.nodes.iter().map(|n| n.node.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
 }
