@@ -95,11 +95,7 @@ async fn a_connection_that_stops_reading_is_cut_off_and_others_chat_on() {
     // A room whose newest page is as large as a reply gets (64 KiB of text).
     let long = "x".repeat(3000);
     for _ in 0..40 {
-        assert!(bob
-            .send_json("general", &long)
-            .await
-            .get("message")
-            .is_some());
+        bob.send("general", &long).await;
     }
     let eve = server.register("eve").await;
     let mut stalled = RawSocket::open(&server, &eve.cookie).await;
@@ -116,8 +112,7 @@ async fn a_connection_that_stops_reading_is_cut_off_and_others_chat_on() {
     }
     // Meanwhile Bob's messages are stored and acknowledged as always.
     for i in 0..20 {
-        let reply = bob.send_json("general", &format!("still here {i}")).await;
-        assert!(reply.get("message").is_some(), "{reply}");
+        bob.send("general", &format!("still here {i}")).await;
     }
     // Eve's connection is closed by the server: once she reads again, it ends.
     let ended = tokio::time::timeout(Duration::from_secs(30), stalled.until_closed()).await;

@@ -2,6 +2,7 @@
 //! grant|revoke|list` changes and shows who is, beside a running server.
 
 use crate::helpers::{postgres_database, Options, TestApp};
+use app::protocol::{ErrorCode, OpsWatchRequest};
 use std::path::Path;
 
 /// Runs `natter admin <args>` on the database of data folder `dir`: (success, what it printed).
@@ -73,8 +74,7 @@ async fn a_revoked_administrator_stops_hearing_the_dashboard() {
     let dir = server.dir();
     let ada = server.register("ada").await;
     let mut c = crate::helpers::TestClient::connect(&server.url, &ada).await;
-    let watched = c.request("ops_watch", serde_json::json!({})).await;
-    assert!(watched.get("error").is_none(), "{watched}");
+    c.ok(&OpsWatchRequest {}).await;
     c.next_within("ops_window", std::time::Duration::from_secs(3))
         .await;
     assert!(admin(dir, &["revoke", "ada"]).await.0);
@@ -83,6 +83,6 @@ async fn a_revoked_administrator_stops_hearing_the_dashboard() {
     c.drain();
     c.none("ops_window", std::time::Duration::from_millis(2500))
         .await;
-    let refused = c.request("ops_watch", serde_json::json!({})).await;
-    assert_eq!(crate::helpers::error_code(&refused), "not_found");
+    let refused = c.refused(&OpsWatchRequest {}).await;
+    assert_eq!(refused.code, ErrorCode::NotFound);
 }

@@ -444,6 +444,24 @@ impl TestClient {
         }
     }
 
+    /// [`TestClient::call`], or `None` when the connection fails or no ack comes in time (a
+    /// server that is stopping).
+    pub async fn try_call<R: app::protocol::Request>(
+        &self,
+        request: &R,
+    ) -> Option<Result<R::Reply, app::protocol::ErrorBody>> {
+        let ack = self
+            .try_request(R::EVENT, serde_json::to_value(request).expect("a request"))
+            .await?;
+        match serde_json::from_value::<app::protocol::Reply<R::Reply>>(ack.clone()) {
+            Ok(reply) => Some(reply.into()),
+            Err(e) => panic!(
+                "{} answered what is neither its reply nor a refusal: {e}: {ack}",
+                R::EVENT
+            ),
+        }
+    }
+
     /// [`TestClient::call`], for a request that must succeed.
     pub async fn ok<R: app::protocol::Request>(&self, request: &R) -> R::Reply {
         self.call(request)
@@ -669,16 +687,6 @@ pub fn error_code(reply: &Value) -> &str {
     reply["error"]["code"]
         .as_str()
         .unwrap_or_else(|| panic!("expected an error ack, got {reply}"))
-}
-
-/// The room names in a `rooms` reply, in its order (JSON-level, being replaced).
-pub fn room_names_json(reply: &Value) -> Vec<String> {
-    reply["rooms"]
-        .as_array()
-        .expect("a rooms reply")
-        .iter()
-        .map(|r| r["name"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// A reply or event read as JSON (to look at the wire itself), read as its protocol type too.

@@ -2,9 +2,10 @@
 //! message; a writer that cannot store refuses sends clearly and the process exits non-zero.
 
 use crate::abuse::RawSocket;
-use crate::helpers::{http, postgres_database, Options, TestApp, TestClient};
+use crate::helpers::{http, postgres_database, req, Options, TestApp, TestClient};
+use app::protocol::ErrorCode;
 use rust_socketio::TransportType;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -39,7 +40,7 @@ async fn sigterm_with_polling_clients_stops_in_time_and_keeps_every_acked_messag
     let mut watchers = Vec::new();
     for _ in 0..20 {
         let c = TestClient::connect_with(&server.url, TransportType::Polling, &ada).await;
-        c.join_json("general").await;
+        c.join("general").await;
         watchers.push(c);
     }
     let senders: Vec<TestClient> = {
@@ -54,12 +55,7 @@ async fn sigterm_with_polling_clients_stops_in_time_and_keeps_every_acked_messag
     // poll waits for the stop, not for the next message.
     let bob = server.register("bob").await;
     let leaving = TestClient::connect_with(&server.url, TransportType::Websocket, &bob).await;
-    leaving
-        .request(
-            "remove_member",
-            json!({ "room": "general", "username": "bob" }),
-        )
-        .await;
+    leaving.ok(&req::remove_member("general", "bob")).await;
     let mut socket = RawSocket::open(&server, &bob.cookie).await;
     let poll = LongPoll::open(&server, &bob.cookie).await;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -72,18 +68,11 @@ async fn sigterm_with_polling_clients_stops_in_time_and_keeps_every_acked_messag
                     break;
                 }
                 let body = format!("s{n}-{i}");
-                let Some(reply) = c
-                    .try_request(
-                        "send",
-                        json!({ "room": "general", "body": body, "key": body }),
-                    )
-                    .await
-                else {
-                    break;
-                };
-                match reply["message"]["id"].as_str() {
-                    Some(id) => acked.push(id.to_owned()),
-                    None => break,
+                let send = req::send_keyed("general", &body, &body);
+                match c.try_call(&send).await {
+                    Some(Ok(reply)) => acked.push(reply.message.id),
+                    // Refused (the server is stopping), or no answer.
+                    _ => break,
                 }
             }
             acked
@@ -128,10 +117,10 @@ async fn sigterm_with_polling_clients_stops_in_time_and_keeps_every_acked_messag
     let server = TestApp::spawn(Options::new().dir(dir.path())).await;
     let reader = TestClient::connect(&server.url, &ada).await;
     let stored: BTreeSet<String> = reader
-        .read_all_json("general")
+        .read_all("general")
         .await
-        .iter()
-        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .into_iter()
+        .map(|m| m.id)
         .collect();
     let lost: Vec<_> = acked.difference(&stored).collect();
     assert!(lost.is_empty(), "acked but not stored: {lost:?}");
@@ -142,11 +131,7 @@ async fn a_writer_that_cannot_store_refuses_sends_and_the_process_exits_non_zero
     let dir = tempfile::tempdir().unwrap();
     let mut server = TestApp::spawn(Options::new().dir(dir.path())).await;
     let ada = server.client().await;
-    assert!(ada
-        .send_json("general", "before")
-        .await
-        .get("message")
-        .is_some());
+    ada.send("general", "before").await;
 
     // The disk "fails": from now on every insert into messages is refused by the database.
     use sqlx::Connection;
@@ -177,9 +162,9 @@ async fn a_writer_that_cannot_store_refuses_sends_and_the_process_exits_non_zero
         }
     }
 
-    let refused = ada.send_json("general", "after").await;
-    assert_eq!(refused["error"]["code"], "unavailable", "{refused}");
-    let sentence = refused["error"]["message"].as_str().unwrap();
+    let refused = ada.refused(&req::send("general", "after")).await;
+    assert_eq!(refused.code, ErrorCode::Unavailable, "{refused:?}");
+    let sentence = &refused.message;
     assert!(sentence.contains("nothing was stored"), "{sentence}");
     assert!(
         !sentence.contains("disk on fire"),

@@ -8,8 +8,7 @@ async fn the_room_page_holds_its_history_in_the_first_html() {
     let ada = server.register("ada").await;
     let c = TestClient::connect(&server.url, &ada).await;
     for i in 1..=55 {
-        c.send_json("general", &format!("message <{i}> & more"))
-            .await;
+        c.send("general", &format!("message <{i}> & more")).await;
     }
     let res = server.get("/r/general", Some(&ada)).await;
     assert_eq!(res.status(), 200);
