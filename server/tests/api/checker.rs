@@ -3,10 +3,14 @@
 //! and by change number), and keeps what it received per room, so a test can compare every copy
 //! with the server's full history: nothing lost, nothing twice, every change applied once and
 //! in order.
+//!
+//! Its requests are `app::protocol` request types, but it keeps what it receives as JSON: it
+//! compares every client's copies with the server's history exactly as they came over the wire.
 
-use crate::helpers::{TestClient, TestUser};
+use crate::helpers::{req, TestClient, TestUser};
+use app::protocol::{JoinRequest, Request};
 use rust_socketio::TransportType;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -224,8 +228,12 @@ impl Checker {
             loop {
                 let after = self.contiguous(&room);
                 let changes_after = self.change_position(&room);
-                let req = json!({ "room": room, "after": after, "changes_after": changes_after });
-                let Some(reply) = conn.try_request("join", req).await else {
+                let join = JoinRequest {
+                    after: Some(after),
+                    changes_after: Some(changes_after),
+                    ..req::join(&room)
+                };
+                let Some(reply) = conn.try_raw(&join).await else {
                     return Err("the last join got no answer in time");
                 };
                 if reply["error"]["code"] == "unavailable" {
@@ -257,8 +265,8 @@ impl Checker {
                 self.user.name
             );
             self.ensure_connected().await;
-            let req = json!({ "room": room, "body": body, "key": key });
-            match self.conn.as_ref().unwrap().try_request("send", req).await {
+            let send = req::send_keyed(room, body, key);
+            match self.conn.as_ref().unwrap().try_raw(&send).await {
                 Some(reply) if reply["error"]["code"] == "unavailable" => {
                     // The node is stopping: another one (or this one, restarted) will take it.
                     self.drop_connection().await;
@@ -273,9 +281,10 @@ impl Checker {
         }
     }
 
-    /// Edits, reacts or deletes (`event` with `payload`) until acknowledged; a repeat of a
-    /// change that was stored but not acknowledged changes nothing. The ack's message.
-    pub async fn change(&mut self, event: &str, payload: Value) -> Value {
+    /// Edits, reacts or deletes (`request`) until acknowledged; a repeat of a change that was
+    /// stored but not acknowledged changes nothing. The ack's message.
+    pub async fn change<R: Request>(&mut self, request: &R) -> Value {
+        let event = R::EVENT;
         let started = std::time::Instant::now();
         loop {
             assert!(
@@ -285,7 +294,7 @@ impl Checker {
             );
             self.ensure_connected().await;
             let conn = self.conn.as_ref().unwrap();
-            match conn.try_request(event, payload.clone()).await {
+            match conn.try_raw(request).await {
                 Some(reply) if reply["error"]["code"] == "unavailable" => {
                     self.drop_connection().await;
                 }
@@ -338,12 +347,25 @@ impl Checker {
     }
 }
 
+/// Every message of `room` as JSON, in seq order: `join` with `after`, page by page.
+async fn read_all_raw(reader: &TestClient, room: &str) -> Vec<Value> {
+    let mut all: Vec<Value> = Vec::new();
+    loop {
+        let after = all.last().map_or(0, |m| m["seq"].as_i64().unwrap());
+        let reply = reader.raw(&req::join_after(room, after)).await;
+        assert!(reply.get("error").is_none(), "join refused: {reply}");
+        all.extend(reply["messages"].as_array().unwrap().iter().cloned());
+        if reply["truncated"] != true {
+            return all;
+        }
+    }
+}
+
 /// Every room's full history, read with `reader`; asserts its seqs are 1..=n.
 pub async fn full_histories(reader: &TestClient, rooms: &[&str]) -> HashMap<String, Vec<Value>> {
     let mut truth = HashMap::new();
     for room in rooms {
-        let all: Vec<Value> = reader
-            .read_all_json(room)
+        let all: Vec<Value> = read_all_raw(reader, room)
             .await
             .iter()
             .map(without_key)

@@ -4,8 +4,7 @@
 //! message as it stands after its changes, having applied every change once and in order.
 
 use crate::checker::{assert_acked_stored_once, full_histories, seed, Checker, Rng};
-use crate::helpers::{Options, TestApp, TestClient};
-use serde_json::json;
+use crate::helpers::{req, Options, TestApp, TestClient};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -31,7 +30,7 @@ async fn every_client_ends_with_every_message_once_in_order() {
     }
     TestClient::connect(&server.url, &users[0])
         .await
-        .request("create_room", json!({ "name": "second" }))
+        .ok(&req::create("second"))
         .await;
 
     // The clients: each joins one or both rooms and sends with random pauses and drops.
@@ -64,22 +63,22 @@ async fn every_client_ends_with_every_message_once_in_order() {
                     .collect();
                 if !mine.is_empty() && rng.below(3) == 0 {
                     let seq = mine[rng.below(mine.len() as u64) as usize];
-                    let (event, payload) = match rng.below(10) {
+                    match rng.below(10) {
                         0 => {
                             deleted.push((room, seq));
-                            ("delete", json!({ "room": room, "seq": seq }))
+                            checker.change(&req::delete(room, seq)).await;
                         }
-                        1..=4 => (
-                            "edit",
-                            json!({ "room": room, "seq": seq, "body": format!("client {c} edit {i}") }),
-                        ),
+                        1..=4 => {
+                            let body = format!("client {c} edit {i}");
+                            checker.change(&req::edit(room, seq, &body)).await;
+                        }
                         _ => {
                             let emoji = ["👍", "🎉", "👀"][rng.below(3) as usize];
-                            let on = rng.below(3) != 0;
-                            ("react", json!({ "room": room, "seq": seq, "emoji": emoji, "on": on }))
+                            let mut react = req::react(room, seq, emoji);
+                            react.on = rng.below(3) != 0;
+                            checker.change(&react).await;
                         }
                     };
-                    checker.change(event, payload).await;
                 }
                 if rng.below(10) == 0 {
                     checker.drop_connection().await;
@@ -117,11 +116,8 @@ async fn every_client_ends_with_every_message_once_in_order() {
 
     let mut last_change = std::collections::HashMap::new();
     for room in ROOMS {
-        let joined = reader.join_json(room).await;
-        last_change.insert(
-            room.to_owned(),
-            joined["room"]["last_change"].as_i64().unwrap(),
-        );
+        let joined = reader.join(room).await;
+        last_change.insert(room.to_owned(), joined.room.last_change);
     }
     let changes: i64 = last_change.values().sum();
     assert!(changes > 0, "the clients changed some messages");

@@ -1,7 +1,7 @@
 use futures_util::FutureExt;
 use rust_socketio::asynchronous::{Client, ClientBuilder};
 use rust_socketio::{Event, Payload, TransportType};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -534,38 +534,16 @@ impl TestClient {
         self.client.emit(event, data).await.expect("emit");
     }
 
-    /// JSON-level `join` (being replaced by [`TestClient::join`]).
-    pub async fn join_json(&self, room: &str) -> Value {
-        let reply = self.request("join", json!({ "room": room })).await;
-        assert!(reply.get("error").is_none(), "join {room} failed: {reply}");
-        reply
-    }
-
-    /// JSON-level [`TestClient::read_all`] (being replaced).
-    pub async fn read_all_json(&self, room: &str) -> Vec<Value> {
-        let mut all: Vec<Value> = Vec::new();
-        loop {
-            let after = all.last().map_or(0, |m| m["seq"].as_i64().unwrap());
-            let reply = self
-                .request("join", json!({ "room": room, "after": after }))
-                .await;
-            all.extend(reply["messages"].as_array().unwrap().iter().cloned());
-            if reply["truncated"] != json!(true) {
-                return all;
-            }
-        }
-    }
-
-    /// JSON-level `send` (being replaced by [`TestClient::send`]).
-    pub async fn send_json(&self, room: &str, body: &str) -> Value {
-        self.request("send", json!({ "room": room, "body": body }))
-            .await
-    }
-
     /// Sends protocol request `request` and returns its ack as JSON, for an assertion about
     /// the wire itself (a key absent, not merely empty); [`read_as`] reads it as its type.
     pub async fn raw<R: app::protocol::Request>(&self, request: &R) -> Value {
         self.request(R::EVENT, serde_json::to_value(request).expect("a request"))
+            .await
+    }
+
+    /// [`TestClient::raw`], or `None` when the connection fails or no ack comes in time.
+    pub async fn try_raw<R: app::protocol::Request>(&self, request: &R) -> Option<Value> {
+        self.try_request(R::EVENT, serde_json::to_value(request).expect("a request"))
             .await
     }
 

@@ -2,8 +2,7 @@
 //! and a key retried on another node finds the original. (PostgreSQL only: run with
 //! `NATTER_TEST_POSTGRES`, as `.ci/test` does.)
 
-use crate::helpers::{postgres_server, NodeOptions, TestClient, TwoNodes};
-use serde_json::json;
+use crate::helpers::{postgres_server, req, NodeOptions, TestClient, TwoNodes};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Messages each client sends.
@@ -37,17 +36,15 @@ async fn two_nodes_on_one_database_keep_one_gapless_seq_and_one_message_per_key(
             for i in 0..EACH {
                 let key = format!("{who}-{i}");
                 let body = format!("{who} says {i}");
-                let payload = json!({ "room": "general", "body": body, "key": key });
-                let first = here.request("send", payload.clone()).await;
-                let message = first["message"].clone();
-                assert!(message.is_object(), "{first}");
+                let send = req::send_keyed("general", &body, &key);
+                let message = here.ok(&send).await.message;
                 // Every fourth one is retried on the other node, as after a failover.
                 if i % 4 == 0 {
-                    let again = there.request("send", payload).await;
-                    assert_eq!(again["message"]["id"], message["id"], "{again}");
-                    assert_eq!(again["message"]["seq"], message["seq"]);
+                    let again = there.ok(&send).await.message;
+                    assert_eq!(again.id, message.id, "{again:?}");
+                    assert_eq!(again.seq, message.seq);
                 }
-                acked.insert(key, message["seq"].as_i64().unwrap());
+                acked.insert(key, message.seq);
             }
             acked
         })
@@ -63,9 +60,9 @@ async fn two_nodes_on_one_database_keep_one_gapless_seq_and_one_message_per_key(
         let reader = TestClient::connect(&node.url, &users[0]).await;
         let mut seqs = vec![];
         let mut bodies = BTreeSet::new();
-        for m in reader.read_all_json("general").await {
-            seqs.push(m["seq"].as_i64().unwrap());
-            assert!(bodies.insert(m["body"].as_str().unwrap().to_owned()), "{m}");
+        for m in reader.read_all("general").await {
+            seqs.push(m.seq);
+            assert!(bodies.insert(m.body.clone()), "{m:?}");
         }
         let n = acked.len() as i64;
         assert_eq!(seqs, (1..=n).collect::<Vec<_>>(), "gapless, no repeats");
