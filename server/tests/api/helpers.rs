@@ -999,6 +999,15 @@ pub mod req {
         }
     }
 
+    /// Pins (`on`) or unpins message `seq`.
+    pub fn pin(room_name: &str, seq: i64, on: bool) -> PinRequest {
+        PinRequest {
+            room: room(room_name),
+            seq,
+            on,
+        }
+    }
+
     pub fn changes(room_name: &str, after: i64) -> ChangesRequest {
         ChangesRequest {
             room: room(room_name),
