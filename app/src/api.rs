@@ -253,30 +253,6 @@ pub async fn load_room(room: String) -> Result<RoomPage, ErrorBody> {
     }
 }
 
-/// The arguments of each server function a form posts (components/post_form.rs), read from its
-/// fields by name (an `optional` one is a checkbox: absent when unchecked).
-macro_rules! form_args {
-    ($($fun:ident { $($field:ident),* $(; optional $opt:ident)? })*) => {$(
-        impl crate::components::post_form::FormArgs for $fun {
-            fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Self> {
-                Some($fun {
-                    $($field: field(stringify!($field))?,)*
-                    $($opt: field(stringify!($opt)),)?
-                })
-            }
-        }
-    )*};
-}
-
-form_args! {
-    CreateRoom { name; optional private }
-    OpenDirect { username }
-    AddMember { room, username }
-    RemoveMember { room, username }
-    SetTopic { room, topic }
-    SetNotifications { room, level }
-}
-
 /// Creates a room; the form on the sidebar posts here. `private` is a checkbox: present
 /// (any value) means invite-only.
 #[server(prefix = "/api", endpoint = "create_room")]
@@ -388,33 +364,4 @@ pub async fn set_notifications(
         })
     };
     req.decode_and_run(set).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::components::post_form::FormArgs;
-
-    #[test]
-    fn a_posted_form_s_fields_become_its_server_function_s_arguments() {
-        let fields = |name: &str| match name {
-            "name" => Some("design".to_owned()),
-            "private" => Some("on".to_owned()),
-            _ => None,
-        };
-        let room = CreateRoom::from_fields(&fields).unwrap();
-        assert_eq!(room.name, "design");
-        assert_eq!(room.private.as_deref(), Some("on"));
-        // An unchecked box is absent.
-        let room = CreateRoom::from_fields(&|name| (name == "name").then(|| "x".to_owned()));
-        assert_eq!(room.unwrap().private, None);
-        // A missing required field: the browser posts the form itself.
-        assert!(CreateRoom::from_fields(&|_| None).is_none());
-        assert!(SetTopic::from_fields(&|name| (name == "room").then(String::new)).is_none());
-        let topic = SetTopic::from_fields(&|name| Some(format!("<{name}>"))).unwrap();
-        assert_eq!(
-            (topic.room.as_str(), topic.topic.as_str()),
-            ("<room>", "<topic>")
-        );
-    }
 }

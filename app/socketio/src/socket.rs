@@ -381,6 +381,23 @@ impl Socket {
         }
     }
 
+    /// [`Socket::emit_with_ack`] as a future: the ack's first argument, or why none came.
+    pub async fn request(
+        &self,
+        name: &str,
+        data: Value,
+        timeout: Duration,
+    ) -> Result<Value, AckError> {
+        let (tx, rx) = futures_channel::oneshot::channel();
+        let settle = move |answer| {
+            let _ = tx.send(answer);
+        };
+        self.emit_with_ack(name, data, timeout, Box::new(settle));
+        // Every path of `emit_with_ack` calls back once; a dropped sender means the socket
+        // itself went away.
+        rx.await.unwrap_or(Err(AckError::Disconnected))
+    }
+
     fn send_packet(&self, packet: SocketPacket) -> bool {
         if !self.is_connected() {
             return false;

@@ -3,13 +3,16 @@
 //! in order, and older pages of a room's history.
 
 use super::ChatClient;
+use crate::protocol::read_through_text;
 use crate::protocol::{
     Change, ChangeReply, DeleteRequest, EditRequest, Emoji, ErrorBody, ErrorCode, HistoryLimit,
-    HistoryReply, HistoryRequest, Message, MessageBody, PinRequest, ReactRequest, Request,
-    RoomName,
+    HistoryRequest, Message, MessageBody, PinRequest, ReactRequest, Request, RoomName,
 };
 use crate::state::{Applied, ChatStoreFields, History};
 use leptos::prelude::*;
+use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
 
 impl ChatClient {
     /// `f` of what the page holds of `room`, if it holds any.
@@ -70,123 +73,123 @@ impl ChatClient {
         }
     }
 
-    /// Replaces the body of the user's message `seq` of `room`; `then` gets the outcome (bad
-    /// input at once, the server's refusal in its words).
-    pub fn edit(
-        &self,
-        room: &str,
-        seq: i64,
-        body: &str,
-        then: impl FnOnce(Result<(), ErrorBody>) + 'static,
-    ) {
+    /// Replaces the body of the user's message `seq` of `room`: bad input is refused at once,
+    /// the server's refusal comes in its words.
+    pub fn edit(self, room: &str, seq: i64, body: &str) -> Changing {
         match MessageBody::parse(body) {
-            Ok(body) => self.change(room, |room| EditRequest { room, seq, body }, then),
-            Err(e) => then(Err(e)),
+            Ok(body) => self.change(room, |room| EditRequest { room, seq, body }),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
         }
     }
 
     /// Deletes message `seq` of `room` (the user's own; any, for a private room's owner or an
     /// administrator).
-    pub fn delete(&self, room: &str, seq: i64, then: impl FnOnce(Result<(), ErrorBody>) + 'static) {
-        self.change(room, |room| DeleteRequest { room, seq }, then);
+    pub fn delete(self, room: &str, seq: i64) -> Changing {
+        self.change(room, |room| DeleteRequest { room, seq })
     }
 
     /// Adds the user's reaction `emoji` to message `seq` of `room` (`on`), or takes it back.
-    pub fn react(
-        &self,
-        room: &str,
-        seq: i64,
-        emoji: &str,
-        on: bool,
-        then: impl FnOnce(Result<(), ErrorBody>) + 'static,
-    ) {
+    pub fn react(self, room: &str, seq: i64, emoji: &str, on: bool) -> Changing {
         match Emoji::parse(emoji) {
-            Ok(emoji) => self.change(
+            Ok(emoji) => self.change(room, |room| ReactRequest {
                 room,
-                |room| ReactRequest {
-                    room,
-                    seq,
-                    emoji,
-                    on,
-                },
-                then,
-            ),
-            Err(e) => then(Err(e)),
+                seq,
+                emoji,
+                on,
+            }),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
         }
     }
 
     /// Pins message `seq` of `room` to the room (`on`), or unpins it.
-    pub fn pin(
-        &self,
-        room: &str,
-        seq: i64,
-        on: bool,
-        then: impl FnOnce(Result<(), ErrorBody>) + 'static,
-    ) {
-        self.change(room, |room| PinRequest { room, seq, on }, then);
+    pub fn pin(self, room: &str, seq: i64, on: bool) -> Changing {
+        self.change(room, |room| PinRequest { room, seq, on })
     }
 
     /// Sends an edit, a deletion, a reaction or a pin of a message of `room`; its ack's message
-    /// goes into the store at once.
-    fn change<R>(
-        &self,
-        room: &str,
-        request: impl FnOnce(RoomName) -> R,
-        then: impl FnOnce(Result<(), ErrorBody>) + 'static,
-    ) where
-        R: Request<Reply = ChangeReply> + 'static,
+    /// goes into the store at once. (One future for the four: only the payload is per type.)
+    fn change<R>(self, room: &str, request: impl FnOnce(RoomName) -> R) -> Changing
+    where
+        R: Request<Reply = ChangeReply>,
     {
-        let room = match RoomName::parse(room) {
-            Ok(room) => room,
-            Err(e) => return then(Err(e)),
-        };
-        let client = *self;
-        self.ask(request(room), move |reply| {
-            then(reply.map(|r| client.put_message(&r.message)))
-        });
+        let payload = RoomName::parse(room).map(|room| payload(&request(room)));
+        Box::pin(async move {
+            let sent = self.send_value(R::EVENT, payload?).await?;
+            let reply: ChangeReply = decode(sent)?;
+            self.put_message(&reply.message);
+            Ok(())
+        })
     }
 
-    /// Loads the page of `room`'s history before the oldest message held; `then` gets whether
-    /// older ones remain, or why none came.
-    pub fn load_older(&self, room: &str, then: impl FnOnce(Result<bool, ErrorBody>) + 'static) {
+    /// Loads the page of `room`'s history before the oldest message held: whether older ones
+    /// remain, or why none came.
+    pub async fn load_older(self, room: &str) -> Result<bool, ErrorBody> {
         let Some(Some(before)) = self.history(room, History::oldest) else {
-            return then(Ok(false));
+            return Ok(false);
         };
         if before <= 1 {
-            return then(Ok(false));
+            return Ok(false);
         }
-        let request = match RoomName::parse(room) {
-            Ok(room) => HistoryRequest {
-                room,
-                before: Some(before),
-                limit: HistoryLimit::default(),
-            },
-            Err(e) => return then(Err(e)),
+        let request = HistoryRequest {
+            room: RoomName::parse(room)?,
+            before: Some(before),
+            limit: HistoryLimit::default(),
         };
-        let client = *self;
-        let room = room.to_owned();
-        self.ask(request, move |reply: Result<HistoryReply, _>| {
-            then(reply.map(|r| {
-                client.add_messages(&room, r.messages);
-                client.history(&room, History::has_older).unwrap_or(false)
-            }))
-        });
+        let reply = self.request(request).await?;
+        self.add_messages(room, reply.messages);
+        Ok(self.history(room, History::has_older).unwrap_or(false))
     }
 
-    /// Sends `request` over the connection; `then` gets the reply, or a sentence for the user
-    /// saying why there is none.
-    fn ask<R: Request + 'static>(
-        &self,
-        request: R,
-        then: impl FnOnce(Result<R::Reply, ErrorBody>) + 'static,
-    ) {
-        #[cfg(feature = "hydrate")]
-        if let Some(conn) = self.connection() {
-            return conn.ask(&request, then);
-        }
-        let _ = request;
-        then(Err(not_connected()));
+    /// Sends `request` over the connection: its reply, or a sentence for the user saying why
+    /// there is none.
+    pub async fn request<R: Request>(self, request: R) -> Result<R::Reply, ErrorBody> {
+        decode(self.send_value(R::EVENT, payload(&request)).await?)
     }
+
+    /// Sends `event` with `payload`: the reply's payload, or why there is none as a sentence for
+    /// the user (the server's own, when it refused). Not generic, and boxed: every request's
+    /// future awaits this one, so the WASM holds the sending once, not once per request type.
+    pub fn send_value(self, event: &'static str, payload: Value) -> Answer {
+        #[cfg(feature = "hydrate")]
+        {
+            let sent = self.link().map(|link| link.conn.send(event, payload));
+            Box::pin(async move {
+                let answer = match sent {
+                    Some(sent) => sent.await,
+                    None => Err(super::connection::Failure::Lost),
+                };
+                answer
+                    .and_then(super::connection::reply_value)
+                    .map_err(super::connection::Failure::into_error)
+            })
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (event, payload);
+            Box::pin(std::future::ready(Err(not_connected())))
+        }
+    }
+}
+
+/// A request on its way (see [`ChatClient::send_value`]).
+pub type Answer = Pin<Box<dyn Future<Output = Result<Value, ErrorBody>>>>;
+
+/// An edit, deletion, reaction or pin on its way: done, or why not.
+pub type Changing = Pin<Box<dyn Future<Output = Result<(), ErrorBody>>>>;
+
+/// Request `request`'s payload.
+pub fn payload<R: Request>(request: &R) -> Value {
+    serde_json::to_value(request).unwrap_or(Value::Null)
+}
+
+/// A reply's payload as its type; one not understood is refused with a sentence.
+pub fn decode<T: serde::de::DeserializeOwned>(payload: Value) -> Result<T, ErrorBody> {
+    read_through_text(payload).map_err(|e| {
+        ErrorBody::new(
+            ErrorCode::Internal,
+            format!("The server's answer was not understood: {e}"),
+        )
+    })
 }
 
 /// Why a request has no answer when the page has no connection (or lost it before the answer).
@@ -220,7 +223,7 @@ mod tests {
     #[test]
     fn a_page_seeds_the_change_position_once() {
         Owner::new().with(|| {
-            let client = ChatClient::new();
+            let client = ChatClient::new("ada");
             let page = |last_change| RoomPage {
                 room: Room {
                     name: "general".into(),
@@ -268,7 +271,7 @@ mod tests {
     #[test]
     fn an_ack_refreshes_the_message_and_its_replies() {
         Owner::new().with(|| {
-            let client = ChatClient::new();
+            let client = ChatClient::new("ada");
             let mut reply = msg("general", 2);
             reply.reply_to = Some(Quote {
                 seq: 1,
@@ -293,26 +296,28 @@ mod tests {
         });
     }
 
+    /// A future that settles without waiting (no connection: nothing to wait for).
+    fn settled<T>(f: impl std::future::Future<Output = T>) -> T {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::pin::pin!(f).poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("the request waited"),
+        }
+    }
+
     #[test]
     fn bad_input_is_refused_before_sending() {
         Owner::new().with(|| {
-            let client = ChatClient::new();
-            let got = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-            let g = got.clone();
-            client.edit("general", 1, "  ", move |r| {
-                g.borrow_mut().push(r.unwrap_err().code)
-            });
-            let g = got.clone();
-            client.react("general", 1, ":+1:", true, move |r| {
-                g.borrow_mut().push(r.unwrap_err().code)
-            });
-            let g = got.clone();
-            // Without a connection (as on the server) a good request says so.
-            client.delete("general", 1, move |r| {
-                g.borrow_mut().push(r.unwrap_err().code)
-            });
+            let client = ChatClient::new("ada");
+            let code = |r: Result<(), ErrorBody>| r.unwrap_err().code;
+            let got = [
+                code(settled(client.edit("general", 1, "  "))),
+                code(settled(client.react("general", 1, ":+1:", true))),
+                // Without a connection (as on the server) a good request says so.
+                code(settled(client.delete("general", 1))),
+            ];
             assert_eq!(
-                *got.borrow(),
+                got,
                 [
                     ErrorCode::EmptyMessage,
                     ErrorCode::InvalidEmoji,

@@ -8,7 +8,7 @@
 use crate::api::RoomPage;
 use crate::protocol::{
     ErrorBody, Message, MessageBody, NodeHistory, NotificationsReply, OpsWindow, Quote, ReadState,
-    Room, RoomKind, TypingEvent, UserPresence,
+    Room, RoomKind, UserPresence,
 };
 use crate::state::{Chat, ChatStoreFields, History, Pending, PendingState};
 use leptos::prelude::*;
@@ -23,8 +23,13 @@ pub struct ChatClient {
     ops: RwSignal<Vec<OpsUpdate>>,
     /// Users whose presence the views show: asked about on every connection, and followed.
     presence_wanted: StoredValue<std::collections::HashSet<String>>,
+    /// The logged-in user's name.
+    pub(super) me: StoredValue<String>,
+    /// When each typing notice shown (room, user) expires, by the browser's clock.
+    pub(super) typing_until: StoredValue<std::collections::HashMap<(String, String), f64>>,
+    /// The connection and what the chat does over it (opened from an effect, in the browser).
     #[cfg(feature = "hydrate")]
-    conn: StoredValue<Option<super::connection::Connection>, LocalStorage>,
+    pub(super) link: StoredValue<Option<std::rc::Rc<super::sync::Link>>, LocalStorage>,
 }
 
 /// For the ops dashboard: every node's history (on each `ops_watch` reply), then windows.
@@ -47,7 +52,7 @@ impl ChatClient {
     /// the browser an effect then loads the user's saved outbox and the local time zone, and
     /// connects; another saves the outbox on every change, so a reload does not lose it.
     pub fn provide(user: &str) -> Self {
-        let client = Self::new();
+        let client = Self::new(user);
         provide_context(client.state);
         provide_context(client);
         let who = user.to_owned();
@@ -65,13 +70,15 @@ impl ChatClient {
         client
     }
 
-    pub(super) fn new() -> Self {
+    pub(super) fn new(me: &str) -> Self {
         Self {
             state: Store::new(Chat::default()),
             ops: RwSignal::new(Vec::new()),
             presence_wanted: StoredValue::new(Default::default()),
+            me: StoredValue::new(me.to_owned()),
+            typing_until: StoredValue::new(Default::default()),
             #[cfg(feature = "hydrate")]
-            conn: StoredValue::new_local(None),
+            link: StoredValue::new_local(None),
         }
     }
 
@@ -92,22 +99,10 @@ impl ChatClient {
         crate::browser::on_visibility_change(move |visible| {
             self.set_visible(visible);
             #[cfg(feature = "hydrate")]
-            if let Some(conn) = self.connection() {
-                conn.visibility_changed(visible);
-            }
+            self.visibility_changed(visible);
         });
         #[cfg(feature = "hydrate")]
-        if self.connection().is_none() {
-            let conn = super::connection::Connection::new(self, user);
-            self.conn.set_value(Some(conn.clone()));
-            conn.connect();
-        }
-    }
-
-    /// The connection, once started.
-    #[cfg(feature = "hydrate")]
-    pub(super) fn connection(&self) -> Option<super::connection::Connection> {
-        self.conn.try_with_value(Clone::clone).flatten()
+        self.open_connection();
     }
 
     /// The time zone the server rendered times in (the reader's, when their browser told it
@@ -202,7 +197,9 @@ impl ChatClient {
     /// A message arrived live, in any room of the user's list: the room's newest seq, the
     /// user's unread mentions (and their read position, for their own message), who is typing.
     /// The page keeps its text only for rooms it holds a history of (it was opened here).
-    pub fn arrived(&self, m: Message, me: &str) {
+    pub fn arrived(&self, m: Message) {
+        let me = self.me.get_value();
+        let me = me.as_str();
         let name = m.room.clone();
         if let Some(room) = self.state.rooms().at_key(name.clone()).try_get_untracked() {
             if room.last_seq < m.seq {
@@ -309,9 +306,7 @@ impl ChatClient {
             })
             .unwrap_or_default();
         #[cfg(feature = "hydrate")]
-        if let Some(conn) = self.connection() {
-            conn.ask_presence(new);
-        }
+        self.ask_presence(new);
         #[cfg(not(feature = "hydrate"))]
         let _ = new;
     }
@@ -394,64 +389,25 @@ impl ChatClient {
             return;
         }
         #[cfg(feature = "hydrate")]
-        if self
-            .connection()
-            .is_some_and(|conn| conn.mark_read(room, seq))
-        {
+        if self.queue_read(room.to_owned(), seq) {
             self.update_read(room, |r| r.advance(seq));
         }
     }
 
-    /// Asks for the members of `room` whose names start with `prefix` (for `@` mentions);
-    /// `then` gets them, or nothing when the server could not answer.
-    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
-    pub fn members(&self, room: &str, prefix: &str, then: impl FnOnce(Vec<String>) + 'static) {
-        #[cfg(feature = "hydrate")]
-        if let Some(conn) = self.connection() {
-            conn.members(room, prefix, then);
-        }
-    }
-
-    /// The user is typing in `room` (the composer calls this at most every few seconds).
-    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
-    pub fn typing(&self, room: &str) {
-        #[cfg(feature = "hydrate")]
-        if let Some(conn) = self.connection() {
-            conn.typing(room);
-        }
-    }
-
-    /// Someone else is typing (a `typing` event); shown until [`ChatClient::stopped_typing`].
-    pub fn started_typing(&self, notice: TypingEvent) {
-        let listed = self.state.typing().with_untracked(|t| {
-            t.get(&notice.room)
-                .is_some_and(|users| users.contains(&notice.user))
-        });
-        if !listed {
-            let typing = self.state.typing();
-            let mut typing = typing.write();
-            let users = typing.entry(notice.room).or_default();
-            users.push(notice.user);
-            users.sort_unstable();
-        }
-    }
-
-    /// `user` stopped typing in `room` (their message came, or their notice expired).
-    pub fn stopped_typing(&self, room: &str, user: &str) {
-        let listed = self.state.typing().with_untracked(|t| {
-            t.get(room)
-                .is_some_and(|users| users.iter().any(|u| u == user))
-        });
-        if listed {
-            let typing = self.state.typing();
-            let mut typing = typing.write();
-            if let Some(users) = typing.get_mut(room) {
-                users.retain(|u| u != user);
-                if users.is_empty() {
-                    typing.remove(room);
-                }
-            }
-        }
+    /// The members of `room` whose names start with `prefix` (for `@` mentions); none when the
+    /// server could not answer.
+    pub async fn members(self, room: &str, prefix: &str) -> Vec<String> {
+        let Ok(room) = crate::protocol::RoomName::parse(room) else {
+            return Vec::new();
+        };
+        let request = crate::protocol::MembersRequest {
+            room,
+            prefix: prefix.to_owned(),
+        };
+        self.request(request)
+            .await
+            .map(|r| r.members)
+            .unwrap_or_default()
     }
 
     /// The page's tab became visible or hidden (a browser listener tells).
@@ -529,9 +485,7 @@ impl ChatClient {
     #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
     pub fn watch_ops(&self, on: bool) {
         #[cfg(feature = "hydrate")]
-        if let Some(conn) = self.connection() {
-            conn.watch_ops(on);
-        }
+        self.watch_ops_now(on);
     }
 
     /// Takes what arrived for the dashboard since the last call (tracked: an effect calling it
@@ -553,9 +507,7 @@ impl ChatClient {
     #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
     pub fn enter_room(&self, room: &str) {
         #[cfg(feature = "hydrate")]
-        if let Some(conn) = self.connection() {
-            conn.enter_room(room);
-        }
+        self.enter(room);
     }
 
     /// Puts a message in the outbox and sends it when it can. Bad input is refused at once.
@@ -607,9 +559,7 @@ impl ChatClient {
     /// Lets the connection send the next outbox message, if it can now.
     fn flush(&self) {
         #[cfg(feature = "hydrate")]
-        if let Some(conn) = self.connection() {
-            conn.flush();
-        }
+        self.flush_outbox();
     }
 }
 
@@ -648,7 +598,7 @@ mod tests {
     #[test]
     fn rooms_are_seeded_once_then_patched_live() {
         Owner::new().with(|| {
-            let client = ChatClient::new();
+            let client = ChatClient::new("ada");
             client.seed_rooms(vec![room("b", &[]), room("a", &["x"])], vec![]);
             client.put_room(room("a", &["x", "y"]));
             client.put_room(room("c", &[]));
@@ -667,7 +617,7 @@ mod tests {
     #[test]
     fn a_room_page_keeps_what_is_held_and_lists_its_room() {
         Owner::new().with(|| {
-            let client = ChatClient::new();
+            let client = ChatClient::new("ada");
             client.add_messages("general", vec![msg("general", 4)]);
             let page = RoomPage {
                 room: room("general", &[]),
@@ -690,7 +640,7 @@ mod tests {
     #[test]
     fn the_outbox_keeps_the_typed_order_until_confirmed() {
         Owner::new().with(|| {
-            let client = ChatClient::new();
+            let client = ChatClient::new("ada");
             assert!(client.send("general", "ada", "   ", None).is_err());
             client.send("general", "ada", "one", None).unwrap();
             client.send("general", "ada", "two", None).unwrap();

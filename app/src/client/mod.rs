@@ -6,9 +6,15 @@
 //! `hydrate` feature; it is opened from an effect, which the server never runs.
 
 mod changes;
+mod events;
 mod handle;
+mod typing;
 
 #[cfg(feature = "hydrate")]
 mod connection;
+#[cfg(feature = "hydrate")]
+mod sync;
 
+pub use changes::{decode, payload, Answer, Changing};
+pub use events::{Next, ServerEvent};
 pub use handle::{use_client, ChatClient, OpsUpdate};

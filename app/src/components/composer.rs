@@ -83,9 +83,13 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 mention.set(Some((at, prefix.clone())));
                 let n = asked.get_value() + 1;
                 asked.set_value(n);
-                client.members(&room_name.get_value(), &prefix, move |names| {
+                let room = room_name.get_value();
+                leptos::task::spawn_local(async move {
+                    let names = client.members(&room, &prefix).await;
                     // Only the answer to the latest question counts.
-                    if asked.get_value() == n && mention.get_untracked().is_some() {
+                    if asked.try_get_value() == Some(n)
+                        && mention.try_get_untracked().flatten().is_some()
+                    {
                         let names: Vec<String> = names
                             .into_iter()
                             .filter(|m| *m != me_name.get_value())

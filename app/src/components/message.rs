@@ -63,10 +63,15 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
         }
     });
 
-    let failed = move |r: Result<(), crate::protocol::ErrorBody>| {
-        if let Err(e) = r {
-            error.try_set(Some(e.message));
-        }
+    // Runs a change of this message; its refusal shows under it.
+    let change = move |f: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(), crate::protocol::ErrorBody>>>,
+    >| {
+        leptos::task::spawn_local(async move {
+            if let Err(e) = f.await {
+                error.try_set(Some(e.message));
+            }
+        });
     };
     let react = move |emoji: String| {
         let on = !me.with_value(|me| {
@@ -77,7 +82,10 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
             })
         });
         error.set(None);
-        client.react(&conv.room(), seq, &emoji, on, failed);
+        let room = conv.room();
+        change(Box::pin(async move {
+            client.react(&room, seq, &emoji, on).await
+        }));
     };
     let open_picker = move || {
         let up = row
@@ -100,13 +108,13 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
     let delete = move || {
         confirming.set(false);
         error.set(None);
-        client.delete(&conv.room(), seq, failed);
+        change(client.delete(&conv.room(), seq));
     };
     let can_delete = move || mine || admin || conv.moderates.get();
     let pin = move |_: MouseEvent| {
         error.set(None);
         let on = pinned_by.get_untracked().is_none();
-        client.pin(&conv.room(), seq, on, failed);
+        change(client.pin(&conv.room(), seq, on));
     };
 
     let actions = move || {
@@ -313,7 +321,9 @@ fn Editor(seq: i64, text: String) -> impl IntoView {
         }
         saving.set(true);
         error.set(None);
-        client.edit(&conv.room(), seq, &body, move |r| {
+        let edited = client.edit(&conv.room(), seq, &body);
+        leptos::task::spawn_local(async move {
+            let r = edited.await;
             saving.try_set(false);
             match r {
                 Ok(()) if conv.editing.try_get_untracked() == Some(Some(seq)) => done(),

@@ -83,7 +83,9 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
         if let (Some(el), Some(seq)) = (scroller.get_untracked(), before) {
             anchor.set_value(crate::browser::row_offset(&el, seq).map(|at| (seq, at)));
         }
-        client.load_older(&room_name.get_value(), move |reply| {
+        let room = room_name.get_value();
+        leptos::task::spawn_local(async move {
+            let reply = client.load_older(&room).await;
             loading.try_set(false);
             let came = reply.is_ok()
                 && messages.try_with_untracked(|l| l.first().map(|m| m.seq)) != Some(before);

@@ -1,10 +1,13 @@
 use crate::api::{CreateRoom, OpenDirect};
 use crate::client::use_client;
-use crate::components::post_form::PostForm;
 use crate::components::presence::PresenceDot;
-use crate::protocol::{ErrorBody, Me, ReadState, Room, RoomKind};
+use crate::components::socket_form::{FromFields, Sending, SocketForm};
+use crate::protocol::{
+    CreateRoomRequest, Me, OpenDirectRequest, ReadState, Room, RoomKind, RoomReply,
+};
 use crate::state::{ChatStoreFields, Unread};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_location, use_navigate};
 use std::collections::HashMap;
 
@@ -246,11 +249,11 @@ fn Badges(unread: Memo<Unread>) -> impl IntoView {
 /// Creates a room (works without JavaScript too: the form posts to the server function).
 #[component]
 fn NewRoom() -> impl IntoView {
-    let create = ServerAction::<CreateRoom>::new();
+    let create = Sending::<CreateRoomRequest>::new();
     let form = NodeRef::<leptos::html::Form>::new();
-    let error = go_to_room_when_done(create.value(), form);
+    go_to_room_when_done(create, form);
     view! {
-        <PostForm action=create node_ref=form attr:class="new-room">
+        <SocketForm action=CreateRoom::url() sending=create node_ref=form attr:class="new-room">
             <label for="new-room-name">"New room"</label>
             <div class="row">
                 <input
@@ -263,26 +266,26 @@ fn NewRoom() -> impl IntoView {
                     placeholder="e.g. design-team"
                     aria-describedby="new-room-help"
                 />
-                <button type="submit" disabled=move || create.pending().get()>"Create"</button>
+                <button type="submit" disabled=move || create.pending()>"Create"</button>
             </div>
             <label class="check">
                 <input type="checkbox" name="private" value="on"/>
                 "Private: only people you add"
             </label>
             <p id="new-room-help" class="help">"Lowercase letters, digits, - and _."</p>
-            {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-        </PostForm>
+            {move || create.error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        </SocketForm>
     }
 }
 
 /// Starts (or finds) the direct conversation with someone.
 #[component]
 fn NewDirect() -> impl IntoView {
-    let open = ServerAction::<OpenDirect>::new();
+    let open = Sending::<OpenDirectRequest>::new();
     let form = NodeRef::<leptos::html::Form>::new();
-    let error = go_to_room_when_done(open.value(), form);
+    go_to_room_when_done(open, form);
     view! {
-        <PostForm action=open node_ref=form attr:class="new-direct">
+        <SocketForm action=OpenDirect::url() sending=open node_ref=form attr:class="new-direct">
             <label for="direct-username">"Message someone"</label>
             <div class="row">
                 <input
@@ -294,33 +297,26 @@ fn NewDirect() -> impl IntoView {
                     maxlength=crate::protocol::MAX_USERNAME_CHARS
                     placeholder="username"
                 />
-                <button type="submit" disabled=move || open.pending().get()>"Open"</button>
+                <button type="submit" disabled=move || open.pending()>"Open"</button>
             </div>
-            {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-        </PostForm>
+            {move || open.error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        </SocketForm>
     }
 }
 
-/// When a form's server function created or found a room: lists it, empties the form and goes
-/// there. Returns the last attempt's error sentence, for the form to show.
-fn go_to_room_when_done(
-    value: impl Get<Value = Option<Result<Room, ErrorBody>>> + Copy + Send + Sync + 'static,
+/// When a form's request created or found a room: empties the form and goes there. (The
+/// `room_added` event lists it.)
+fn go_to_room_when_done<R: FromFields<Reply = RoomReply>>(
+    sending: Sending<R>,
     form: NodeRef<leptos::html::Form>,
-) -> impl Fn() -> Option<String> + Copy {
-    let client = use_client();
+) {
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(room)) = value.get() {
-            let href = room.href();
-            client.put_room(room);
+        if let Some(reply) = sending.done() {
             reset(form);
-            navigate(&href, Default::default());
+            navigate(&reply.room.href(), Default::default());
         }
     });
-    move || match value.get() {
-        Some(Err(e)) => Some(e.message),
-        _ => None,
-    }
 }
 
 /// Empties a form after the server accepted it.

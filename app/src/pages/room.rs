@@ -3,12 +3,16 @@ use crate::client::use_client;
 use crate::components::conversation::Conversation;
 use crate::components::icons::PinIcon;
 use crate::components::live_field::on_change;
-use crate::components::post_form::PostForm;
 use crate::components::presence::PresenceDot;
+use crate::components::socket_form::{Sending, SocketForm};
 use crate::components::{composer::Composer, message_list::MessageList};
-use crate::protocol::{ErrorBody, ErrorCode, NotifyLevel, Room, RoomKind, MAX_TOPIC_CHARS};
+use crate::protocol::{
+    AddMemberRequest, ErrorBody, ErrorCode, NotifyLevel, RemoveMemberRequest, Room, RoomKind,
+    SetNotificationsRequest, SetTopicRequest, MAX_TOPIC_CHARS,
+};
 use crate::state::{ChatStoreFields, Unread};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
@@ -187,16 +191,15 @@ fn Pins(room: String) -> impl IntoView {
 /// it works without JavaScript too).
 #[component]
 fn TopicForm(room: Memo<Room>) -> impl IntoView {
-    let client = use_client();
     let me = StoredValue::new(crate::state::use_me());
-    let set = ServerAction::<SetTopic>::new();
+    let set = Sending::<SetTopicRequest>::new();
     // Opened and closed by the browser (no `prop:open`: see components/live_field.rs); closed
     // once a topic is saved.
     let details = NodeRef::<leptos::html::Details>::new();
     let field = NodeRef::<leptos::html::Input>::new();
+    // The room's `room_updated` event writes the topic into the store.
     Effect::new(move |_| {
-        if let Some(Ok(r)) = set.value().get() {
-            client.put_room(r);
+        if set.done().is_some() {
             if let Some(d) = details.get_untracked() {
                 d.set_open(false);
             }
@@ -218,12 +221,12 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
             RoomKind::Direct => false,
         })
     };
-    let error = move || set.value().get().and_then(Result::err).map(|e| e.message);
+    let error = move || set.error();
     view! {
         <Show when=allowed>
             <details class="topic-edit" node_ref=details>
                 <summary>"Set topic"</summary>
-                <PostForm action=set attr:class="topic-form">
+                <SocketForm action=SetTopic::url() sending=set attr:class="topic-form">
                     <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
                     <label for="topic-input">"Topic"</label>
                     <div class="row">
@@ -236,10 +239,10 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
                             node_ref=field
                             value=room.with_untracked(|r| r.topic.clone())
                         />
-                        <button type="submit" disabled=move || set.pending().get()>"Save"</button>
+                        <button type="submit" disabled=move || set.pending()>"Save"</button>
                     </div>
                     {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-                </PostForm>
+                </SocketForm>
             </details>
         </Show>
     }
@@ -250,12 +253,12 @@ fn TopicForm(room: Memo<Room>) -> impl IntoView {
 #[component]
 fn NotifyForm(room: String) -> impl IntoView {
     let client = use_client();
-    let set = ServerAction::<SetNotifications>::new();
-    // As the topic form's: the browser opens and closes it; a save closes it.
+    let set = Sending::<SetNotificationsRequest>::new();
+    // As the topic form's: the browser opens and closes it; a save closes it. The level is
+    // written into the store by the `notifications` event every tab of the user gets.
     let details = NodeRef::<leptos::html::Details>::new();
     Effect::new(move |_| {
-        if let Some(Ok(r)) = set.value().get() {
-            client.set_notify_level(r);
+        if set.done().is_some() {
             if let Some(d) = details.get_untracked() {
                 d.set_open(false);
             }
@@ -271,7 +274,7 @@ fn NotifyForm(room: String) -> impl IntoView {
             .flatten()
             .flatten()
     };
-    let error = move || set.value().get().and_then(Result::err).map(|e| e.message);
+    let error = move || set.error();
     let choice = move |l: NotifyLevel| {
         let id = format!("notify-{}", l.as_str());
         let input_id = id.clone();
@@ -308,15 +311,15 @@ fn NotifyForm(room: String) -> impl IntoView {
                         _ => "Notify: mentions",
                     }}
                 </summary>
-                <PostForm action=set attr:class="notify-form">
+                <SocketForm action=SetNotifications::url() sending=set attr:class="notify-form">
                     <input type="hidden" name="room" value=move || name.get_value()/>
                     <fieldset>
                         <legend>"Notify me of"</legend>
                         {NotifyLevel::ALL.into_iter().map(choice).collect_view()}
                     </fieldset>
-                    <button type="submit" disabled=move || set.pending().get()>"Save"</button>
+                    <button type="submit" disabled=move || set.pending()>"Save"</button>
                     {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-                </PostForm>
+                </SocketForm>
             </details>
         </Show>
     }
@@ -327,32 +330,25 @@ fn NotifyForm(room: String) -> impl IntoView {
 fn Members(room: Memo<Room>) -> impl IntoView {
     let client = use_client();
     let me_name = StoredValue::new(crate::state::use_me());
-    let add = ServerAction::<AddMember>::new();
-    let remove = ServerAction::<RemoveMember>::new();
+    let add = Sending::<AddMemberRequest>::new();
+    let remove = Sending::<RemoveMemberRequest>::new();
     let navigate = use_navigate();
     let add_form = NodeRef::<leptos::html::Form>::new();
+    // The room's `room_updated` (or, for the user who left, `room_removed`) event writes the
+    // store.
     Effect::new(move |_| {
-        if let Some(Ok(r)) = add.value().get() {
-            client.put_room(r);
+        if add.done().is_some() {
             crate::components::sidebar::reset(add_form);
         }
     });
     Effect::new(move |_| {
-        if let Some(Ok(r)) = remove.value().get() {
-            if me_name.with_value(|me| r.members.contains(me)) {
-                client.put_room(r);
-            } else {
-                client.remove_room(&r.name);
+        if let Some(r) = remove.done() {
+            if !me_name.with_value(|me| r.room.members.contains(me)) {
                 navigate("/", Default::default());
             }
         }
     });
-    let error = move || {
-        [add.value().get(), remove.value().get()]
-            .into_iter()
-            .find_map(|v| v.and_then(Result::err))
-            .map(|e| e.message)
-    };
+    let error = move || add.error().or_else(|| remove.error());
     let me = move || me_name.get_value();
     // Their presence shows beside each member.
     Effect::new(move |_| client.want_presence(room.with(|r| r.members.clone())));
@@ -373,11 +369,11 @@ fn Members(room: Memo<Room>) -> impl IntoView {
                 {who.clone()}
                 {is_owner_row.then(|| view! { <span class="tag">"owner"</span> })}
                 {button.map(|label| view! {
-                    <PostForm action=remove attr:class="inline">
+                    <SocketForm action=RemoveMember::url() sending=remove attr:class="inline">
                         <input type="hidden" name="room" value=room_name.clone()/>
                         <input type="hidden" name="username" value=who.clone()/>
                         <button type="submit" class="link">{label}</button>
-                    </PostForm>
+                    </SocketForm>
                 })}
             </li>
         }
@@ -389,14 +385,14 @@ fn Members(room: Memo<Room>) -> impl IntoView {
                 <For each=move || room.with(|r| r.members.clone()) key=|m| m.clone() children=member/>
             </ul>
             <Show when=is_owner>
-                <PostForm action=add node_ref=add_form attr:class="add-member">
+                <SocketForm action=AddMember::url() sending=add node_ref=add_form attr:class="add-member">
                     <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
                     <label for="add-member-name">"Add a member"</label>
                     <div class="row">
                         <input id="add-member-name" name="username" type="text" required autocapitalize="none" placeholder="username"/>
-                        <button type="submit" disabled=move || add.pending().get()>"Add"</button>
+                        <button type="submit" disabled=move || add.pending()>"Add"</button>
                     </div>
-                </PostForm>
+                </SocketForm>
             </Show>
             {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
         </details>
@@ -407,11 +403,11 @@ fn Members(room: Memo<Room>) -> impl IntoView {
 #[component]
 fn LeaveRoom(room: Memo<Room>) -> impl IntoView {
     let client = use_client();
-    let remove = ServerAction::<RemoveMember>::new();
+    let remove = Sending::<RemoveMemberRequest>::new();
     let navigate = use_navigate();
+    // The `room_removed` event takes the room out of the list.
     Effect::new(move |_| {
-        if let Some(Ok(r)) = remove.value().get() {
-            client.remove_room(&r.name);
+        if remove.done().is_some() {
             navigate("/", Default::default());
         }
     });
@@ -419,21 +415,15 @@ fn LeaveRoom(room: Memo<Room>) -> impl IntoView {
         let name = room.with(|r| r.name.clone());
         client.state().rooms().with(|r| r.contains_key(&name))
     };
-    let error = move || {
-        remove
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.message)
-    };
+    let error = move || remove.error();
     view! {
         <Show when=listed>
-            <PostForm action=remove attr:class="leave-room">
+            <SocketForm action=RemoveMember::url() sending=remove attr:class="leave-room">
                 <input type="hidden" name="room" value=move || room.with(|r| r.name.clone())/>
                 <input type="hidden" name="username" value=crate::state::use_me()/>
-                <button type="submit" class="link" disabled=move || remove.pending().get()>"Leave room"</button>
+                <button type="submit" class="link" disabled=move || remove.pending()>"Leave room"</button>
                 {move || error().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-            </PostForm>
+            </SocketForm>
         </Show>
     }
 }
