@@ -68,10 +68,17 @@ impl RoomName {
     /// A name for a new room: a local name only (a private room's owner part is added by the
     /// server).
     pub fn parse_new(raw: &str) -> Result<Self, ErrorBody> {
-        if is_local_name(raw) {
-            Ok(Self(raw.to_owned()))
-        } else {
+        if !is_local_name(raw) {
             Err(invalid_name(""))
+        } else if raw.starts_with(DIRECT_PREFIX) {
+            // Refused here, as it is decoded, not by the store after the creation limit took
+            // the attempt: an invalid name does not count against it (docs/protocol.md).
+            Err(ErrorBody::new(
+                ErrorCode::InvalidRoomName,
+                "Room names starting with \"dm-\" are kept for direct conversations.",
+            ))
+        } else {
+            Ok(Self(raw.to_owned()))
         }
     }
 

@@ -101,6 +101,17 @@ async fn refused_room_creations_count_against_the_limit_and_invalid_names_do_not
             .await;
         assert_eq!(error_code(&bad), "invalid_room_name", "{bad}");
     }
+    // Names kept for direct conversations are invalid names too, refused as they are read.
+    for i in 0..6 {
+        let reserved = bob
+            .request("create_room", json!({ "name": format!("dm-{i}") }))
+            .await;
+        assert_eq!(error_code(&reserved), "invalid_room_name", "{reserved}");
+        assert!(
+            reserved.to_string().contains("direct conversations"),
+            "{reserved}"
+        );
+    }
     bob.ok(&req::create("ok")).await;
 }
 
