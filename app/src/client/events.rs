@@ -2,10 +2,11 @@
 //! the store ([`ChatClient::apply`]). What the connection must do next (fetch what a gap shows
 //! was missed) is returned to it as a [`Next`]: the store side never reaches for the socket.
 
-use super::{ChatClient, OpsUpdate};
+use super::handle::RawOps;
+use super::ChatClient;
 use crate::protocol::{
-    event, read_through_text, Change, Message, NotificationsReply, OpsWindow, ReadReply, Room,
-    RoomReply, TypingEvent, UserPresence,
+    event, read_through_text, Change, Message, NotificationsReply, ReadReply, Room, RoomReply,
+    TypingEvent, UserPresence,
 };
 use crate::state::Applied;
 use leptos::prelude::*;
@@ -23,7 +24,8 @@ pub enum ServerEvent {
     Typing(TypingEvent),
     Presence(UserPresence),
     Notifications(NotificationsReply),
-    OpsWindow(OpsWindow),
+    /// An `ops_window`, kept as it came (see [`RawOps`]).
+    OpsWindow(Value),
     RoomAdded(Room),
     RoomUpdated(Room),
     RoomRemoved(Room),
@@ -53,7 +55,7 @@ impl ServerEvent {
             event::TYPING => read(data, Self::Typing),
             event::PRESENCE => read(data, Self::Presence),
             event::NOTIFICATIONS => read(data, Self::Notifications),
-            event::OPS_WINDOW => read(data, Self::OpsWindow),
+            event::OPS_WINDOW => Ok(Some(Self::OpsWindow(data))),
             event::ROOM_ADDED => room(data, Self::RoomAdded),
             event::ROOM_UPDATED => room(data, Self::RoomUpdated),
             event::ROOM_REMOVED => room(data, Self::RoomRemoved),
@@ -123,7 +125,7 @@ impl ChatClient {
                 Next::Nothing
             }
             ServerEvent::OpsWindow(w) => {
-                self.ops_arrived(OpsUpdate::Window(w));
+                self.ops_arrived(RawOps::Window(w));
                 Next::Nothing
             }
             ServerEvent::RoomAdded(r) => {

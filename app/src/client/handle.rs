@@ -20,7 +20,7 @@ pub struct ChatClient {
     state: Store<Chat>,
     /// What arrived for the ops dashboard and the page has not taken yet (kept out of the
     /// store: only the dashboard reads it, in the browser).
-    ops: RwSignal<Vec<OpsUpdate>>,
+    ops: RwSignal<Vec<RawOps>>,
     /// Users whose presence the views show: asked about on every connection, and followed.
     presence_wanted: StoredValue<std::collections::HashSet<String>>,
     /// The logged-in user's name.
@@ -37,6 +37,17 @@ pub struct ChatClient {
 pub enum OpsUpdate {
     History(Vec<NodeHistory>),
     Window(OpsWindow),
+}
+
+/// An [`OpsUpdate`] as it arrived, not yet read: only the dashboard reads it, and its code is
+/// split out of the room page's WASM, so the room page carries no reader of the ops types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawOps {
+    /// An `ops_watch` reply.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    History(serde_json::Value),
+    /// An `ops_window` event.
+    Window(serde_json::Value),
 }
 
 /// The most characters of a message a notification shows.
@@ -494,11 +505,22 @@ impl ChatClient {
         if self.ops.with(Vec::is_empty) {
             return Vec::new();
         }
-        std::mem::take(&mut *self.ops.write())
+        let raw = std::mem::take(&mut *self.ops.write());
+        raw.into_iter()
+            .filter_map(|update| {
+                let read = match update {
+                    RawOps::History(v) => super::decode::<crate::protocol::OpsWatchReply>(v)
+                        .map(|r| OpsUpdate::History(r.nodes)),
+                    RawOps::Window(v) => super::decode(v).map(OpsUpdate::Window),
+                };
+                read.inspect_err(|e| leptos::logging::warn!("natter: ops: {}", e.message))
+                    .ok()
+            })
+            .collect()
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    pub(super) fn ops_arrived(&self, update: OpsUpdate) {
+    pub(super) fn ops_arrived(&self, update: RawOps) {
         self.ops.update(|u| u.push(update));
     }
 

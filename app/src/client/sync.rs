@@ -8,7 +8,8 @@
 
 use super::connection::{Connection, Failure, Incoming};
 use super::events::Next;
-use super::{ChatClient, OpsUpdate};
+use super::handle::RawOps;
+use super::ChatClient;
 use crate::protocol::{
     in_use_now, ActivityRequest, ChangesRequest, ClientKey, ConnectAuth, JoinRequest,
     MarkReadRequest, MessageBody, OpsUnwatchRequest, OpsWatchRequest, PresenceRequest, Request,
@@ -366,10 +367,16 @@ impl ChatClient {
         }
     }
 
+    /// Asks for every node's history; the reply goes to the dashboard as it came (RawOps).
     fn send_ops_watch(self) {
+        let Some(link) = self.link() else { return };
+        let request = OpsWatchRequest {};
+        let sent = link
+            .conn
+            .send(OpsWatchRequest::EVENT, super::changes::payload(&request));
         spawn_local(async move {
-            match self.call(OpsWatchRequest {}).await {
-                Ok(reply) => self.ops_arrived(OpsUpdate::History(reply.nodes)),
+            match sent.await.and_then(super::connection::reply_value) {
+                Ok(reply) => self.ops_arrived(RawOps::History(reply)),
                 Err(Failure::Refused(e)) => {
                     leptos::logging::warn!("natter: ops_watch refused: {}", e.message)
                 }

@@ -102,6 +102,15 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn error_codes_read_what_they_write() {
+        for &code in ErrorCode::ALL {
+            let wire = serde_json::to_value(code).unwrap();
+            assert_eq!(serde_json::from_value::<ErrorCode>(wire).unwrap(), code);
+        }
+        assert!(serde_json::from_value::<ErrorCode>(json!("nonsense")).is_err());
+    }
+
+    #[test]
     fn a_field_that_breaks_its_rules_is_refused_with_its_own_code() {
         let bad = decode::<SendRequest>(json!({ "room": "Not A Room", "body": "hi" }));
         assert!(

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! error_codes {
     ($( $(#[$doc:meta])* $code:ident, )*) => {
         /// An error's code. Its wire name is its serde name (`bad_payload`, …), nowhere else.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
         #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
             $($(#[$doc])* $code,)*
@@ -18,6 +18,19 @@ macro_rules! error_codes {
             pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$code),*];
         }
     };
+}
+
+/// Read by its wire name, looked up in [`ErrorCode::ALL`]: serde's derived reader matches every
+/// name in code of its own, and the browser's WASM carried two of them (one per JSON reader).
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        ErrorCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == name)
+            .ok_or_else(|| serde::de::Error::custom(format_args!("unknown error code `{name}`")))
+    }
 }
 
 error_codes! {
