@@ -1,4 +1,6 @@
-// What a page downloads: a room loads the main WASM only; the pages a room does not need
+// What a page downloads: a room loads the main WASM, then at once (in the background, after it
+// runs) the chunks of what the user does to the page (message changes, older history, member
+// lookup, forms: `#[lazy]` in app/src/client/changes.rs); the pages a room does not need
 // (browse, the ops dashboard, login and register) are WASM files of their own, fetched when
 // first shown (app/src/pages/lazy.rs, `cargo leptos build --split`).
 import { test, expect, Browser, BrowserContext } from '@playwright/test';
@@ -16,12 +18,16 @@ function wasmRequests(context: BrowserContext): string[] {
   return paths;
 }
 
-test('a room page fetches no split-out page; Browse opens as a page load that fetches its own and works', async ({ browser }) => {
+test('a room page fetches its action chunks at once and no split-out page; Browse opens as a page load that fetches its own and works', async ({ browser }) => {
   const ctx = await browser.newContext();
   const wasm = wasmRequests(ctx);
   const page = await openRoom(ctx, `${t.server.url}/r/general`, 'Ada', t.problems);
   await expectConnected(page);
-  expect(wasm.filter((p) => p.includes('split_'))).toEqual([]);
+  // The actions' chunks come right after the main module (the same deploy's names), so a click
+  // never waits for one, and a tab open across a deploy has them already.
+  const actions = /\/split_(change_message|form_payload|load_older_page|find_members)_/;
+  await expect.poll(() => wasm.filter((p) => actions.test(p)).length).toBe(4);
+  expect(wasm.filter((p) => p.includes('split___'))).toEqual([]);
   expect(wasm.filter((p) => /\/natter\.[^/]*wasm$/.test(p))).toHaveLength(1);
 
   // A page load, not the router: the room page's WASM never fetches split-out code, so a tab

@@ -192,6 +192,58 @@ pub fn decode<T: serde::de::DeserializeOwned>(payload: Value) -> Result<T, Error
     })
 }
 
+/// A change of one message, as its actions ask for it.
+#[derive(Debug, Clone)]
+pub enum MessageChange {
+    Edit(String),
+    Delete,
+    React { emoji: String, on: bool },
+    Pin(bool),
+}
+
+/// Sends `change` of message `seq` of `room` ([`ChatClient::edit`], `delete`, `react`, `pin`).
+/// Its code (the four requests, their reply, the store's update) is not part of the room
+/// page's WASM: `#[lazy]` puts it in a chunk of its own in split builds, which
+/// [`preload_message_changes`] fetches in the background once the page runs, so a click does
+/// not wait for it (and a tab open across a deploy has it already).
+#[leptos::lazy]
+pub async fn change_message(
+    client: ChatClient,
+    room: String,
+    seq: i64,
+    change: MessageChange,
+) -> Result<(), ErrorBody> {
+    match change {
+        MessageChange::Edit(body) => client.edit(&room, seq, &body).await,
+        MessageChange::Delete => client.delete(&room, seq).await,
+        MessageChange::React { emoji, on } => client.react(&room, seq, &emoji, on).await,
+        MessageChange::Pin(on) => client.pin(&room, seq, on).await,
+    }
+}
+
+/// The page of `room`'s history before the oldest message held ([`ChatClient::load_older`]),
+/// asked for when the reader scrolls up: lazy, as [`change_message`].
+#[leptos::lazy]
+pub async fn load_older_page(client: ChatClient, room: String) -> Result<bool, ErrorBody> {
+    client.load_older(&room).await
+}
+
+/// The members of `room` whose names start with `prefix` ([`ChatClient::members`]), asked for
+/// when the user types `@`: lazy, as [`change_message`].
+#[leptos::lazy]
+pub async fn find_members(client: ChatClient, room: String, prefix: String) -> Vec<String> {
+    client.members(&room, &prefix).await
+}
+
+/// Fetches the code of what the user does to the page ([`change_message`], [`load_older_page`],
+/// [`find_members`]) now, in the background (browser only).
+pub fn preload_message_changes() {
+    let _loaded = leptos::lazy_preload!(change_message);
+    let _loaded = leptos::lazy_preload!(load_older_page);
+    let _loaded = leptos::lazy_preload!(find_members);
+    let _loaded = leptos::lazy_preload!(crate::components::socket_form::form_payload);
+}
+
 /// Why a request has no answer when the page has no connection (or lost it before the answer).
 pub(super) fn not_connected() -> ErrorBody {
     ErrorBody::new(

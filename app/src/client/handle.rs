@@ -114,6 +114,7 @@ impl ChatClient {
         });
         #[cfg(feature = "hydrate")]
         self.open_connection();
+        super::changes::preload_message_changes();
     }
 
     /// The time zone the server rendered times in (the reader's, when their browser told it

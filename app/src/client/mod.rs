@@ -15,6 +15,8 @@ mod connection;
 #[cfg(feature = "hydrate")]
 mod sync;
 
-pub use changes::{decode, payload, Answer, Changing};
+pub use changes::{
+    change_message, decode, find_members, load_older_page, payload, Answer, Changing, MessageChange,
+};
 pub use events::{Next, ServerEvent};
 pub use handle::{use_client, ChatClient, OpsUpdate};

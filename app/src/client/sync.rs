@@ -48,8 +48,6 @@ struct Session {
     joining: bool,
     /// True after the first connection: a later one may have missed room-list changes.
     connected_before: bool,
-    /// The ops dashboard is on screen: each connection asks for its windows.
-    watching_ops: bool,
     /// Read positions waiting to be sent, by room (the newest seq seen).
     unsent_reads: HashMap<String, i64>,
     /// A read position went less than [`MARK_READ_EVERY`] ago: more wait for the timer.
@@ -143,11 +141,11 @@ impl ChatClient {
             Incoming::Socket(SocketEvent::Connected { transport }) => {
                 state.status().set(ConnStatus::Connected);
                 state.transport().set(Some(transport));
-                let (again, active, watching_ops) = self
+                let (again, active) = self
                     .session(|s| {
                         s.joined = false;
                         let again = std::mem::replace(&mut s.connected_before, true);
-                        (again, s.active, s.watching_ops)
+                        (again, s.active)
                     })
                     .unwrap_or_default();
                 self.join();
@@ -159,9 +157,6 @@ impl ChatClient {
                 // Whether the tab is in use may have changed after the CONNECT said it.
                 if let Some(link) = self.link() {
                     link.conn.notice(&ActivityRequest { active });
-                }
-                if watching_ops {
-                    self.send_ops_watch();
                 }
             }
             Incoming::Socket(SocketEvent::Disconnected { retry_in_ms }) => {
@@ -350,12 +345,10 @@ impl ChatClient {
         self.send_reads();
     }
 
-    /// The ops dashboard came on screen (`on`) or went.
+    /// The ops dashboard asks for every node's windows (`on`: on screen, on every connection)
+    /// or stops. Only the dashboard calls this, so its code is split out with the dashboard's.
     pub(super) fn watch_ops_now(self, on: bool) {
-        let Some(was) = self.session(|s| std::mem::replace(&mut s.watching_ops, on)) else {
-            return;
-        };
-        if !self.connected() || was == on {
+        if !self.connected() {
             return;
         }
         if on {

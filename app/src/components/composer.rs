@@ -85,7 +85,7 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 asked.set_value(n);
                 let room = room_name.get_value();
                 leptos::task::spawn_local(async move {
-                    let names = client.members(&room, &prefix).await;
+                    let names = crate::client::find_members(client, room, prefix).await;
                     // Only the answer to the latest question counts.
                     if asked.try_get_value() == Some(n)
                         && mention.try_get_untracked().flatten().is_some()

@@ -7,7 +7,7 @@ use super::conversation::Conversation;
 use super::icons::{DeleteIcon, EditIcon, PinIcon, ReactIcon, ReplyIcon};
 use super::message_list::Avatar;
 use super::reactions::{ReactionPicker, Reactions};
-use crate::client::use_client;
+use crate::client::{change_message, use_client, MessageChange};
 use crate::protocol::{Me, Message, Quote};
 use crate::state::{use_chat_state, ChatStoreFields, HistoryStoreFields};
 use crate::time_fmt;
@@ -64,11 +64,10 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
     });
 
     // Runs a change of this message; its refusal shows under it.
-    let change = move |f: std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<(), crate::protocol::ErrorBody>>>,
-    >| {
+    let change = move |what: MessageChange| {
+        let room = conv.room();
         leptos::task::spawn_local(async move {
-            if let Err(e) = f.await {
+            if let Err(e) = change_message(client, room, seq, what).await {
                 error.try_set(Some(e.message));
             }
         });
@@ -82,10 +81,7 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
             })
         });
         error.set(None);
-        let room = conv.room();
-        change(Box::pin(async move {
-            client.react(&room, seq, &emoji, on).await
-        }));
+        change(MessageChange::React { emoji, on });
     };
     let open_picker = move || {
         let up = row
@@ -108,13 +104,13 @@ pub fn MessageRow(initial: Message, grouped: bool) -> impl IntoView {
     let delete = move || {
         confirming.set(false);
         error.set(None);
-        change(client.delete(&conv.room(), seq));
+        change(MessageChange::Delete);
     };
     let can_delete = move || mine || admin || conv.moderates.get();
     let pin = move |_: MouseEvent| {
         error.set(None);
         let on = pinned_by.get_untracked().is_none();
-        change(client.pin(&conv.room(), seq, on));
+        change(MessageChange::Pin(on));
     };
 
     let actions = move || {
@@ -321,9 +317,9 @@ fn Editor(seq: i64, text: String) -> impl IntoView {
         }
         saving.set(true);
         error.set(None);
-        let edited = client.edit(&conv.room(), seq, &body);
+        let room = conv.room();
         leptos::task::spawn_local(async move {
-            let r = edited.await;
+            let r = change_message(client, room, seq, MessageChange::Edit(body)).await;
             saving.try_set(false);
             match r {
                 Ok(()) if conv.editing.try_get_untracked() == Some(Some(seq)) => done(),

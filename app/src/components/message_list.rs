@@ -85,7 +85,7 @@ pub fn MessageList(room: String, new_from: Option<i64>) -> impl IntoView {
         }
         let room = room_name.get_value();
         leptos::task::spawn_local(async move {
-            let reply = client.load_older(&room).await;
+            let reply = crate::client::load_older_page(client, room).await;
             loading.try_set(false);
             let came = reply.is_ok()
                 && messages.try_with_untracked(|l| l.first().map(|m| m.seq)) != Some(before);

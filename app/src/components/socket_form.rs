@@ -21,7 +21,51 @@ use serde_json::Value;
 /// is missing (the browser then posts the form itself, and the server function answers it);
 /// a field that is there but wrong is refused at once, as the server would refuse it.
 pub trait FromFields: Request {
+    /// Which form it is, for [`form_payload`].
+    const FORM: FormKind;
+    /// The fields it reads; all but `OPTIONAL` ones are required.
+    const FIELDS: &'static [&'static str];
+    const OPTIONAL: &'static [&'static str] = &[];
     fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Result<Self, ErrorBody>>;
+}
+
+/// The forms that send a socket request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKind {
+    SetTopic,
+    SetNotifications,
+    AddMember,
+    RemoveMember,
+    CreateRoom,
+    OpenDirect,
+}
+
+/// The request payload of form `kind` whose [`FromFields::FIELDS`] hold `values`, or why the
+/// fields are wrong. Reading and checking the fields is not part of the room page's WASM
+/// (`#[lazy]`, fetched in the background when the page starts: client/changes.rs).
+#[leptos::lazy]
+pub fn form_payload(kind: FormKind, values: Vec<Option<String>>) -> Result<Value, ErrorBody> {
+    fn read<R: FromFields>(values: &[Option<String>]) -> Result<Value, ErrorBody> {
+        let field = |name: &str| {
+            let i = R::FIELDS.iter().position(|f| *f == name)?;
+            values.get(i).cloned().flatten()
+        };
+        match R::from_fields(&field) {
+            Some(request) => request.map(|r| payload(&r)),
+            None => Err(ErrorBody::new(
+                ErrorCode::BadPayload,
+                "A field of the form is missing.",
+            )),
+        }
+    }
+    match kind {
+        FormKind::SetTopic => read::<SetTopicRequest>(&values),
+        FormKind::SetNotifications => read::<SetNotificationsRequest>(&values),
+        FormKind::AddMember => read::<AddMemberRequest>(&values),
+        FormKind::RemoveMember => read::<RemoveMemberRequest>(&values),
+        FormKind::CreateRoom => read::<CreateRoomRequest>(&values),
+        FormKind::OpenDirect => read::<OpenDirectRequest>(&values),
+    }
 }
 
 /// A name typed into a form: trimmed and lowercased. A valid name is ASCII, so ASCII
@@ -42,6 +86,8 @@ fn member(field: &dyn Fn(&str) -> Option<String>) -> Option<Result<MemberRequest
 }
 
 impl FromFields for SetTopicRequest {
+    const FORM: FormKind = FormKind::SetTopic;
+    const FIELDS: &'static [&'static str] = &["room", "topic"];
     fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Result<Self, ErrorBody>> {
         let (room, topic) = (field("room")?, field("topic")?);
         Some((|| {
@@ -54,6 +100,8 @@ impl FromFields for SetTopicRequest {
 }
 
 impl FromFields for SetNotificationsRequest {
+    const FORM: FormKind = FormKind::SetNotifications;
+    const FIELDS: &'static [&'static str] = &["room", "level"];
     fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Result<Self, ErrorBody>> {
         let (room, level) = (field("room")?, field("level")?);
         Some((|| {
@@ -71,18 +119,25 @@ impl FromFields for SetNotificationsRequest {
 }
 
 impl FromFields for AddMemberRequest {
+    const FORM: FormKind = FormKind::AddMember;
+    const FIELDS: &'static [&'static str] = &["room", "username"];
     fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Result<Self, ErrorBody>> {
         Some(member(field)?.map(Self))
     }
 }
 
 impl FromFields for RemoveMemberRequest {
+    const FORM: FormKind = FormKind::RemoveMember;
+    const FIELDS: &'static [&'static str] = &["room", "username"];
     fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Result<Self, ErrorBody>> {
         Some(member(field)?.map(Self))
     }
 }
 
 impl FromFields for CreateRoomRequest {
+    const FORM: FormKind = FormKind::CreateRoom;
+    const FIELDS: &'static [&'static str] = &["name", "private"];
+    const OPTIONAL: &'static [&'static str] = &["private"];
     fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Result<Self, ErrorBody>> {
         let name = field("name")?;
         // A checkbox: there (any value) when ticked.
@@ -92,6 +147,8 @@ impl FromFields for CreateRoomRequest {
 }
 
 impl FromFields for OpenDirectRequest {
+    const FORM: FormKind = FormKind::OpenDirect;
+    const FIELDS: &'static [&'static str] = &["username"];
     fn from_fields(field: &dyn Fn(&str) -> Option<String>) -> Option<Result<Self, ErrorBody>> {
         Some(typed_username(&field("username")?).map(|username| Self { username }))
     }
@@ -143,23 +200,29 @@ impl<R: Request> Sending<R> {
             None => None,
         })
     }
+}
 
-    fn send(self, request: &R) {
-        send(self.pending, self.outcome, R::EVENT, payload(request));
+impl<R: FromFields> Sending<R> {
+    fn send(self, values: Vec<Option<String>>) {
+        send(self.pending, self.outcome, R::FORM, R::EVENT, values);
     }
 }
 
-/// Sends a form's request (not generic: one task for every form).
+/// Reads a form's fields into its request and sends it (not generic: one task for every form).
 fn send(
     pending: RwSignal<bool>,
     outcome: RwSignal<Option<Result<Value, ErrorBody>>>,
+    form: FormKind,
     event: &'static str,
-    payload: Value,
+    values: Vec<Option<String>>,
 ) {
-    let answer = use_client().send_value(event, payload);
+    let client = use_client();
     pending.set(true);
     leptos::task::spawn_local(async move {
-        let answer = answer.await;
+        let answer = match form_payload(form, values).await {
+            Ok(payload) => client.send_value(event, payload).await,
+            Err(e) => Err(e),
+        };
         pending.try_set(false);
         outcome.try_set(Some(answer));
     });
@@ -185,15 +248,19 @@ where
             return;
         }
         // Without its fields (no form, a required one missing), the browser posts it itself.
-        let Some(request) = crate::browser::submitted_fields(&ev).and_then(|f| R::from_fields(&f))
-        else {
+        let Some(field) = crate::browser::submitted_fields(&ev) else {
             return;
         };
-        ev.prevent_default();
-        match request {
-            Ok(request) => sending.send(&request),
-            Err(e) => sending.outcome.set(Some(Err(e))),
+        let values: Vec<Option<String>> = R::FIELDS.iter().map(|name| field(name)).collect();
+        let complete = R::FIELDS
+            .iter()
+            .zip(&values)
+            .all(|(name, value)| value.is_some() || R::OPTIONAL.contains(name));
+        if !complete {
+            return;
         }
+        ev.prevent_default();
+        sending.send(values);
     };
     view! {
         <form method="post" action=action node_ref=node_ref on:submit=on_submit>

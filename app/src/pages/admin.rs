@@ -9,6 +9,7 @@ use crate::api::ops_overview;
 use crate::client::{use_client, OpsUpdate};
 use crate::pages::NotFound;
 use crate::protocol::{ErrorCode, NodeHistory, OpsWindow, OPS_HISTORY};
+use crate::state::ChatStoreFields;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::{BTreeMap, VecDeque};
@@ -42,8 +43,14 @@ fn by_node(nodes: Vec<NodeHistory>) -> Nodes {
 fn Dashboard(nodes: Vec<NodeHistory>) -> AnyView {
     let client = use_client();
     let held = RwSignal::new(by_node(nodes));
-    // Browser only (effects): watch while on screen, and take in what arrives.
-    Effect::new(move |_| client.watch_ops(true));
+    // Browser only (effects): watch while on screen (asked again on every connection: a watch
+    // lives as long as its socket), and take in what arrives.
+    let status = client.state().status();
+    Effect::new(move |_| {
+        if status.get() == crate::state::ConnStatus::Connected {
+            client.watch_ops(true);
+        }
+    });
     on_cleanup(move || client.watch_ops(false));
     Effect::new(move |_| {
         let updates = client.take_ops_updates();
