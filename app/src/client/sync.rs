@@ -289,6 +289,12 @@ impl ChatClient {
         if !self.connected() {
             return false;
         }
+        self.hold_read(room, seq);
+        true
+    }
+
+    /// Keeps `seq` as `room`'s position to send, and sends now unless a timer is running.
+    fn hold_read(self, room: String, seq: i64) {
         let waiting = self.session(|s| {
             let held = s.unsent_reads.entry(room).or_default();
             *held = (*held).max(seq);
@@ -297,7 +303,6 @@ impl ChatClient {
         if waiting == Some(false) {
             self.send_reads();
         }
-        true
     }
 
     /// Sends the read positions waiting (kept for the next connection while there is none),
@@ -327,12 +332,7 @@ impl ChatClient {
                     }
                     // The page shows it read already and will not ask again: send it again
                     // (with the next ones, or on the next connection).
-                    Err(Failure::Timeout | Failure::Lost) => {
-                        self.session(|s| {
-                            let held = s.unsent_reads.entry(room).or_default();
-                            *held = (*held).max(seq);
-                        });
-                    }
+                    Err(Failure::Timeout | Failure::Lost) => self.hold_read(room, seq),
                 }
             });
         }
