@@ -283,3 +283,30 @@ test('hydrating a long room moves nothing: the newest message stays where the HT
   expect(await top.evaluate((e) => e.getBoundingClientRect().top)).toBeCloseTo(before, 0);
   await ctx.close();
 });
+
+test('the composer explains: Send waits for text, and near the limit one count says how far, turning into "too long" past it', async ({ browser }) => {
+  const ctx = await browser.newContext();
+  const page = await open(ctx, 'general', 'Ada');
+  const input = page.locator('#composer-input');
+  const sendButton = page.getByRole('button', { name: 'Send' });
+  const line = page.locator('#composer-error');
+  await expect(sendButton).toBeDisabled();
+  await input.fill('   ');
+  await expect(sendButton).toBeDisabled();
+  await input.press('Enter');
+  await expect(line).toBeEmpty();
+  await input.fill('x'.repeat(4001));
+  await expect(line).toHaveText('4,001 / 4,000: too long');
+  await expect(sendButton).toBeDisabled();
+  await input.press('Enter');
+  await expect(page.locator('li.msg.pending')).toHaveCount(0);
+  // One character less and it fits: the count stays, quietly, and Send works.
+  await input.press('Backspace');
+  await expect(line).toHaveText('4,000 / 4,000');
+  await expect(sendButton).toBeEnabled();
+  await input.fill('short again');
+  await expect(line).toBeEmpty();
+  await sendButton.click();
+  await expect(messages(page).last()).toHaveText('short again');
+  await ctx.close();
+});

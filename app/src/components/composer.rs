@@ -141,6 +141,10 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 client.typing(&room);
             }
             text.set(value);
+            // A refusal's sentence is about the text as it was.
+            if error.with_untracked(Option::is_some) {
+                error.set(None);
+            }
             look_for_mention();
         }
     };
@@ -149,7 +153,9 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
         let me = me.clone();
         move || {
             let body = text.get_untracked();
-            if body.trim().is_empty() {
+            // Blank or over-long: Send is disabled and the counter says why; Enter does the
+            // same, nothing.
+            if body.trim().is_empty() || body.chars().count() > MAX_BODY_CHARS {
                 return;
             }
             let quote = replying.get_untracked().map(|m| Quote {
@@ -234,8 +240,14 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
             _ => {}
         }
     };
-    let over = move || text.with(|t| t.chars().count().saturating_sub(MAX_BODY_CHARS));
-    let near = move || text.with(|t| t.chars().count() > MAX_BODY_CHARS - 200);
+    let count = move || text.with(|t| t.chars().count());
+    let over = move || count() > MAX_BODY_CHARS;
+    let near = move || count() > MAX_BODY_CHARS - 200;
+    let blank = move || text.with(|t| t.trim().is_empty());
+    // Send is disabled only once the page runs: without JavaScript the browser posts the form,
+    // and the server answers a blank or over-long one with its reason.
+    let running = RwSignal::new(false);
+    Effect::new(move |_| running.set(true));
     let open = move || offers.with(|o| !o.is_empty());
     let option_id = |i: usize| format!("mention-option-{i}");
     let post_to = <crate::api::PostMessage as leptos::server_fn::ServerFn>::PATH;
@@ -291,14 +303,15 @@ pub fn Composer(room: String, placeholder: String) -> impl IntoView {
                 on:keydown=on_keydown
                 on:blur=move |_| close_offers()
             ></textarea>
-            <button type="submit">"Send"</button>
+            <button type="submit" disabled=move || running.get() && (blank() || over())>"Send"</button>
             <p id="composer-hint" class="hint">"Enter sends · Shift+Enter starts a new line · @ mentions someone"</p>
-            <p id="composer-error" class="error" role="alert">
-                {move || error.get()}
-                {move || near().then(|| {
-                    let n = text.with(|t| t.chars().count());
-                    if over() > 0 { format!("{n} / {MAX_BODY_CHARS} characters: too long.") } else { format!("{n} / {MAX_BODY_CHARS}") }
-                })}
+            // One line: a refusal's reason, or near the limit the count (which says "too long"
+            // while it is, and stops as soon as the text fits).
+            <p id="composer-error" class="error" class:counter=move || error.with(Option::is_none) class:over=over role="alert">
+                {move || error.get().or_else(|| near().then(|| {
+                    let counted = format!("{} / {}", thousands(count()), thousands(MAX_BODY_CHARS));
+                    if over() { format!("{counted}: too long") } else { counted }
+                }))}
             </p>
         </form>
     }
@@ -326,6 +339,19 @@ fn Replying(m: Message) -> impl IntoView {
 }
 
 /// The char index of the `i`-th UTF-16 unit of `s` (the browser counts caret positions so).
+/// `n` with a comma between thousands ("4,001").
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 fn utf16_to_chars(s: &str, i: usize) -> usize {
     let mut units = 0;
     for (n, c) in s.chars().enumerate() {
@@ -371,6 +397,15 @@ mod tests {
         assert_eq!(mention_at("mail ada@ex", 11), None);
         assert_eq!(mention_at("é @Ad", 5), Some((2, "ad".into())));
         assert_eq!(utf16_to_chars("😀@a", 3), 2);
+        assert_eq!(
+            [
+                thousands(7),
+                thousands(4000),
+                thousands(4001),
+                thousands(1234567)
+            ],
+            ["7", "4,000", "4,001", "1,234,567"]
+        );
     }
 }
 
