@@ -152,16 +152,8 @@ impl ChatClient {
     pub fn send_value(self, event: &'static str, payload: Value) -> Answer {
         #[cfg(feature = "hydrate")]
         {
-            let sent = self.link().map(|link| link.conn.send(event, payload));
-            Box::pin(async move {
-                let answer = match sent {
-                    Some(sent) => sent.await,
-                    None => Err(super::connection::Failure::Lost),
-                };
-                answer
-                    .and_then(super::connection::reply_value)
-                    .map_err(super::connection::Failure::into_error)
-            })
+            let sent = self.send_event(event, payload);
+            Box::pin(async move { sent.await.map_err(super::connection::Failure::into_error) })
         }
         #[cfg(not(feature = "hydrate"))]
         {
@@ -177,19 +169,22 @@ pub type Answer = Pin<Box<dyn Future<Output = Result<Value, ErrorBody>>>>;
 /// An edit, deletion, reaction or pin on its way: done, or why not.
 pub type Changing = Pin<Box<dyn Future<Output = Result<(), ErrorBody>>>>;
 
-/// Request `request`'s payload.
-pub fn payload<R: Request>(request: &R) -> Value {
+/// A request's (or a CONNECT's) payload.
+pub fn payload<T: serde::Serialize>(request: &T) -> Value {
     serde_json::to_value(request).unwrap_or(Value::Null)
 }
 
 /// A reply's payload as its type; one not understood is refused with a sentence.
 pub fn decode<T: serde::de::DeserializeOwned>(payload: Value) -> Result<T, ErrorBody> {
-    read_through_text(payload).map_err(|e| {
-        ErrorBody::new(
-            ErrorCode::Internal,
-            format!("The server's answer was not understood: {e}"),
-        )
-    })
+    read_through_text(payload).map_err(not_understood)
+}
+
+/// Why an answer that is not what the protocol says is refused.
+pub(super) fn not_understood(e: serde_json::Error) -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::Internal,
+        format!("The server's answer was not understood: {e}"),
+    )
 }
 
 /// A change of one message, as its actions ask for it.

@@ -3,6 +3,7 @@
 //! chat: its owner, the [`super::ChatClient`], gives it one function for what arrives
 //! ([`Incoming`]) and awaits its requests.
 
+use super::changes::payload;
 use super::events::ServerEvent;
 use crate::protocol::{ErrorBody, ErrorCode, Reply, Request};
 use serde::Serialize;
@@ -77,48 +78,39 @@ impl Connection {
 
     /// What every connection from now on says in its CONNECT payload.
     pub fn set_auth(&self, auth: &impl Serialize) {
-        self.socket.set_auth(to_value(auth));
+        self.socket.set_auth(payload(auth));
     }
 
     /// Sends `request` without asking for an ack (a notice: typing, activity); nothing while
     /// disconnected.
     pub fn notice<R: Request>(&self, request: &R) {
         if self.socket.is_connected() {
-            self.socket.emit(R::EVENT, to_value(request));
+            self.socket.emit(R::EVENT, payload(request));
         }
     }
 
-    /// Sends `event` with `payload`: the ack's payload, or why there is none (no answer in
-    /// time, or the connection lost). Boxed and not generic: every request's future awaits
-    /// this one, so the WASM holds the socket's part once, not once per request type.
+    /// Sends `event` with `payload`: the reply's payload, or why there is none (the server's
+    /// refusal, no answer in time, or the connection lost). Boxed and not generic: every
+    /// request's future awaits this one, so the WASM holds the socket's part once, not once
+    /// per request type.
     pub fn send(&self, event: &'static str, payload: Value) -> Sent {
         let socket = self.socket.clone();
         Box::pin(async move {
-            socket
+            let ack = socket
                 .request(event, payload, ACK_TIMEOUT)
                 .await
                 .map_err(|e| match e {
                     AckError::Timeout => Failure::Timeout,
                     AckError::NotConnected | AckError::Disconnected => Failure::Lost,
-                })
+                })?;
+            // The reply's payload, or its refusal (an answer that is neither counts as one).
+            match Reply::<Value>::from_json(ack, Ok) {
+                Ok(reply) => Result::from(reply).map_err(Failure::Refused),
+                Err(e) => Err(Failure::Refused(super::changes::not_understood(e))),
+            }
         })
     }
 }
 
-/// A request on its way: the ack's payload, or why there is none.
+/// A request on its way: the reply's payload, or why there is none.
 pub type Sent = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, Failure>>>>;
-
-/// An ack's payload: the reply's, or its refusal (an answer that is neither counts as one).
-pub fn reply_value(value: Value) -> Result<Value, Failure> {
-    match Reply::<Value>::from_json(value, Ok) {
-        Ok(reply) => Result::from(reply).map_err(Failure::Refused),
-        Err(e) => Err(Failure::Refused(ErrorBody::new(
-            ErrorCode::Internal,
-            format!("The server's answer was not understood: {e}"),
-        ))),
-    }
-}
-
-fn to_value<T: Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}

@@ -6,7 +6,7 @@
 //! hands what arrives to [`ChatClient::on_incoming`], which gives server events to
 //! [`ChatClient::apply`] (the store's one entry for them) and acts on what it returns.
 
-use super::connection::{Connection, Failure, Incoming};
+use super::connection::{Connection, Failure, Incoming, Sent};
 use super::events::Next;
 use super::handle::RawOps;
 use super::ChatClient;
@@ -83,13 +83,16 @@ impl ChatClient {
         self,
         request: R,
     ) -> impl std::future::Future<Output = Result<R::Reply, Failure>> {
-        let sent = match self.link() {
-            Some(link) => link.conn.send(R::EVENT, super::changes::payload(&request)),
+        let sent = self.send_event(R::EVENT, super::changes::payload(&request));
+        async move { super::changes::decode(sent.await?).map_err(Failure::Refused) }
+    }
+
+    /// Sends `event` with `payload` over the connection: the reply's payload, or why there is
+    /// none (`Lost` when there is no connection yet).
+    pub(super) fn send_event(self, event: &'static str, payload: serde_json::Value) -> Sent {
+        match self.link() {
+            Some(link) => link.conn.send(event, payload),
             None => Box::pin(std::future::ready(Err(Failure::Lost))),
-        };
-        async move {
-            let value = super::connection::reply_value(sent.await?)?;
-            super::changes::decode(value).map_err(Failure::Refused)
         }
     }
 
@@ -362,13 +365,12 @@ impl ChatClient {
 
     /// Asks for every node's history; the reply goes to the dashboard as it came (RawOps).
     fn send_ops_watch(self) {
-        let Some(link) = self.link() else { return };
-        let request = OpsWatchRequest {};
-        let sent = link
-            .conn
-            .send(OpsWatchRequest::EVENT, super::changes::payload(&request));
+        let sent = self.send_event(
+            OpsWatchRequest::EVENT,
+            super::changes::payload(&OpsWatchRequest {}),
+        );
         spawn_local(async move {
-            match sent.await.and_then(super::connection::reply_value) {
+            match sent.await {
                 Ok(reply) => self.ops_arrived(RawOps::History(reply)),
                 Err(Failure::Refused(e)) => {
                     leptos::logging::warn!("natter: ops_watch refused: {}", e.message)
