@@ -52,18 +52,7 @@ impl Username {
     }
 }
 
-impl TryFrom<String> for Username {
-    type Error = ErrorBody;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        super::decode::validated(Self::parse(&s))
-    }
-}
-
-impl From<Username> for String {
-    fn from(v: Username) -> String {
-        v.0
-    }
-}
+super::decode::text_field!(Username);
 
 impl fmt::Display for Username {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

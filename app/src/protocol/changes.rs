@@ -231,18 +231,7 @@ impl Emoji {
     }
 }
 
-impl TryFrom<String> for Emoji {
-    type Error = ErrorBody;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        super::decode::validated(Self::parse(&s))
-    }
-}
-
-impl From<Emoji> for String {
-    fn from(v: Emoji) -> String {
-        v.0
-    }
-}
+super::decode::text_field!(Emoji);
 
 /// `edit` payload: the author replaces a message's body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

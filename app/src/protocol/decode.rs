@@ -27,6 +27,27 @@ pub(crate) fn validated<T>(parsed: Result<T, ErrorBody>) -> Result<T, ErrorBody>
     parsed
 }
 
+/// A validated text type as a request field: read from a string through its `parse` (a
+/// refusal kept by [`validated`]), written as the string it holds. The type carries
+/// `#[serde(try_from = "String", into = "String")]` and is a tuple struct of one `String`.
+macro_rules! text_field {
+    ($($ty:ident),* $(,)?) => {$(
+        impl TryFrom<String> for $ty {
+            type Error = $crate::protocol::ErrorBody;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                $crate::protocol::decode::validated(Self::parse(&s))
+            }
+        }
+
+        impl From<$ty> for String {
+            fn from(v: $ty) -> String {
+                v.0
+            }
+        }
+    )*};
+}
+pub(crate) use text_field;
+
 /// Why a payload did not decode.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Undecodable {

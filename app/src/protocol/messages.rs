@@ -60,18 +60,7 @@ impl MessageBody {
     }
 }
 
-impl TryFrom<String> for MessageBody {
-    type Error = ErrorBody;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        super::decode::validated(Self::parse(&s))
-    }
-}
-
-impl From<MessageBody> for String {
-    fn from(v: MessageBody) -> String {
-        v.0
-    }
-}
+super::decode::text_field!(MessageBody);
 
 /// A client-chosen idempotency key: 1 to [`MAX_KEY_CHARS`] printable ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,18 +84,7 @@ impl ClientKey {
     }
 }
 
-impl TryFrom<String> for ClientKey {
-    type Error = ErrorBody;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        super::decode::validated(Self::parse(&s))
-    }
-}
-
-impl From<ClientKey> for String {
-    fn from(v: ClientKey) -> String {
-        v.0
-    }
-}
+super::decode::text_field!(ClientKey);
 
 /// How many messages one `history` page holds: 1 to [`MAX_HISTORY_LIMIT`], default
 /// [`HISTORY_PAGE`].

@@ -102,24 +102,13 @@ impl RoomName {
     }
 }
 
-impl TryFrom<String> for RoomName {
-    type Error = ErrorBody;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        super::decode::validated(Self::parse(&s))
-    }
-}
+super::decode::text_field!(RoomName);
 
 impl RoomName {
     /// A name for a new room, as a request field: trimmed, then [`RoomName::parse_new`].
     pub fn deserialize_new<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
         super::decode::validated(Self::parse_new(raw.trim())).map_err(serde::de::Error::custom)
-    }
-}
-
-impl From<RoomName> for String {
-    fn from(r: RoomName) -> String {
-        r.0
     }
 }
 
@@ -160,18 +149,7 @@ impl Topic {
     }
 }
 
-impl TryFrom<String> for Topic {
-    type Error = ErrorBody;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        super::decode::validated(Self::parse(&s))
-    }
-}
-
-impl From<Topic> for String {
-    fn from(v: Topic) -> String {
-        v.0
-    }
-}
+super::decode::text_field!(Topic);
 
 /// Who may see a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
